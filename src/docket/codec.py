@@ -1,0 +1,161 @@
+"""Decoding and validating input events, and the canonical bytes that are hashed.
+
+Canonical bytes are RFC 8785 on a float-free subset: UTF-8 JSON, keys sorted, no
+whitespace. msgspec's encoder already escapes strings the way RFC 8785 does (short escapes
+for \\b \\t \\n \\f \\r, lowercase `\\u00xx` for other controls, everything else literal), so
+sorting keys is all we add.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+import msgspec
+
+from .catalog import DATA_TYPES, EVENT_TYPES, SCHEMA_VERSION, AnyEvent, Event
+from .errors import InvalidEvent
+
+__all__ = [
+    "canonical",
+    "decode_event",
+    "event_from_dict",
+    "content_of",
+    "decode_record",
+    "normalize_data",
+    "iter_lines",
+    "MAX_LINE",
+    "RECORD_KEYS",
+]
+
+# A line longer than this is refused before it is parsed (a guard against runaway input).
+MAX_LINE = 16 * 1024 * 1024
+
+RECORD_KEYS = ("seq", "version", "recorded_at", "schema_version", "prev_hash", "hash")
+_CONTENT_KEYS = ("type", "stream", "occurred_at", "actor", "data", "sources", "confidence", "id")
+
+_decoder = msgspec.json.Decoder(AnyEvent)
+_any_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder(order="sorted")
+
+
+def canonical(obj: Any) -> bytes:
+    """The canonical JSON bytes of `obj` (keys sorted, no whitespace, UTF-8)."""
+    try:
+        return _encoder.encode(obj)
+    except (UnicodeEncodeError, TypeError, OverflowError) as exc:
+        raise InvalidEvent(f"cannot be encoded canonically: {exc}") from None
+
+
+def _where(line: int | None, raw: Any) -> str:
+    """`line 3: event 'x' (order_issued): ` — the prefix every input error starts with."""
+    parts = []
+    if line is not None:
+        parts.append(f"line {line}")
+    if isinstance(raw, (bytes, str)):
+        try:
+            raw = _any_decoder.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            raw = None
+    if isinstance(raw, dict):
+        ident, kind = raw.get("id"), raw.get("type")
+        label = f"event {ident!r}" if isinstance(ident, str) else "event"
+        if isinstance(kind, str):
+            label += f" ({kind[:64]})"
+        parts.append(label)
+    return ": ".join(parts) + ": " if parts else ""
+
+
+def _field_error(exc: msgspec.ValidationError) -> str:
+    """Turn msgspec's `… - at `$.data.x`` into `field `data.x`: …`."""
+    text = str(exc)
+    if " - at `$" in text:
+        message, _, path = text.rpartition(" - at `$")
+        path = path.rstrip("`").lstrip(".")
+        if message.startswith("field `"):
+            # Our own __post_init__ message already names a field inside `path`.
+            inner, _, rest = message[7:].partition("`")
+            return f"field `{path + '.' if path else ''}{inner}`{rest}"
+        return f"field `{path}`: {message}" if path else message
+    if text.startswith("Object missing required field"):
+        name = text.split("`")[1]
+        return f"field `{name}`: missing (required)"
+    return text
+
+
+def decode_event(raw: bytes | str, *, line: int | None = None) -> Event:
+    """Decode and validate one JSON event (SPEC §2); raise InvalidEvent naming line/event/field."""
+    if len(raw) > MAX_LINE:
+        raise InvalidEvent(f"{_where(line, None)}line longer than {MAX_LINE} bytes")
+    try:
+        return _decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"{_where(line, raw)}{_field_error(exc)}") from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"{_where(line, None)}not valid JSON ({exc})") from None
+
+
+def event_from_dict(obj: Any, *, line: int | None = None) -> Event:
+    """Validate an event given as a Python dict (the API's input) or pass an Event through."""
+    if isinstance(obj, Event):
+        return obj
+    if not isinstance(obj, dict):
+        raise InvalidEvent(f"{_where(line, None)}expected an object, got {type(obj).__name__}")
+    # Round-trip through JSON so the API and the CLI share one strict decoder (a float or
+    # a bool where an int belongs is refused the same way).
+    try:
+        raw = _encoder.encode(obj)
+    except (TypeError, UnicodeEncodeError, OverflowError) as exc:
+        raise InvalidEvent(f"{_where(line, obj)}not JSON-compatible ({exc})") from None
+    return decode_event(raw, line=line)
+
+
+def normalize_data(kind: str, data: Any, *, where: str = "") -> dict:
+    """Validate `data` for event type `kind` and return it with defaults omitted."""
+    try:
+        struct = msgspec.convert(data, DATA_TYPES[kind], strict=True)
+    except msgspec.ValidationError as exc:
+        message = _field_error(exc).replace("field `", "field `data.data.", 1)
+        raise InvalidEvent(f"{where}{message}") from None
+    return msgspec.to_builtins(struct)
+
+
+def content_of(event: Event, stream: str, ident: str) -> dict:
+    """The content of an event that identifies it for idempotency and goes into the record."""
+    return {
+        "type": type(event).__struct_config__.tag,
+        "stream": stream,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor,
+        "data": msgspec.to_builtins(event.data),
+        "sources": msgspec.to_builtins(event.sources),
+        "confidence": event.confidence,
+        "id": ident,
+    }
+
+
+def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, dict]:
+    """Decode an exported record line: its event (validated) and its record fields."""
+    try:
+        obj = _any_decoder.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"{_where(line, None)}not valid JSON ({exc})") from None
+    if not isinstance(obj, dict):
+        raise InvalidEvent(f"{_where(line, None)}expected an object")
+    meta = {k: obj.pop(k) for k in RECORD_KEYS if k in obj}
+    missing = [k for k in RECORD_KEYS if k not in meta]
+    if missing:
+        raise InvalidEvent(f"{_where(line, obj)}field `{missing[0]}`: missing (required in a record)")
+    if meta["schema_version"] != SCHEMA_VERSION:
+        raise InvalidEvent(
+            f"{_where(line, obj)}field `schema_version`: {meta['schema_version']!r} is not "
+            f"supported (this Docket reads {SCHEMA_VERSION})"
+        )
+    event = event_from_dict(obj, line=line)
+    return event, meta
+
+
+def iter_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Number the non-blank lines of a JSONL byte stream, starting at 1."""
+    for number, raw in enumerate(stream, 1):
+        if raw.strip():
+            yield number, raw

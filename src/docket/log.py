@@ -1,0 +1,359 @@
+"""`EventLog`: the append-only log of events, with its hash chain (SPEC §1–2, §7, §8)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, Callable, Iterable, Iterator
+
+import msgspec
+
+from .catalog import SCHEMA_VERSION, Event
+from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
+from .errors import ConflictError, InvalidEvent, UnknownReference
+from .store import SQLiteStore
+from .times import format_utc, now_utc, parse_time
+
+__all__ = ["EventLog", "Receipt", "ZERO_HASH"]
+
+ZERO_HASH = "0" * 64
+_decode_body = msgspec.json.Decoder().decode
+
+# Which `data` fields name an order, notice or case that must already exist in the stream,
+# and which introduce a new one.
+_NEW_REF = {"order_issued": ("order", "order_id"), "notice_sent": ("notice", "notice_id"),
+            "challenge_filed": ("case", "case_id")}
+_AMENDING = ("event_retracted", "event_corrected")
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """What `append` reports per event: where it landed, or that it was already there."""
+
+    seq: int
+    id: str
+    stream: str
+    version: int
+    hash: str
+    duplicate: bool
+
+
+def chain_hash(prev_hash: str, body: bytes) -> str:
+    """SPEC §7: hex(sha256(raw(prev_hash) || canonical bytes without `hash`))."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()
+
+
+class _Batch:
+    """The state one append transaction needs: head, stream versions and known references."""
+
+    def __init__(self, conn, head: tuple[int, str, int]) -> None:
+        self.conn = conn
+        self.seq, self.hash, self.last_recorded = head
+        self.now = now_utc()
+        self.versions: dict[str, int] = {}
+        self.refs: dict[tuple[str, str, str], int] = {}
+        self.events: dict[str, tuple[str, str, bytes | None]] = {}  # id -> (stream, type, content)
+        self.rows: list[tuple] = []
+        self.ref_rows: list[tuple] = []
+        self.touched: dict[str, int] = {}  # stream -> earliest replay key changed
+
+    def version(self, stream: str) -> int:
+        if stream not in self.versions:
+            row = self.conn.execute(
+                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+            ).fetchone()
+            self.versions[stream] = row[0] or 0
+        return self.versions[stream]
+
+    def has_ref(self, stream: str, kind: str, ref_id: str) -> bool:
+        if (stream, kind, ref_id) in self.refs:
+            return True
+        return self.conn.execute(
+            "SELECT 1 FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?",
+            (stream, kind, ref_id),
+        ).fetchone() is not None
+
+    def find_event(self, ident: str) -> tuple[str, str, dict] | None:
+        """(stream, type, record) of a stored or batched event with this id."""
+        if ident in self.events:
+            stream, kind, body = self.events[ident]
+            return stream, kind, _decode_body(body)
+        row = self.conn.execute(
+            "SELECT stream, type, body, seq, version, hash FROM events WHERE id = ?", (ident,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], row[1], _decode_body(row[2])
+
+
+class EventLog:
+    """The log: one SQLite file of streams of immutable events, and the views kept beside it.
+
+    >>> log = EventLog("docket.db")                       # doctest: +SKIP
+    >>> log.append([{"type": "order_issued", ...}])       # doctest: +SKIP
+    """
+
+    def __init__(self, path: str = "docket.db", *, create: bool = True) -> None:
+        self.path = str(path)
+        self.store = SQLiteStore(self.path, create=create)
+        self._views = None
+
+    # -- writing ---------------------------------------------------------------------------
+    def append(
+        self,
+        events: Iterable[dict | Event],
+        expected_version: int | None = None,
+        *,
+        stream: str | None = None,
+        lines: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        """Append events atomically: every one is appended (or found a duplicate) or none.
+
+        `expected_version` checks the version of the batch's single stream before it;
+        `stream` fills in events that name none; `lines` numbers them for error messages.
+        """
+        line_numbers = list(lines) if lines is not None else None
+        decoded = []
+        for i, obj in enumerate(events):
+            line = line_numbers[i] if line_numbers else None
+            decoded.append((line, event_from_dict(obj, line=line), None))
+        return self._write(decoded, expected_version, stream, progress)
+
+    def import_lines(
+        self,
+        numbered_lines: Iterable[tuple[int, bytes]],
+        *,
+        stream: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        """Import JSONL: input events, or exported records (kept exactly, hashes included)."""
+        from .codec import decode_event
+
+        decoded = []
+        for line, raw in numbered_lines:
+            if b'"hash"' in raw and b'"prev_hash"' in raw:
+                event, meta = decode_record(raw, line=line)
+                decoded.append((line, event, meta))
+            else:
+                decoded.append((line, decode_event(raw, line=line), None))
+        return self._write(decoded, None, stream, progress)
+
+    def _write(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
+        if expected_version is not None:
+            streams = {(e.stream or default_stream) for _, e, _ in decoded}
+            if len(streams) > 1:
+                raise InvalidEvent("expected_version needs a batch of one stream")
+        receipts: list[Receipt] = []
+        with self.store.write() as conn:
+            batch = _Batch(conn, self.store.head(conn))
+            checked_batch_version = expected_version is None
+            for n, (line, event, meta) in enumerate(decoded, 1):
+                where = f"line {line}: " if line is not None else (
+                    f"event #{n}: " if len(decoded) > 1 else "")
+                stream = event.stream or default_stream
+                if stream is None:
+                    raise InvalidEvent(f"{where}{_label(event)}: field `stream`: missing "
+                                       "(give it in the event or with --stream)")
+                receipt = self._append_one(batch, event, meta, stream, where)
+                if receipt.duplicate:
+                    receipts.append(receipt)
+                    continue
+                if not checked_batch_version:
+                    checked_batch_version = True
+                    if receipt.version - 1 != expected_version:
+                        raise ConflictError(
+                            f"stream {stream!r} is at version {receipt.version - 1}, "
+                            f"expected {expected_version}; nothing was written"
+                        )
+                receipts.append(receipt)
+                if progress is not None and n % 1000 == 0:
+                    progress(1000)
+            if batch.rows:
+                conn.executemany(
+                    "INSERT INTO events (seq, id, stream, version, type, occurred_us, "
+                    "recorded_us, body, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+                    batch.rows,
+                )
+                conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", batch.ref_rows)
+                if self.views is not None:
+                    self.views.after_append(conn, batch.touched)
+        if progress is not None:
+            progress(len(decoded) % 1000)
+        return receipts
+
+    def _append_one(self, batch: _Batch, event: Event, meta, stream: str, where: str) -> Receipt:
+        kind = type(event).__struct_config__.tag
+        ident = event.id or str(uuid.uuid4())
+        label = _label(event)
+        content = content_of(event, stream, ident)
+        content_bytes = canonical(content)
+        found = batch.find_event(ident)
+        if found is not None:
+            f_stream, _, record = found
+            stored = {k: record[k] for k in content}
+            if canonical(stored) != content_bytes:
+                raise InvalidEvent(
+                    f"{where}{label}: field `id`: already used by an event with other content"
+                )
+            if meta is not None and meta["seq"] != record["seq"]:
+                raise InvalidEvent(f"{where}{label}: field `seq`: the log holds it at "
+                                   f"seq {record['seq']}, not {meta['seq']}")
+            return Receipt(record["seq"], ident, f_stream, record["version"],
+                           _stored_hash(batch, ident), True)
+        version = batch.version(stream) + 1
+        if event.expected_version is not None and event.expected_version != version - 1:
+            raise ConflictError(
+                f"{where}{label}: stream {stream!r} is at version {version - 1}, expected "
+                f"{event.expected_version}; nothing was written"
+            )
+        content["data"] = self._check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
+        seq = batch.seq + 1
+        if meta is not None:
+            # An exported record is kept exactly as it was: its position, time and hash.
+            for key, want in (("seq", seq), ("version", version), ("prev_hash", batch.hash)):
+                if meta[key] != want:
+                    raise InvalidEvent(f"{where}{label}: field `{key}`: {meta[key]!r} does not "
+                                       f"follow this log (expected {want!r})")
+            try:
+                recorded_us = parse_time(meta["recorded_at"])
+            except (ValueError, TypeError) as exc:
+                raise InvalidEvent(f"{where}{label}: field `recorded_at`: {exc}") from None
+            if recorded_us < batch.last_recorded:
+                raise InvalidEvent(f"{where}{label}: field `recorded_at`: earlier than the "
+                                   "event before it")
+            recorded_at = meta["recorded_at"]
+        else:
+            # recorded_at never decreases along seq, even when the wall clock steps back.
+            recorded_us = max(batch.now, batch.last_recorded)
+            recorded_at = format_utc(recorded_us)
+        batch.last_recorded = recorded_us
+        record = {**content, "seq": seq, "version": version, "recorded_at": recorded_at,
+                  "schema_version": SCHEMA_VERSION, "prev_hash": batch.hash}
+        body = canonical(record)
+        digest = chain_hash(batch.hash, body)
+        if meta is not None and meta["hash"] != digest:
+            raise InvalidEvent(f"{where}{label}: field `hash`: does not match the record "
+                               f"(expected {digest})")
+        occurred_us = parse_time(content["occurred_at"])
+        batch.rows.append((seq, ident, stream, version, kind, occurred_us, recorded_us, body, digest))
+        batch.events[ident] = (stream, kind, body)
+        batch.seq, batch.hash, batch.versions[stream] = seq, digest, version
+        if kind in _NEW_REF:
+            ref_kind, field = _NEW_REF[kind]
+            key = (stream, ref_kind, content["data"][field])
+            batch.refs[key] = seq
+            batch.ref_rows.append((*key, seq))
+        earliest = occurred_us
+        if kind in _AMENDING:
+            target = batch.find_event(content["data"]["target_id"])
+            earliest = min(earliest, parse_time(target[2]["occurred_at"]))
+            if content["data"].get("occurred_at"):
+                earliest = min(earliest, parse_time(content["data"]["occurred_at"]))
+        batch.touched[stream] = min(batch.touched.get(stream, earliest), earliest)
+        return Receipt(seq, ident, stream, version, digest, False)
+
+    def _check_refs(
+        self, batch: _Batch, kind: str, data: dict, stream: str, where: str, new: bool = True
+    ) -> dict:
+        """Refuse references the stream cannot resolve; return the (normalized) data.
+
+        `new` is False when checking the replacement data of a correction, whose identifier
+        (order_id, notice_id, case_id) is the one already in the stream.
+        """
+        def need(ref_kind: str, field: str, value: str, what: str) -> None:
+            if not batch.has_ref(stream, ref_kind, value):
+                raise UnknownReference(f"{where}field `data.{field}`: unknown {what} {value!r} "
+                                       f"in stream {stream!r}")
+
+        if new and kind in _NEW_REF:
+            ref_kind, field = _NEW_REF[kind]
+            if batch.has_ref(stream, ref_kind, data[field]):
+                raise InvalidEvent(f"{where}field `data.{field}`: {ref_kind} {data[field]!r} "
+                                   f"already exists in stream {stream!r}")
+        if kind in ("accounts_blocked", "accounts_unblocked", "compliance_reported"):
+            if data.get("order_id") is not None:
+                need("order", "order_id", data["order_id"], "order")
+        elif kind in ("notice_sent", "challenge_filed"):
+            for i, order_id in enumerate(data.get("order_ids") or ()):
+                need("order", f"order_ids[{i}]", order_id, "order")
+        elif kind == "acknowledgement_sent":
+            if not (batch.has_ref(stream, "notice", data["ref_id"])
+                    or batch.has_ref(stream, "order", data["ref_id"])):
+                raise UnknownReference(f"{where}field `data.ref_id`: unknown notice or order "
+                                       f"{data['ref_id']!r} in stream {stream!r}")
+        elif kind == "ruling_issued":
+            need("case", "case_id", data["case_id"], "case")
+        elif kind in _AMENDING:
+            target = batch.find_event(data["target_id"])
+            if target is None or target[0] != stream:
+                raise UnknownReference(f"{where}field `data.target_id`: unknown event "
+                                       f"{data['target_id']!r} in stream {stream!r}")
+            if target[1] in _AMENDING:
+                raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is a "
+                                   f"{target[1]}; amend the original event instead")
+            if kind == "event_corrected" and data.get("data") is not None:
+                t_kind, original = target[1], target[2]["data"]
+                data = {**data, "data": normalize_data(t_kind, data["data"], where=where)}
+                if t_kind in _NEW_REF:
+                    field = _NEW_REF[t_kind][1]
+                    if data["data"][field] != original[field]:
+                        raise InvalidEvent(f"{where}field `data.data.{field}`: a correction "
+                                           "cannot change an identifier")
+                self._check_refs(batch, t_kind, data["data"], stream, where, new=False)
+        return data
+
+    # -- reading ---------------------------------------------------------------------------
+    def read(self, stream: str | None = None, after_seq: int = 0) -> Iterator[dict]:
+        """Records (dicts, `hash` included) in seq order, streamed from one read snapshot."""
+        for body, digest in self._rows(stream, after_seq):
+            record = _decode_body(body)
+            record["hash"] = digest
+            yield record
+
+    def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
+        """Exported JSONL lines (canonical records with `hash`), newline-terminated."""
+        for record in self.read(stream):
+            yield canonical(record) + b"\n"
+
+    def _rows(self, stream: str | None, after_seq: int) -> Iterator[tuple[bytes, str]]:
+        with self.store.read() as conn:
+            if stream is None:
+                cur = conn.execute("SELECT body, hash FROM events WHERE seq > ? ORDER BY seq",
+                                   (after_seq,))
+            else:
+                cur = conn.execute("SELECT body, hash FROM events WHERE stream = ? AND seq > ? "
+                                   "ORDER BY seq", (stream, after_seq))
+            while rows := cur.fetchmany(2048):
+                yield from rows
+
+    def streams(self) -> list[str]:
+        """The names of the streams in the log, sorted."""
+        return [r[0] for r in self.store.conn.execute(
+            "SELECT DISTINCT stream FROM events ORDER BY stream")]
+
+    def stream_version(self, stream: str) -> int:
+        """The current version of a stream (0 when it has no events)."""
+        row = self.store.conn.execute(
+            "SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
+        return row[0] or 0
+
+    @property
+    def views(self):
+        """The stored views kept in this file (None until the views module is available)."""
+        return self._views
+
+    def close(self) -> None:
+        """Close the underlying database."""
+        self.store.close()
+
+
+def _label(event: Event) -> str:
+    kind = type(event).__struct_config__.tag
+    return f"event {event.id!r} ({kind})" if event.id else f"event ({kind})"
+
+
+def _stored_hash(batch: _Batch, ident: str) -> str:
+    for row in batch.rows:
+        if row[1] == ident:
+            return row[8]
+    return batch.conn.execute("SELECT hash FROM events WHERE id = ?", (ident,)).fetchone()[0]

@@ -1,0 +1,80 @@
+"""Formatting results for people and scripts: JSON lines, CSV, plain tables, progress bars."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+import msgspec
+
+__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress"]
+
+
+def json_line(obj: Any) -> str:
+    """One compact JSON line (field order as given)."""
+    return msgspec.json.encode(obj).decode()
+
+
+def pretty_json(obj: Any) -> str:
+    """Indented JSON with sorted keys, for views printed with `--json`."""
+    return msgspec.json.format(msgspec.json.encode(obj, order="sorted"), indent=2).decode()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_cell(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return json_line(value)
+    return str(value)
+
+
+def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """A plain, aligned text table of `columns` of `rows`."""
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def csv_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """CSV with a header; lists joined by `;`, dicts as JSON, None as empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        out = []
+        for c in columns:
+            v = r.get(c)
+            if v is None:
+                out.append("")
+            elif isinstance(v, bool):
+                out.append("true" if v else "false")
+            elif isinstance(v, list):
+                out.append(";".join(str(x) for x in v))
+            elif isinstance(v, dict):
+                out.append(json_line(v))
+            else:
+                out.append(v)
+        writer.writerow(out)
+    return buf.getvalue()
+
+
+@contextmanager
+def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; a silent no-op when piped."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    import click
+
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update

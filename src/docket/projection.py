@@ -1,0 +1,260 @@
+"""The built-in projection: `initial()` and `evolve(state, record) -> state` (a left fold).
+
+The fold reads stored records (plain dicts, see `docket.log`) of ONE stream, in replay order,
+already selected by the timeline layer (as_of / known_at, retractions removed, corrections
+applied). It is total: a reference that does not resolve (a block under a retracted order, an
+acknowledgement of a retracted notice) is skipped for that object, never an error.
+
+The state is plain JSON data (dict/list/str/int/bool/None; sets are `{key: True}` dicts) so a
+snapshot encodes with msgspec (JSON or msgpack) and decodes to an equal state that folds on
+identically. `evolve` mutates the state in place and returns it: replays of a million events
+must not copy. Nothing here parses a time: that costs microseconds per event, and the views
+compute the few instants they need (see `docket.views.compliance`).
+
+State layout::
+
+    {"last_seq": int, "last_occurred_at": str | None,
+     "orders": {order_id: {"order_id", "issued_at", "issuer", "platform", "legal_basis",
+                "procedure", "targets": list | None, "target_count": int | None,
+                "deadline", "first_action_at", "blocked": {target: True},
+                "ever": {target: True}, "unnamed": int, "peak": int,
+                "acknowledged_at", "reported": {actioned, specified, reporter} | None}},
+     "accounts": {target: {"status": "blocked" | "active", "scope", "order_id", "since",
+                  "orders": {order_id: True}}},   # orders counting it as blocked now
+     "notices": {notice_id: {"kind", "sent_at", "order_ids", "acknowledged_at"}},
+     "dialogue": [{"by", "addressee", "requested_at"}],
+     "challenges": {case_id: {"court", "petitioner", "order_ids", "filed_at",
+                    "rulings": [{"court", "outcome", "costs", "currency", "ruled_at"}]}}}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["initial", "evolve", "fold"]
+
+State = dict[str, Any]
+Record = dict[str, Any]
+
+
+def initial() -> State:
+    """The state before any event: no orders, accounts, notices, dialogue or challenges."""
+    return {
+        "last_seq": 0,
+        "last_occurred_at": None,
+        "orders": {},
+        "accounts": {},
+        "notices": {},
+        "dialogue": [],
+        "challenges": {},
+    }
+
+
+def _order_issued(state: State, d: dict, at: str) -> None:
+    targets = d.get("targets")
+    count = d.get("target_count")
+    if count is None and targets is not None:
+        count = len(targets)
+    described = {
+        "order_id": d["order_id"],
+        "issued_at": at,
+        "issuer": d.get("issuer"),
+        "platform": d.get("platform"),
+        "legal_basis": d.get("legal_basis"),
+        "procedure": d.get("procedure"),
+        "targets": list(targets) if targets is not None else None,
+        "target_count": count,
+        "deadline": d.get("deadline"),
+    }
+    order = state["orders"].get(d["order_id"])
+    if order is None:
+        described.update(
+            first_action_at=None, blocked={}, ever={}, unnamed=0, peak=0,
+            acknowledged_at=None, reported=None,
+        )
+        state["orders"][d["order_id"]] = described
+    else:
+        # A re-issue restates the order; what was already blocked under it still counts.
+        order.update(described)
+
+
+def _names(d: dict, order: dict | None) -> list:
+    """The named targets a movement touches: its own, plus the order's under all_targets."""
+    names = d.get("targets") or []
+    if d.get("all_targets") and order is not None and order["targets"]:
+        names = order["targets"] + [t for t in names if t not in order["targets"]]
+    return names
+
+
+def _accounts_blocked(state: State, d: dict, at: str) -> None:
+    oid = d.get("order_id")
+    order = state["orders"].get(oid) if oid is not None else None
+    scope = d.get("scope") or "global"
+    accounts = state["accounts"]
+    for t in _names(d, order):
+        acc = accounts.get(t)
+        if acc is None:
+            accounts[t] = acc = {"status": "blocked", "scope": scope, "order_id": oid,
+                                 "since": at, "orders": {}}
+        elif acc["status"] != "blocked" or acc["scope"] != scope:
+            # `since`/`order_id` describe the change that put the account in its state,
+            # so a repeated block of an already-blocked account changes neither.
+            acc["status"], acc["scope"], acc["order_id"], acc["since"] = "blocked", scope, oid, at
+        if order is not None:
+            acc["orders"][oid] = True
+            order["blocked"][t] = True
+            order["ever"][t] = True
+    if order is None:
+        return
+    tc = order["target_count"]
+    unnamed = order["unnamed"]
+    count = d.get("count") or 0
+    if d.get("all_targets") and tc is not None:
+        # Every target of the order: the names above, and the rest as an unnamed number.
+        named = len(dict.fromkeys(order["targets"] or ()))
+        unnamed = max(unnamed, tc - named)
+    if count:
+        unnamed += count
+        if tc is not None and unnamed > tc:
+            unnamed = tc
+    order["unnamed"] = unnamed
+    if unnamed > order["peak"]:
+        order["peak"] = unnamed
+    if order["first_action_at"] is None and (count or d.get("targets") or d.get("all_targets")):
+        order["first_action_at"] = at
+
+
+def _accounts_unblocked(state: State, d: dict, at: str) -> None:
+    oid = d.get("order_id")
+    orders = state["orders"]
+    order = orders.get(oid) if oid is not None else None
+    accounts = state["accounts"]
+    explicit = d.get("targets") or ()
+    for t in _names(d, order):
+        acc = accounts.get(t)
+        if acc is None:
+            if t in explicit:  # named by the record: known, and active
+                accounts[t] = {"status": "active", "scope": None, "order_id": oid,
+                               "since": at, "orders": {}}
+            continue
+        if acc["status"] == "blocked":
+            acc["status"], acc["scope"], acc["since"] = "active", None, at
+            if oid is not None:
+                acc["order_id"] = oid
+        # An account is blocked or not: once restored, no order counts it as blocked.
+        for held in acc["orders"]:
+            o = orders.get(held)
+            if o is not None:
+                o["blocked"].pop(t, None)
+        acc["orders"] = {}
+    if order is None:
+        return
+    if d.get("all_targets"):
+        order["unnamed"] = 0
+    count = d.get("count") or 0
+    if count:
+        order["unnamed"] = max(0, order["unnamed"] - count)
+
+
+def _notice_sent(state: State, d: dict, at: str) -> None:
+    state["notices"][d["notice_id"]] = {
+        "kind": d.get("kind"),
+        "sent_at": at,
+        "order_ids": list(d.get("order_ids") or ()),
+        "acknowledged_at": None,
+    }
+
+
+def _acknowledgement_sent(state: State, d: dict, at: str) -> None:
+    # ref_id names a notice or an order; the first acknowledgement is the one that counts.
+    ref = d.get("ref_id")
+    notice = state["notices"].get(ref)
+    if notice is not None and notice["acknowledged_at"] is None:
+        notice["acknowledged_at"] = at
+    order = state["orders"].get(ref)
+    if order is not None and order["acknowledged_at"] is None:
+        order["acknowledged_at"] = at
+
+
+def _dialogue_requested(state: State, d: dict, at: str) -> None:
+    state["dialogue"].append({"by": d.get("by"), "addressee": d.get("addressee"),
+                              "requested_at": at})
+
+
+def _compliance_reported(state: State, d: dict, at: str) -> None:
+    order = state["orders"].get(d.get("order_id"))
+    if order is not None:
+        order["reported"] = {"actioned": d.get("actioned"), "specified": d.get("specified"),
+                             "reporter": d.get("reporter")}
+
+
+def _challenge(state: State, case_id: str, court: str | None) -> dict:
+    challenge = state["challenges"].get(case_id)
+    if challenge is None:
+        # A ruling whose filing is not on record still shows, under a bare challenge.
+        challenge = {"court": court, "petitioner": None, "order_ids": [], "filed_at": None,
+                     "rulings": []}
+        state["challenges"][case_id] = challenge
+    return challenge
+
+
+def _challenge_filed(state: State, d: dict, at: str) -> None:
+    challenge = _challenge(state, d["case_id"], d.get("court"))
+    challenge["court"] = d.get("court")
+    challenge["petitioner"] = d.get("petitioner")
+    challenge["order_ids"] = list(d.get("order_ids") or ())
+    challenge["filed_at"] = at
+
+
+def _ruling_issued(state: State, d: dict, at: str) -> None:
+    challenge = _challenge(state, d["case_id"], d.get("court"))
+    challenge["rulings"].append({"court": d.get("court"), "outcome": d.get("outcome"),
+                                 "costs": d.get("costs"), "currency": d.get("currency"),
+                                 "ruled_at": at})
+
+
+def _nothing(state: State, d: dict, at: str) -> None:
+    """Events that inform the timeline but not the state (meetings, statements)."""
+
+
+_HANDLERS: dict[str, Callable[[State, dict, str], None]] = {
+    "order_issued": _order_issued,
+    "accounts_blocked": _accounts_blocked,
+    "accounts_unblocked": _accounts_unblocked,
+    "notice_sent": _notice_sent,
+    "acknowledgement_sent": _acknowledgement_sent,
+    "dialogue_requested": _dialogue_requested,
+    "meeting_held": _nothing,
+    "statement_published": _nothing,
+    "compliance_reported": _compliance_reported,
+    "challenge_filed": _challenge_filed,
+    "ruling_issued": _ruling_issued,
+}
+
+
+def evolve(state: State, record: Record) -> State:
+    """Fold one stored record into `state` (in place) and return it.
+
+    Retractions, corrections and unknown types are ignored: the timeline layer has applied
+    them already, and a newer catalogue's events must not break an older fold.
+    """
+    handler = _HANDLERS.get(record["type"])
+    if handler is None:
+        return state
+    at = record["occurred_at"]
+    handler(state, record["data"], at)
+    seq = record["seq"]
+    if seq > state["last_seq"]:
+        state["last_seq"] = seq
+    # Records come in replay order, so the last one folded occurred latest.
+    state["last_occurred_at"] = at
+    return state
+
+
+def fold(records, state: State | None = None) -> State:
+    """Fold `records` (replay order) onto `state`, or onto `initial()` when none is given."""
+    if state is None:
+        state = initial()
+    for record in records:
+        evolve(state, record)
+    return state

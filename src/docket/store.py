@@ -1,0 +1,164 @@
+"""The SQLite side of the log: schema, pragmas, transactions and the few queries it needs.
+
+Everything SQLite-specific lives here so that another backend (PostgreSQL, for teams that
+share a log) can offer the same small interface and pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
+
+from .errors import StorageError
+
+__all__ = ["SQLiteStore", "FORMAT_VERSION", "BUSY_TIMEOUT_MS"]
+
+# The on-disk format of this Docket; a file written by a newer Docket is refused.
+FORMAT_VERSION = 1
+# How long a writer waits for another writer before giving up with a clear error.
+BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docket_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    occurred_us INTEGER NOT NULL,
+    recorded_us INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE INDEX IF NOT EXISTS events_replay ON events (stream, occurred_us, seq);
+CREATE TABLE IF NOT EXISTS refs (
+    stream TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (stream, kind, ref_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'docket: events are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'docket: events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS refs_no_update BEFORE UPDATE ON refs
+BEGIN SELECT RAISE(ABORT, 'docket: refs are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS refs_no_delete BEFORE DELETE ON refs
+BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
+"""
+
+TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
+
+
+def _storage_error(path: str, exc: BaseException) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
+            "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
+        )
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"database {path} is read-only ({text})")
+    if "full" in text:
+        return StorageError(f"database {path}: disk or database is full ({text})")
+    if "unable to open" in text:
+        return StorageError(f"cannot open database {path} ({text}); does its folder exist?")
+    return StorageError(f"database {path}: {text}")
+
+
+class SQLiteStore:
+    """One SQLite file in WAL mode with `synchronous=FULL`."""
+
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        self.path = str(path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise StorageError(f"cannot open database {self.path}: folder {folder} does not exist")
+        if not create and not os.path.exists(self.path):
+            raise StorageError(f"no database at {self.path} (append or import first)")
+        try:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
+            # the write lock up front and waits on a busy database instead of failing late.
+            self.conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self._init_schema(mode)
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from None
+
+    def _init_schema(self, mode: str) -> None:
+        row = None
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "docket_meta" in tables:
+            row = self.conn.execute(
+                "SELECT value FROM docket_meta WHERE key = 'format'"
+            ).fetchone()
+        elif tables:
+            raise StorageError(f"{self.path} is a SQLite database but not a Docket log")
+        if row is not None:
+            if int(row[0]) > FORMAT_VERSION:
+                raise StorageError(
+                    f"{self.path} was written by a newer Docket (format {row[0]}; this one "
+                    f"reads {FORMAT_VERSION}); upgrade Docket"
+                )
+            return
+        # One script in one transaction, so two processes creating the file at once agree.
+        self.conn.executescript(
+            "BEGIN IMMEDIATE;" + _SCHEMA
+            + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}'); COMMIT;"
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction holding the write lock from its first statement."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise _storage_error(self.path, exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot of the file (WAL lets writers go on)."""
+        try:
+            self.conn.execute("BEGIN")
+            yield self.conn
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from None
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def head(self, conn: sqlite3.Connection) -> tuple[int, str, int]:
+        """(last seq, last hash, last recorded_us), or (0, 64 zeros, 0) for an empty log."""
+        row = conn.execute(
+            "SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return row if row else (0, "0" * 64, 0)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()

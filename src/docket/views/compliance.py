@@ -1,0 +1,118 @@
+"""The compliance view (SPEC §5): one row per order, sorted by issue time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..times import time_key, upper_bound
+
+__all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order"]
+
+_US_PER_HOUR = 3_600_000_000
+
+
+def reference_time(state: dict, as_of: str | None) -> int | None:
+    """The instant `overdue` is judged at: the end of `as_of` when given, else the latest
+    occurred_at folded (None for an empty state). Never the wall clock: a view must be
+    reproducible by a replay."""
+    if as_of is not None:
+        return upper_bound(as_of)
+    last = state["last_occurred_at"]
+    return time_key(last) if last is not None else None
+
+
+def notices_by_order(state: dict) -> dict[str, list[str]]:
+    """Map each order_id to the sorted ids of the notices that name it."""
+    out: dict[str, list[str]] = {}
+    for notice_id, notice in state["notices"].items():
+        for oid in notice["order_ids"]:
+            ids = out.setdefault(oid, [])
+            if notice_id not in ids:
+                ids.append(notice_id)
+    for ids in out.values():
+        ids.sort()
+    return out
+
+
+def _status(ever: int, blocked: int, target_count: int | None) -> str:
+    if ever == 0:
+        return "pending"
+    if target_count and blocked >= target_count:
+        return "complied"
+    if blocked == 0:
+        return "reverted"
+    return "partial"
+
+
+def compliance_row(
+    state: dict,
+    order_id: str,
+    *,
+    stream: str,
+    ref_time_us: int | None,
+    notice_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """The compliance row of one order (`notice_ids`: its notices, computed when omitted)."""
+    o = state["orders"][order_id]
+    if notice_ids is None:
+        notice_ids = notices_by_order(state).get(order_id, [])
+    tc = o["target_count"]
+    blocked = len(o["blocked"]) + o["unnamed"]
+    ever = len(o["ever"]) + o["peak"]
+    if tc is not None:
+        blocked, ever = min(blocked, tc), min(ever, tc)
+    status = _status(ever, blocked, tc)
+    first = o["first_action_at"]
+    hours = None
+    if first is not None:
+        hours = round((time_key(first) - time_key(o["issued_at"])) / _US_PER_HOUR, 2)
+    deadline = o["deadline"]
+    overdue = (
+        deadline is not None
+        and ref_time_us is not None
+        and ref_time_us > upper_bound(deadline)
+        and status != "complied"
+    )
+    notices = state["notices"]
+    acknowledged = o["acknowledged_at"] is not None or (
+        bool(notice_ids) and all(notices[n]["acknowledged_at"] is not None for n in notice_ids)
+    )
+    reported = o["reported"]
+    return {
+        "order_id": order_id,
+        "stream": stream,
+        "issuer": o["issuer"],
+        "platform": o["platform"],
+        "issued_at": o["issued_at"],
+        "legal_basis": o["legal_basis"],
+        "procedure": o["procedure"],
+        "target_count": tc,
+        "blocked": blocked,
+        "ever_blocked": ever,
+        "restored": ever - blocked,
+        "compliance": round(blocked / tc, 4) if tc else None,
+        "status": status,
+        "first_action_at": first,
+        "hours_to_first_action": hours,
+        "deadline": deadline,
+        "overdue": overdue,
+        "notices": list(notice_ids),
+        "acknowledged": acknowledged,
+        "reported": dict(reported) if reported is not None else None,
+    }
+
+
+def compliance_rows(state: dict, *, stream: str, ref_time_us: int | None) -> list[dict]:
+    """SPEC §5 compliance: every order's row, sorted by issue instant, ties by order_id.
+
+    `ref_time_us` is the instant `overdue` is judged at; see `reference_time`.
+    """
+    by_order = notices_by_order(state)
+    orders = sorted(
+        state["orders"].values(), key=lambda o: (time_key(o["issued_at"]), o["order_id"])
+    )
+    return [
+        compliance_row(state, o["order_id"], stream=stream, ref_time_us=ref_time_us,
+                       notice_ids=by_order.get(o["order_id"], []))
+        for o in orders
+    ]
