@@ -11,8 +11,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    if name in ("EventLog", "Receipt"):
-        from . import log
+    if name == "EventLog":
+        from .api import EventLog
 
-        return getattr(log, name)
+        return EventLog
+    if name == "Receipt":
+        from .log import Receipt
+
+        return Receipt
     raise AttributeError(f"module 'docket' has no attribute {name!r}")

@@ -9,6 +9,7 @@ __all__ = [
     "ConflictError",
     "StorageError",
     "AuditError",
+    "UsageError",
 ]
 
 
@@ -38,3 +39,9 @@ class StorageError(DocketError, OSError):
 
 class AuditError(DocketError):
     """An audit found a problem (`verify`)."""
+
+
+class UsageError(DocketError):
+    """The command needs something it was not given (e.g. which stream); exit code 2."""
+
+    exit_code = 2

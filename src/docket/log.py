@@ -1,4 +1,8 @@
-"""`EventLog`: the append-only log of events, with its hash chain (SPEC §1–2, §7, §8)."""
+"""`Log`: the append-only log of events, with its hash chain (SPEC §1–2, §7).
+
+`docket.api.EventLog` builds on it with the views and the audit; this module knows nothing
+of them except the `views` hook that the append calls inside its transaction.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from .errors import ConflictError, InvalidEvent, UnknownReference
 from .store import SQLiteStore
 from .times import format_utc, now_utc, parse_time
 
-__all__ = ["EventLog", "Receipt", "ZERO_HASH"]
+__all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
 
 ZERO_HASH = "0" * 64
 _decode_body = msgspec.json.Decoder().decode
@@ -54,7 +58,7 @@ class _Batch:
         self.events: dict[str, tuple[str, str, bytes | None]] = {}  # id -> (stream, type, content)
         self.rows: list[tuple] = []
         self.ref_rows: list[tuple] = []
-        self.touched: dict[str, int] = {}  # stream -> earliest replay key changed
+        self.touched: dict[str, tuple[int, int]] = {}  # stream -> earliest replay key changed
 
     def version(self, stream: str) -> int:
         if stream not in self.versions:
@@ -85,17 +89,14 @@ class _Batch:
         return row[0], row[1], _decode_body(row[2])
 
 
-class EventLog:
-    """The log: one SQLite file of streams of immutable events, and the views kept beside it.
-
-    >>> log = EventLog("docket.db")                       # doctest: +SKIP
-    >>> log.append([{"type": "order_issued", ...}])       # doctest: +SKIP
-    """
+class Log:
+    """One SQLite file of streams of immutable events: append and read."""
 
     def __init__(self, path: str = "docket.db", *, create: bool = True) -> None:
         self.path = str(path)
         self.store = SQLiteStore(self.path, create=create)
-        self._views = None
+        # Called inside each append transaction with the streams it touched (see api.py).
+        self.views = None
 
     # -- writing ---------------------------------------------------------------------------
     def append(
@@ -243,13 +244,16 @@ class EventLog:
             key = (stream, ref_kind, content["data"][field])
             batch.refs[key] = seq
             batch.ref_rows.append((*key, seq))
-        earliest = occurred_us
+        # The earliest replay position this event changes: its own, or for a retraction or
+        # correction the target's old and new positions. The stored views refold from there.
+        earliest = (occurred_us, seq)
         if kind in _AMENDING:
-            target = batch.find_event(content["data"]["target_id"])
-            earliest = min(earliest, parse_time(target[2]["occurred_at"]))
+            target = batch.find_event(content["data"]["target_id"])[2]
+            earliest = min(earliest, (parse_time(target["occurred_at"]), target["seq"]))
             if content["data"].get("occurred_at"):
-                earliest = min(earliest, parse_time(content["data"]["occurred_at"]))
-        batch.touched[stream] = min(batch.touched.get(stream, earliest), earliest)
+                earliest = min(earliest, (parse_time(content["data"]["occurred_at"]), target["seq"]))
+        if stream not in batch.touched or earliest < batch.touched[stream]:
+            batch.touched[stream] = earliest
         return Receipt(seq, ident, stream, version, digest, False)
 
     def _check_refs(
@@ -336,11 +340,6 @@ class EventLog:
         row = self.store.conn.execute(
             "SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
         return row[0] or 0
-
-    @property
-    def views(self):
-        """The stored views kept in this file (None until the views module is available)."""
-        return self._views
 
     def close(self) -> None:
         """Close the underlying database."""
