@@ -6,10 +6,10 @@ from typing import Callable
 
 from .errors import InvalidEvent
 from .log import Log
-from .replay import Selection
+from .replay import Selection, amendments, ordered_records
 from .stored import StoredViews
 from .times import parse_time, time_key
-from .views import compliance_rows, reference_time
+from .views import compliance_rows, diff_views, explain, reference_time
 
 __all__ = ["EventLog"]
 
@@ -66,6 +66,59 @@ class EventLog(Log):
                                         ref_time_us=reference_time(state, as_of))
         rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
         return rows
+
+    def timeline(self, stream: str | None = None, as_of: str | None = None,
+                 known_at: str | None = None, since: str | None = None) -> list[dict]:
+        """The records in replay order (`docket log`), corrected, retractions marked.
+
+        Every stream when `stream` is None (merged in replay order); `since` keeps events
+        that occurred at or after that time.
+        """
+        for name, value in (("as_of", as_of), ("known_at", known_at), ("since", since)):
+            _check_time(name, value)
+        after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
+        with self.store.read() as conn:
+            streams = [stream] if stream is not None else self._streams(conn)
+            if stream is not None:
+                self._require_stream(conn, stream)
+            selection = Selection(conn, as_of, known_at)
+            out = []
+            for name in streams:
+                amend = amendments(conn, name, selection.known_seq)
+                out += ordered_records(conn, name, selection.known_seq, amend, after=after,
+                                       until_us=selection.until_us, annotate=True)
+        out.sort(key=lambda pair: pair[0])
+        return [record for _, record in out]
+
+    def why(self, ref: str, stream: str | None = None, as_of: str | None = None,
+            known_at: str | None = None) -> dict:
+        """Explain one fact (a target, an order_id or a notice_id): its status and the events,
+        with their sources, that made it so (`docket why`)."""
+        _check_time("as_of", as_of)
+        _check_time("known_at", known_at)
+        with self.store.read() as conn:
+            stream = self._one_stream(conn, stream)
+            selection = Selection(conn, as_of, known_at)
+            amend = amendments(conn, stream, selection.known_seq)
+            records = (r for _, r in ordered_records(conn, stream, selection.known_seq, amend,
+                                                     until_us=selection.until_us))
+            try:
+                return explain(records, ref, stream=stream, as_of=as_of)
+            except KeyError:
+                raise InvalidEvent(f"REF: {ref!r} is not an order, notice or target in stream "
+                                   f"{stream!r} at that time") from None
+
+    def diff(self, from_: str, to: str, stream: str | None = None,
+             known_at: str | None = None) -> list[dict]:
+        """What changed in the views of a stream between as-of `from_` and as-of `to`."""
+        _check_time("from", from_)
+        _check_time("to", to)
+        _check_time("known_at", known_at)
+        with self.store.read() as conn:
+            stream = self._one_stream(conn, stream)
+            before = self._state_view(conn, stream, Selection(conn, from_, known_at))
+            after = self._state_view(conn, stream, Selection(conn, to, known_at))
+        return diff_views(before, after)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild every stored view and snapshot from the log; returns the stream count."""

@@ -56,7 +56,7 @@ def db_option(func):
 
 def open_log(db: str, *, create: bool = False):
     """Open the log for a command; reading commands refuse a file that does not exist."""
-    from .log import EventLog
+    from .api import EventLog
 
     return EventLog(db, create=create)
 

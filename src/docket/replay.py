@@ -68,14 +68,16 @@ def amendments(conn, stream: str, known_seq: int) -> Amendments:
 
 def ordered_records(
     conn, stream: str, known_seq: int, amend: Amendments, after: tuple[int, int] = (-_MAX, 0),
-    until_us: int = _MAX,
+    until_us: int = _MAX, annotate: bool = False,
 ) -> Iterator[tuple[tuple[int, int], dict]]:
     """(replay key, record) of the stream in replay order, amended, in (after, until_us].
 
     Streams from an index scan; the few events a correction moved are merged in at their
-    new place (and skipped at their old one).
+    new place (and skipped at their old one). With `annotate`, retracted events and the
+    amending records themselves are kept (marked) instead of dropped: the timeline view.
     """
     moved = amend.moved()
+    apply = amend.annotate if annotate else amend.apply
     cur = conn.execute(
         "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? "
         "AND (occurred_us, seq) > (?, ?) AND occurred_us <= ? ORDER BY occurred_us, seq",
@@ -85,7 +87,7 @@ def ordered_records(
     def scanned() -> Iterator[tuple[tuple[int, int], dict]]:
         while rows := cur.fetchmany(4096):
             for occurred_us, seq, body in rows:
-                record = amend.apply(_decode(body)) if amend else _decode(body)
+                record = apply(_decode(body)) if amend else _decode(body)
                 if record is None or (moved and record["id"] in moved):
                     continue
                 yield (occurred_us, seq), record
@@ -98,7 +100,7 @@ def ordered_records(
     for (body,) in conn.execute(
         f"SELECT body FROM events WHERE seq <= ? AND id IN ({marks})", (known_seq, *moved)
     ):
-        record = amend.apply(_decode(body))
+        record = apply(_decode(body))
         if record is None:
             continue
         key = (time_key(record["occurred_at"]), record["seq"])

@@ -56,6 +56,19 @@ class Amendments:
         """Ids of events whose occurrence time a correction replaces, with the new time."""
         return {i: c["occurred_at"] for i, c in self.corrected.items() if "occurred_at" in c}
 
+    def annotate(self, record: dict) -> dict:
+        """The record corrected, with `retracted` (the retraction's reason and id) if it is;
+        amending records pass through. For timelines, which show what was withdrawn."""
+        if record["type"] in AMENDING:
+            return record
+        change = self.corrected.get(record["id"])
+        out = {**record, **change} if change else record
+        retraction = self.retracted.get(record["id"])
+        if retraction is not None:
+            out = {**out, "retracted": {"id": retraction["id"],
+                                        "reason": retraction["data"]["reason"]}}
+        return out
+
     def apply(self, record: dict) -> dict | None:
         """The record as the story now knows it: None when retracted (or itself amending)."""
         if record["type"] in AMENDING:
