@@ -97,42 +97,46 @@ def state(stream, as_of, known_at, as_json, as_csv, db):
                      ("case_id", "court", "petitioner", "filed_at", "rulings")))
 
 
-def _summary(record: dict) -> str:
-    """A one-line description of an event for the timeline."""
+def _summary(record: dict, width: int = 110) -> str:
+    """A one-line description of an event for the timeline (its actor is printed apart)."""
     d = record["data"]
     kind = record["type"]
     if kind == "order_issued":
         n = d.get("target_count", len(d.get("targets") or ())) or "?"
-        return f"{d['issuer']} orders {d['platform']} to block {n} targets ({d['order_id']})"
-    if kind in ("accounts_blocked", "accounts_unblocked"):
+        text = f"orders {d['platform']} to block {n} targets ({d['order_id']}, by {d['issuer']})"
+    elif kind in ("accounts_blocked", "accounts_unblocked"):
         verb = "blocks" if kind == "accounts_blocked" else "unblocks"
-        what = ("all targets" if d.get("all_targets") else
-                f"{len(d['targets'])} named" if d.get("targets") else
-                f"{d['count']}" if d.get("count") is not None else "some")
+        what = ("every target" if d.get("all_targets") else
+                f"{len(d['targets'])} named accounts" if d.get("targets") else
+                f"{d['count']} accounts" if d.get("count") is not None else "accounts")
         scope = f" in {d['scope']}" if d.get("scope") not in (None, "global") else ""
-        return f"{verb} {what}{scope}" + (f" under {d['order_id']}" if d.get("order_id") else "")
-    if kind == "notice_sent":
-        return f"{d['issuer']} sends {d['kind']} notice {d['notice_id']} to {d['recipient']}"
-    if kind == "acknowledgement_sent":
-        return f"{d['by']} acknowledges {d['ref_id']}"
-    if kind == "dialogue_requested":
-        return f"{d['by']} asks {d['addressee']} for dialogue"
-    if kind == "statement_published":
-        return f"{d['speaker']}: {d['summary']}"
-    if kind == "compliance_reported":
-        return f"{d['reporter']}: {d['actioned']} of {d['specified']} actioned ({d['order_id']})"
-    if kind == "meeting_held":
-        return "meeting: " + ", ".join(d["participants"]) + (f" — {d['outcome']}" if d.get("outcome") else "")
-    if kind == "challenge_filed":
-        return f"{d['petitioner']} files {d['case_id']} in {d['court']}"
-    if kind == "ruling_issued":
+        text = f"{verb} {what}{scope}" + (f" under {d['order_id']}" if d.get("order_id") else "")
+        if d.get("basis") == "platform_rules":
+            text += " (platform rules)"
+    elif kind == "notice_sent":
+        text = f"sends {d['kind'].replace('_', '-')} notice {d['notice_id']} to {d['recipient']}"
+    elif kind == "acknowledgement_sent":
+        text = f"acknowledges {d['ref_id']}"
+    elif kind == "dialogue_requested":
+        text = f"asks {d['addressee']} for dialogue"
+    elif kind == "statement_published":
+        text = d["summary"]
+    elif kind == "compliance_reported":
+        text = f"reports {d['actioned']} of {d['specified']} actioned under {d['order_id']}"
+    elif kind == "meeting_held":
+        text = "meets " + ", ".join(d["participants"])
+    elif kind == "challenge_filed":
+        text = f"files {d['case_id']} in {d['court']}"
+    elif kind == "ruling_issued":
         costs = f", costs {d['costs']} {d.get('currency') or ''}".rstrip() if d.get("costs") else ""
-        return f"{d['court']}: {d['case_id']} {d['outcome']}{costs}"
-    if kind == "event_retracted":
-        return f"retracts {d['target_id']}: {d['reason']}"
-    if kind == "event_corrected":
-        return f"corrects {d['target_id']}: {d['reason']}"
-    return kind
+        text = f"{d['case_id']}: {d['outcome']}{costs}"
+    elif kind == "event_retracted":
+        text = f"retracts {d['target_id']}: {d['reason']}"
+    elif kind == "event_corrected":
+        text = f"corrects {d['target_id']}: {d['reason']}"
+    else:
+        text = kind
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 @main.command(name="log")
