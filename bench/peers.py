@@ -248,28 +248,34 @@ class EsPeer:
     def replay_aggregates(self) -> int:
         """A fresh application reconstructs every aggregate from its stored events."""
         app = self._open()
-        n = 0
-        for agg in [app.repository.get(a.id) for a in self.orders.values()]:
-            n += agg.version
-        return n
+        try:
+            n = 0
+            for agg in [app.repository.get(a.id) for a in self.orders.values()]:
+                n += agg.version
+            return n
+        finally:
+            app.close()
 
     def replay_log(self) -> int:
         """A fresh application reads its notification log in order and folds every event."""
         app = self._open()
-        to_event = app.mapper.to_domain_event
-        aggs: dict[Any, Any] = {}
-        n = 0
-        start = 1
-        while True:
-            page = app.recorder.select_notifications(start, 1000)
-            if not page:
-                break
-            for notification in page:
-                ev = to_event(notification)
-                aggs[ev.originator_id] = ev.mutate(aggs.get(ev.originator_id))
-                n += 1
-            start = page[-1].id + 1
-        return n
+        try:
+            to_event = app.mapper.to_domain_event
+            aggs: dict[Any, Any] = {}
+            n = 0
+            start = 1
+            while True:
+                page = app.recorder.select_notifications(start, 1000)
+                if not page:
+                    break
+                for notification in page:
+                    ev = to_event(notification)
+                    aggs[ev.originator_id] = ev.mutate(aggs.get(ev.originator_id))
+                    n += 1
+                start = page[-1].id + 1
+            return n
+        finally:
+            app.close()
 
     def close(self) -> None:
         self.app.close()

@@ -3,7 +3,7 @@
     python -m bench.rss {docket|eventsourcing|raw} PATH
 
 prints one JSON object: `baseline_kb` (peak RSS after imports and opening the store, before
-the replay), `peak_kb` (peak RSS after the replay; `ru_maxrss` is a high-water mark),
+the replay), `peak_kb` (peak RSS after the replay: a high-water mark, `VmHWM`),
 `seconds` of the replay. A streamed replay keeps `peak_kb - baseline_kb` flat as the log
 grows; one that loads the log grows with it.
 """
@@ -17,6 +17,18 @@ import time
 
 
 def _kb() -> int:
+    """Peak resident set size of this process so far, in kilobytes.
+
+    Linux's `ru_maxrss` survives `execve`, so a child spawned by a large parent starts with
+    the parent's high-water mark; `VmHWM` belongs to the new address space and does not.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
 
 

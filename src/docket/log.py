@@ -53,12 +53,23 @@ class _Batch:
         self.conn = conn
         self.seq, self.hash, self.last_recorded = head
         self.now = now_utc()
+        self._formatted = (-1, "")
         self.versions: dict[str, int] = {}
         self.refs: dict[tuple[str, str, str], int] = {}
+        self.loaded_refs: set[str] = set()
+        self.bulk = False  # set for batches big enough to load references in bulk
+        self.stored_ids: set[str] = set()
+        self.asked: set[str] = set()  # ids whose presence in the log prefetch_ids checked
         self.events: dict[str, tuple[str, str, bytes | None]] = {}  # id -> (stream, type, content)
         self.rows: list[tuple] = []
         self.ref_rows: list[tuple] = []
         self.touched: dict[str, tuple[int, int]] = {}  # stream -> earliest replay key changed
+
+    def format_recorded(self, micros: int) -> str:
+        """format_utc, once per distinct value (a batch shares one recorded_at)."""
+        if micros != self._formatted[0]:
+            self._formatted = (micros, format_utc(micros))
+        return self._formatted[1]
 
     def version(self, stream: str) -> int:
         if stream not in self.versions:
@@ -69,18 +80,43 @@ class _Batch:
         return self.versions[stream]
 
     def has_ref(self, stream: str, kind: str, ref_id: str) -> bool:
-        if (stream, kind, ref_id) in self.refs:
+        key = (stream, kind, ref_id)
+        if key in self.refs:
             return True
-        return self.conn.execute(
-            "SELECT 1 FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?",
-            (stream, kind, ref_id),
-        ).fetchone() is not None
+        if stream in self.loaded_refs:
+            return False
+        if self.bulk:
+            # A big batch loads the stream's references once and resolves them in memory.
+            self.loaded_refs.add(stream)
+            for ref_kind, ident, seq in self.conn.execute(
+                "SELECT kind, ref_id, seq FROM refs WHERE stream = ?", (stream,)
+            ):
+                self.refs[(stream, ref_kind, ident)] = seq
+            return key in self.refs
+        row = self.conn.execute(
+            "SELECT seq FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?", key
+        ).fetchone()
+        if row is not None:
+            self.refs[key] = row[0]
+        return row is not None
+
+    def prefetch_ids(self, ids: list[str]) -> None:
+        """Learn which of a batch's ids the log already holds, in a few queries."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            self.stored_ids.update(
+                r[0] for r in self.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            )
+        self.asked.update(ids)
 
     def find_event(self, ident: str) -> tuple[str, str, dict] | None:
         """(stream, type, record) of a stored or batched event with this id."""
         if ident in self.events:
             stream, kind, body = self.events[ident]
             return stream, kind, _decode_body(body)
+        if ident in self.asked and ident not in self.stored_ids:
+            return None
         row = self.conn.execute(
             "SELECT stream, type, body, seq, version, hash FROM events WHERE id = ?", (ident,)
         ).fetchone()
@@ -145,8 +181,24 @@ class Log:
             if len(streams) > 1:
                 raise InvalidEvent("expected_version needs a batch of one stream")
         receipts: list[Receipt] = []
+        try:
+            receipts = self._write_batch(decoded, expected_version, default_stream, progress)
+        except BaseException:
+            if self.views is not None:
+                self.views.abandoned()
+            raise
+        if self.views is not None:
+            self.views.committed()
+        if progress is not None:
+            progress(len(decoded) % 1000)
+        return receipts
+
+    def _write_batch(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
+        receipts: list[Receipt] = []
         with self.store.write() as conn:
             batch = _Batch(conn, self.store.head(conn))
+            batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
+            batch.bulk = len(decoded) > 200
             checked_batch_version = expected_version is None
             for n, (line, event, meta) in enumerate(decoded, 1):
                 where = f"line {line}: " if line is not None else (
@@ -178,8 +230,6 @@ class Log:
                 conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", batch.ref_rows)
                 if self.views is not None:
                     self.views.after_append(conn, batch.touched)
-        if progress is not None:
-            progress(len(decoded) % 1000)
         return receipts
 
     def _append_one(self, batch: _Batch, event: Event, meta, stream: str, where: str) -> Receipt:
@@ -187,12 +237,11 @@ class Log:
         ident = event.id or str(uuid.uuid4())
         label = _label(event)
         content = content_of(event, stream, ident)
-        content_bytes = canonical(content)
-        found = batch.find_event(ident)
+        found = batch.find_event(ident) if event.id is not None else None
         if found is not None:
             f_stream, _, record = found
             stored = {k: record[k] for k in content}
-            if canonical(stored) != content_bytes:
+            if canonical(stored) != canonical(content):
                 raise InvalidEvent(
                     f"{where}{label}: field `id`: already used by an event with other content"
                 )
@@ -226,7 +275,7 @@ class Log:
         else:
             # recorded_at never decreases along seq, even when the wall clock steps back.
             recorded_us = max(batch.now, batch.last_recorded)
-            recorded_at = format_utc(recorded_us)
+            recorded_at = batch.format_recorded(recorded_us)
         batch.last_recorded = recorded_us
         record = {**content, "seq": seq, "version": version, "recorded_at": recorded_at,
                   "schema_version": SCHEMA_VERSION, "prev_hash": batch.hash}

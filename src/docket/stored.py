@@ -1,9 +1,14 @@
 """The stored views: ordinary SQLite tables beside the log, kept equal to a fresh replay.
 
-They are updated in the same transaction as each append. When an event lands after
-everything already folded, it is folded onto the saved state; when it lands earlier in
-replay order (backdated, or a retraction/correction of an earlier event), the snapshots from
-that point on are dropped and the stream is refolded from the nearest snapshot before it.
+They are updated in the same transaction as each append. When new events land after
+everything already folded, they are folded onto the saved fold state and only the rows
+they touched are rewritten; when an event lands earlier in replay order (backdated, or a
+retraction/correction of an earlier event), the snapshots from that point on are dropped
+and the stream is refolded from the nearest snapshot before it.
+
+The fold state of each stream's head is kept entity by entity (`docket_fold`), so that an
+append reads and writes only what it touches; a process that appends again reuses the
+state it already holds in memory while no other process has changed the stream.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from .replay import (
     ordered_records,
 )
 from .views import state_view
+from .views.compliance import compliance_row, notices_by_order, reference_time
 
 __all__ = ["StoredViews", "TABLES", "view_rows"]
 
 _MAX = 2**63 - 1
+_ENTITIES = ("orders", "accounts", "notices", "challenges")
 
 # table -> (columns, primary key). Lists and objects are stored as canonical JSON text.
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -38,20 +45,26 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                       ("stream", "position")),
     "view_challenges": (("stream", "case_id", "court", "petitioner", "order_ids", "filed_at",
                          "rulings"), ("stream", "case_id")),
-    "view_streams": (("stream", "last_seq", "version", "fingerprint"), ("stream",)),
+    "view_streams": (("stream", "last_seq", "version"), ("stream",)),
 }
 _TYPES = {"target_count": int, "blocked": int, "ever_blocked": int, "restored": int,
           "compliance": float, "hours_to_first_action": float, "overdue": int,
           "acknowledged": int, "last_seq": int, "version": int, "position": int}
+_ENTITY_TABLE = {"orders": "view_orders", "accounts": "view_accounts",
+                 "notices": "view_notices", "challenges": "view_challenges"}
 
 _INTERNAL = """
 CREATE TABLE IF NOT EXISTS docket_view_heads (
     stream TEXT PRIMARY KEY, occurred_us INTEGER, seq INTEGER, log_seq INTEGER NOT NULL,
-    folded INTEGER NOT NULL, state BLOB NOT NULL);
+    folded INTEGER NOT NULL, scalars BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS docket_fold (
+    stream TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (stream, kind, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS docket_snapshots (
     stream TEXT NOT NULL, occurred_us INTEGER NOT NULL, seq INTEGER NOT NULL,
     log_seq INTEGER NOT NULL, folded INTEGER NOT NULL, state BLOB NOT NULL,
     PRIMARY KEY (stream, occurred_us, seq));
+CREATE INDEX IF NOT EXISTS events_amending ON events (stream, type, seq);
 """
 
 
@@ -63,24 +76,71 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _row(table: str, stream: str, item: dict) -> tuple:
+    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table][0])
+
+
+def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
+    name = {"orders": "order_id", "accounts": "target", "notices": "notice_id",
+            "challenges": "case_id"}[kind]
+    return _row(_ENTITY_TABLE[kind], stream, {name: key, **view_entry})
+
+
 def view_rows(view: dict) -> dict[str, list[tuple]]:
     """The rows of each view table for one stream's state view (SPEC §5 state)."""
     stream = view["stream"]
-    out: dict[str, list[tuple]] = {}
-    sources = {
-        "view_orders": [dict(row) for row in view["orders"].values()],
-        "view_accounts": [{"target": t, **a} for t, a in view["accounts"].items()],
-        "view_notices": [{"notice_id": n, **x} for n, x in view["notices"].items()],
-        "view_dialogue": [{"position": i, **d} for i, d in enumerate(view["dialogue"], 1)],
-        "view_challenges": [{"case_id": c, **x} for c, x in view["challenges"].items()],
-        "view_streams": [{"last_seq": view["last_seq"], "version": view["version"],
-                          "fingerprint": view["fingerprint"]}],
-    }
-    for table, items in sources.items():
-        columns = TABLES[table][0]
-        out[table] = [tuple(_cell({**item, "stream": stream}.get(c)) for c in columns)
-                      for item in items]
+    out = {kind_table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
+           for kind, kind_table in _ENTITY_TABLE.items()}
+    out["view_dialogue"] = [_row("view_dialogue", stream, {"position": i, **d})
+                            for i, d in enumerate(view["dialogue"], 1)]
+    out["view_streams"] = [_row("view_streams", stream, view)]
     return out
+
+
+class _Touched(dict):
+    """A dict that remembers which keys the fold looked up or set: the rows to rewrite."""
+
+    __slots__ = ("keys_seen",)
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.keys_seen: set = set()
+
+    def get(self, key, default=None):
+        self.keys_seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.keys_seen.add(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key, value) -> None:
+        self.keys_seen.add(key)
+        super().__setitem__(key, value)
+
+    def setdefault(self, key, default=None):
+        self.keys_seen.add(key)
+        return super().setdefault(key, default)
+
+
+def _entry_views(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]:
+    """View-table rows for some entities of one kind (those still present)."""
+    view_of_kind = {
+        "accounts": lambda a: {k: a[k] for k in ("status", "scope", "order_id", "since")},
+        "notices": lambda x: {"kind": x["kind"], "sent_at": x["sent_at"],
+                              "order_ids": list(x["order_ids"]),
+                              "acknowledged_at": x["acknowledged_at"]},
+        "challenges": lambda x: {k: x[k] for k in ("court", "petitioner", "order_ids",
+                                                   "filed_at", "rulings")},
+    }
+    entities = state[kind]
+    if kind == "orders":
+        by_order = notices_by_order(state)
+        return [_entity_row(kind, k, compliance_row(state, k, stream=stream, ref_time_us=ref_us,
+                                                    notice_ids=by_order.get(k, [])), stream)
+                for k in keys if k in entities]
+    return [_entity_row(kind, k, view_of_kind[kind](entities[k]), stream)
+            for k in keys if k in entities]
 
 
 class StoredViews:
@@ -88,12 +148,16 @@ class StoredViews:
 
     def __init__(self, store) -> None:
         self.store = store
+        # stream -> (token, state): the head state this process holds; the token is what
+        # docket_view_heads said when it was saved, so another writer's change is noticed.
+        self._cache: dict[str, tuple[tuple, dict]] = {}
+        self._pending: dict[str, tuple[tuple, dict]] = {}
         self._ensure_tables()
 
     def _ensure_tables(self) -> None:
         conn = self.store.conn
         have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if all(t in have for t in TABLES) and "docket_snapshots" in have:
+        if all(t in have for t in TABLES) and "docket_fold" in have:
             return
         import sqlite_utils  # lazily: only the first open of a file pays for it
 
@@ -101,8 +165,6 @@ class StoredViews:
         conn.executescript(_INTERNAL)
         for table, (columns, pk) in TABLES.items():
             db[table].create({c: _TYPES.get(c, str) for c in columns}, pk=pk, if_not_exists=True)
-            if table != "view_streams":
-                db[table].create_index(["stream"], if_not_exists=True)
 
     # -- maintenance ---------------------------------------------------------------------
     def after_append(self, conn, touched: dict[str, tuple[int, int]]) -> None:
@@ -111,48 +173,140 @@ class StoredViews:
         for stream, earliest in touched.items():
             self._refresh(conn, stream, earliest, log_seq)
 
+    def committed(self) -> None:
+        """The append committed: the states it folded are now the heads on disk."""
+        self._cache.update(self._pending)
+        self._pending.clear()
+
+    def abandoned(self) -> None:
+        """The append rolled back: forget what it folded."""
+        self._pending.clear()
+
     def rebuild(self, conn, progress: Callable[[int], None] | None = None) -> int:
         """Drop every stored view and snapshot and refold each stream from the log."""
-        for table in (*TABLES, "docket_view_heads", "docket_snapshots"):
+        for table in (*TABLES, "docket_view_heads", "docket_snapshots", "docket_fold"):
             conn.execute(f"DELETE FROM {table}")
+        self._cache.clear()
         log_seq = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
         streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events")]
         for stream in streams:
-            self._refresh(conn, stream, (-_MAX, 0), log_seq, progress)
+            self._refold(conn, stream, (-_MAX, 0), log_seq, progress)
         return len(streams)
 
-    def _refresh(self, conn, stream, earliest, log_seq, progress=None) -> None:
+    def _head(self, conn, stream: str):
         head = conn.execute(
-            "SELECT occurred_us, seq, folded, state FROM docket_view_heads WHERE stream = ?",
-            (stream,)).fetchone()
-        if head is not None and head[0] is not None and earliest > (head[0], head[1]):
-            start_key, folded, state = (head[0], head[1]), head[2], decode_state(head[3])
-        else:
-            # Backdated: every snapshot at or after the change is stale.
-            conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND (occurred_us, seq)"
-                         " >= (?, ?)", (stream, *earliest))
-            snap = conn.execute(
-                "SELECT occurred_us, seq, folded, state FROM docket_snapshots WHERE stream = ? "
-                "ORDER BY occurred_us DESC, seq DESC LIMIT 1", (stream,)).fetchone()
-            if snap is None:
-                start_key, folded, state = (-_MAX, 0), 0, None
-            else:
-                start_key, folded, state = (snap[0], snap[1]), snap[2], decode_state(snap[3])
-        amend = amendments(conn, stream, log_seq)
+            "SELECT occurred_us, seq, log_seq, folded, scalars FROM docket_view_heads "
+            "WHERE stream = ?", (stream,)).fetchone()
+        if head is None or head[0] is None:
+            return None
+        token = tuple(head[:4])
+        cached = self._cache.pop(stream, None)
+        if cached is not None and cached[0] == token:
+            return token, cached[1]
+        state = decode_state(head[4])
+        for kind in _ENTITIES:
+            state[kind] = {}
+        for kind, key, value in conn.execute(
+                "SELECT kind, key, value FROM docket_fold WHERE stream = ?", (stream,)):
+            state[kind][key] = decode_state(value)
+        return token, state
 
-        def snapshot(key, st, n):
+    def _refresh(self, conn, stream, earliest, log_seq) -> None:
+        head = self._head(conn, stream)
+        if head is None or earliest <= (head[0][0], head[0][1]):
+            self._refold(conn, stream, earliest, log_seq)
+            return
+        # New events only, all after the head: fold them on, rewrite what they touched.
+        (h_occ, h_seq, _, folded), state = head
+        for kind in _ENTITIES:
+            state[kind] = _Touched(state[kind])
+        dialogue_before = len(state["dialogue"])
+        ref_before = reference_time(state, None)
+        amend = amendments(conn, stream, log_seq)
+        pairs = ordered_records(conn, stream, log_seq, amend, after=(h_occ, h_seq))
+        state, last, n = fold_from(state, pairs, self._snapshotter(conn, stream, log_seq, folded))
+        dirty = {kind: state[kind].keys_seen for kind in _ENTITIES}
+        for kind in _ENTITIES:
+            state[kind] = dict(state[kind])
+        if reference_time(state, None) != ref_before:
+            # `overdue` is judged at the latest event: orders with deadlines may flip.
+            dirty["orders"] |= {k for k, o in state["orders"].items() if o["deadline"]}
+        if dirty["notices"]:
+            # An order's row shows its notices and whether they are acknowledged.
+            for key in dirty["notices"]:
+                notice = state["notices"].get(key)
+                if notice is not None:
+                    dirty["orders"].update(notice["order_ids"])
+        ref_us = reference_time(state, None)
+        for kind in _ENTITIES:
+            keys = dirty[kind]
+            if not keys:
+                continue
+            conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)",
+                             [(stream, kind, k, encode_state(state[kind][k]))
+                              for k in keys if k in state[kind]])
+            table = _ENTITY_TABLE[kind]
+            self._upsert(conn, table, _entry_views(state, kind, keys, stream, ref_us))
+        if len(state["dialogue"]) != dialogue_before:
+            self._upsert(conn, "view_dialogue", [
+                _row("view_dialogue", stream, {"position": i, **d})
+                for i, d in enumerate(state["dialogue"], 1) if i > dialogue_before])
+        self._save_head(conn, stream, last, log_seq, folded + n, state, amend)
+
+    def _snapshotter(self, conn, stream, log_seq, folded, progress=None):
+        def on_fold(key, state, n):
             if progress is not None and n % 1000 == 0:
                 progress(1000)
             if (folded + n) % SNAPSHOT_EVERY == 0:
+                plain = {k: dict(v) if isinstance(v, _Touched) else v for k, v in state.items()}
                 conn.execute("INSERT OR REPLACE INTO docket_snapshots VALUES (?,?,?,?,?,?)",
-                             (stream, key[0], key[1], log_seq, folded + n, encode_state(st)))
+                             (stream, key[0], key[1], log_seq, folded + n, encode_state(plain)))
+        return on_fold
 
-        pairs = ordered_records(conn, stream, log_seq, amend, after=start_key)
-        state, last, n = fold_from(state, pairs, snapshot)
-        last = last or (start_key if start_key[0] != -_MAX else (None, None))
+    def _refold(self, conn, stream, earliest, log_seq, progress=None) -> None:
+        # Every snapshot at or after the change is stale.
+        conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND (occurred_us, seq) >= "
+                     "(?, ?)", (stream, *earliest))
+        snap = conn.execute(
+            "SELECT occurred_us, seq, folded, state FROM docket_snapshots WHERE stream = ? "
+            "ORDER BY occurred_us DESC, seq DESC LIMIT 1", (stream,)).fetchone()
+        if snap is None:
+            start, folded, state = (-_MAX, 0), 0, None
+        else:
+            start, folded, state = (snap[0], snap[1]), snap[2], decode_state(snap[3])
+        amend = amendments(conn, stream, log_seq)
+        pairs = ordered_records(conn, stream, log_seq, amend, after=start)
+        state, last, n = fold_from(state, pairs,
+                                   self._snapshotter(conn, stream, log_seq, folded, progress))
+        conn.execute("DELETE FROM docket_fold WHERE stream = ?", (stream,))
+        conn.executemany("INSERT INTO docket_fold VALUES (?,?,?,?)",
+                         [(stream, kind, k, encode_state(v))
+                          for kind in _ENTITIES for k, v in state[kind].items()])
+        view = self.view_of(conn, stream, state, amend, log_seq)
+        for table, rows in view_rows(view).items():
+            conn.execute(f"DELETE FROM {table} WHERE stream = ?", (stream,))
+            self._upsert(conn, table, rows)
+        self._save_head(conn, stream, last or (start if snap else (None, None)), log_seq,
+                        folded + n, state, amend)
+
+    def _save_head(self, conn, stream, last, log_seq, folded, state, amend) -> None:
+        scalars = {k: v for k, v in state.items() if k not in _ENTITIES}
         conn.execute("INSERT OR REPLACE INTO docket_view_heads VALUES (?,?,?,?,?,?)",
-                     (stream, last[0], last[1], log_seq, folded + n, encode_state(state)))
-        self._write_tables(conn, self.view_of(conn, stream, state, amend, log_seq))
+                     (stream, last[0], last[1], log_seq, folded, encode_state(scalars)))
+        version = conn.execute("SELECT max(version) FROM events WHERE stream = ?",
+                               (stream,)).fetchone()[0] or 0
+        last_seq = max([state["last_seq"], *amend.seqs])
+        self._upsert(conn, "view_streams", [(stream, last_seq, version)])
+        if last[0] is not None:
+            self._pending[stream] = ((last[0], last[1], log_seq, folded), state)
+
+    @staticmethod
+    def _upsert(conn, table: str, rows: list[tuple]) -> None:
+        if rows:
+            columns = TABLES[table][0]
+            marks = ",".join("?" * len(columns))
+            conn.executemany(f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) "
+                             f"VALUES ({marks})", rows)
 
     def view_of(self, conn, stream: str, state: dict, amend, known_seq: int,
                 as_of: str | None = None, known_at: str | None = None) -> dict:
@@ -163,24 +317,15 @@ class StoredViews:
         return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
                           version=version, last_seq=last_seq)
 
-    def _write_tables(self, conn, view: dict) -> None:
-        for table, rows in view_rows(view).items():
-            columns = TABLES[table][0]
-            conn.execute(f"DELETE FROM {table} WHERE stream = ?", (view["stream"],))
-            if rows:
-                marks = ",".join("?" * len(columns))
-                conn.executemany(f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})",
-                                 rows)
-
     # -- queries ---------------------------------------------------------------------------
-    def state(self, conn, stream: str, selection: Selection) -> dict:
+    def state(self, conn, stream: str, selection: Selection) -> tuple[dict, Any]:
         """The folded state of `stream` for `selection`, from the nearest usable snapshot."""
         amend = amendments(conn, stream, selection.known_seq)
         if selection.is_current:
-            head = conn.execute("SELECT state FROM docket_view_heads WHERE stream = ?",
-                                (stream,)).fetchone()
+            head = self._head(conn, stream)
             if head is not None:
-                return decode_state(head[0]), amend
+                self._cache[stream] = head
+                return _copy(head[1]), amend
         # A snapshot taken when the log was at log_seq holds exactly the events known then
         # before its key (any later event landing earlier would have dropped it), so it
         # serves every query that knows at least that much.
@@ -201,3 +346,8 @@ class StoredViews:
                 f"SELECT {','.join(columns)} FROM {table} WHERE stream = ? ORDER BY "
                 f"{','.join(pk)}", (stream,)))
         return out
+
+
+def _copy(state: dict) -> dict:
+    """A deep copy (through msgpack): callers may fold on it without touching the cache."""
+    return decode_state(encode_state(state))

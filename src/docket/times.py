@@ -8,6 +8,7 @@ the whole day, i.e. everything before the next day 00:00 UTC.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 
 __all__ = [
@@ -41,6 +42,13 @@ def parse_time(value: object) -> int:
     """
     if not isinstance(value, str):
         raise ValueError(f"expected a time string, got {type(value).__name__}")
+    return _parse(value)
+
+
+# Each event's time is parsed when it is validated and again when it is stored or replayed;
+# a cache makes the second parse free (errors are not cached: they raise).
+@lru_cache(maxsize=65_536)
+def _parse(value: str) -> int:
     m = _DAY.match(value)
     if m:
         try:

@@ -1,0 +1,1 @@
+"""Docket's benchmark harness: `python -m bench` (see bench/README.md)."""
