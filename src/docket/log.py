@@ -100,6 +100,19 @@ class _Batch:
             self.refs[key] = row[0]
         return row is not None
 
+    def corrected_times(self, stream: str, target_id: str) -> list[str]:
+        """The occurred_at values earlier corrections gave to one event (stored or batched)."""
+        bodies = [b for _, (st, kind, b) in self.events.items()
+                  if st == stream and kind == "event_corrected"]
+        bodies += [r[0] for r in self.conn.execute(
+            "SELECT body FROM events WHERE stream = ? AND type = 'event_corrected'", (stream,))]
+        out = []
+        for body in bodies:
+            data = _decode_body(body)["data"]
+            if data["target_id"] == target_id and data.get("occurred_at"):
+                out.append(data["occurred_at"])
+        return out
+
     def prefetch_ids(self, ids: list[str]) -> None:
         """Learn which of a batch's ids the log already holds, in a few queries."""
         for start in range(0, len(ids), 500):
@@ -298,9 +311,11 @@ class Log:
         earliest = (occurred_us, seq)
         if kind in _AMENDING:
             target = batch.find_event(content["data"]["target_id"])[2]
-            earliest = min(earliest, (parse_time(target["occurred_at"]), target["seq"]))
-            if content["data"].get("occurred_at"):
-                earliest = min(earliest, (parse_time(content["data"]["occurred_at"]), target["seq"]))
+            # Wherever the story has placed the target: as written, as corrected before,
+            # and as this correction places it.
+            times = [target["occurred_at"], content["data"].get("occurred_at"),
+                     *batch.corrected_times(stream, target["id"])]
+            earliest = min([earliest] + [(parse_time(t), target["seq"]) for t in times if t])
         if stream not in batch.touched or earliest < batch.touched[stream]:
             batch.touched[stream] = earliest
         return Receipt(seq, ident, stream, version, digest, False)

@@ -47,6 +47,9 @@ def initial() -> State:
         "notices": {},
         "dialogue": [],
         "challenges": {},
+        # order_id -> ids of the notices naming it: the compliance row of one order then
+        # needs no scan of every notice (an append rewrites only the rows it touched).
+        "order_notices": {},
     }
 
 
@@ -78,49 +81,55 @@ def _order_issued(state: State, d: dict, at: str) -> None:
         order.update(described)
 
 
-def _names(d: dict, order: dict | None) -> list:
-    """The named targets a movement touches: its own, plus the order's under all_targets."""
-    names = d.get("targets") or []
-    if d.get("all_targets") and order is not None and order["targets"]:
-        names = order["targets"] + [t for t in names if t not in order["targets"]]
+def _names(targets: list | None, order: dict) -> list:
+    """Under all_targets: the order's named targets, then any others the record names."""
+    names = order["targets"]
+    if targets:
+        names = names + [t for t in targets if t not in names]
     return names
 
 
 def _accounts_blocked(state: State, d: dict, at: str) -> None:
+    # The hot path of a replay: few lookups, nothing allocated for a plain block.
     oid = d.get("order_id")
     order = state["orders"].get(oid) if oid is not None else None
-    scope = d.get("scope") or "global"
-    accounts = state["accounts"]
-    for t in _names(d, order):
-        acc = accounts.get(t)
-        if acc is None:
-            accounts[t] = acc = {"status": "blocked", "scope": scope, "order_id": oid,
-                                 "since": at, "orders": {}}
-        elif acc["status"] != "blocked" or acc["scope"] != scope:
-            # `since`/`order_id` describe the change that put the account in its state,
-            # so a repeated block of an already-blocked account changes neither.
-            acc["status"], acc["scope"], acc["order_id"], acc["since"] = "blocked", scope, oid, at
-        if order is not None:
-            acc["orders"][oid] = True
-            order["blocked"][t] = True
-            order["ever"][t] = True
+    targets = d.get("targets")
+    all_targets = d.get("all_targets")
+    names = _names(targets, order) if all_targets and order and order["targets"] else targets
+    if names:
+        scope = d.get("scope") or "global"
+        accounts = state["accounts"]
+        for t in names:
+            acc = accounts.get(t)
+            if acc is None:
+                accounts[t] = acc = {"status": "blocked", "scope": scope, "order_id": oid,
+                                     "since": at, "orders": {}}
+            elif acc["status"] != "blocked" or acc["scope"] != scope:
+                # `since`/`order_id` describe the change that put the account in its
+                # state, so a repeated block of an already-blocked account changes neither.
+                acc["status"] = "blocked"
+                acc["scope"], acc["order_id"], acc["since"] = scope, oid, at
+            if order is not None:
+                acc["orders"][oid] = True
+                order["blocked"][t] = True
+                order["ever"][t] = True
     if order is None:
         return
-    tc = order["target_count"]
-    unnamed = order["unnamed"]
-    count = d.get("count") or 0
-    if d.get("all_targets") and tc is not None:
-        # Every target of the order: the names above, and the rest as an unnamed number.
-        named = len(dict.fromkeys(order["targets"] or ()))
-        unnamed = max(unnamed, tc - named)
-    if count:
-        unnamed += count
-        if tc is not None and unnamed > tc:
-            unnamed = tc
-    order["unnamed"] = unnamed
-    if unnamed > order["peak"]:
-        order["peak"] = unnamed
-    if order["first_action_at"] is None and (count or d.get("targets") or d.get("all_targets")):
+    count = d.get("count")
+    if all_targets or count:
+        tc = order["target_count"]
+        unnamed = order["unnamed"]
+        if all_targets and tc is not None:
+            # Every target of the order: the names above, and the rest as an unnamed number.
+            unnamed = max(unnamed, tc - len(dict.fromkeys(order["targets"] or ())))
+        if count:
+            unnamed += count
+            if tc is not None and unnamed > tc:
+                unnamed = tc
+        order["unnamed"] = unnamed
+        if unnamed > order["peak"]:
+            order["peak"] = unnamed
+    if order["first_action_at"] is None and (count or targets or all_targets):
         order["first_action_at"] = at
 
 
@@ -128,41 +137,55 @@ def _accounts_unblocked(state: State, d: dict, at: str) -> None:
     oid = d.get("order_id")
     orders = state["orders"]
     order = orders.get(oid) if oid is not None else None
-    accounts = state["accounts"]
-    explicit = d.get("targets") or ()
-    for t in _names(d, order):
-        acc = accounts.get(t)
-        if acc is None:
-            if t in explicit:  # named by the record: known, and active
-                accounts[t] = {"status": "active", "scope": None, "order_id": oid,
-                               "since": at, "orders": {}}
-            continue
-        if acc["status"] == "blocked":
-            acc["status"], acc["scope"], acc["since"] = "active", None, at
-            if oid is not None:
-                acc["order_id"] = oid
-        # An account is blocked or not: once restored, no order counts it as blocked.
-        for held in acc["orders"]:
-            o = orders.get(held)
-            if o is not None:
-                o["blocked"].pop(t, None)
-        acc["orders"] = {}
+    targets = d.get("targets")
+    all_targets = d.get("all_targets")
+    names = _names(targets, order) if all_targets and order and order["targets"] else targets
+    if names:
+        accounts = state["accounts"]
+        for t in names:
+            acc = accounts.get(t)
+            if acc is None:
+                if targets and t in targets:  # named by the record: known, and active
+                    accounts[t] = {"status": "active", "scope": None, "order_id": oid,
+                                   "since": at, "orders": {}}
+                continue
+            if acc["status"] == "blocked":
+                acc["status"], acc["scope"], acc["since"] = "active", None, at
+                if oid is not None:
+                    acc["order_id"] = oid
+                # An account is blocked or not: once restored, no order counts it blocked.
+                held = acc["orders"]
+                if held:
+                    for h in held:
+                        o = orders.get(h)
+                        if o is not None:
+                            o["blocked"].pop(t, None)
+                    acc["orders"] = {}
     if order is None:
         return
-    if d.get("all_targets"):
+    if all_targets:
         order["unnamed"] = 0
-    count = d.get("count") or 0
+    count = d.get("count")
     if count:
         order["unnamed"] = max(0, order["unnamed"] - count)
 
 
 def _notice_sent(state: State, d: dict, at: str) -> None:
-    state["notices"][d["notice_id"]] = {
+    notice_id = d["notice_id"]
+    order_ids = list(d.get("order_ids") or ())
+    state["notices"][notice_id] = {
         "kind": d.get("kind"),
         "sent_at": at,
-        "order_ids": list(d.get("order_ids") or ()),
+        "order_ids": order_ids,
         "acknowledged_at": None,
     }
+    index = state["order_notices"]
+    for oid in dict.fromkeys(order_ids):
+        ids = index.get(oid)
+        if ids is None:
+            index[oid] = [notice_id]
+        elif notice_id not in ids:
+            ids.append(notice_id)
 
 
 def _acknowledgement_sent(state: State, d: dict, at: str) -> None:

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (stream, version)
 );
 CREATE INDEX IF NOT EXISTS events_replay ON events (stream, occurred_us, seq);
+-- Retractions and corrections are few; views look them up on every replay.
+CREATE INDEX IF NOT EXISTS events_amending ON events (stream, type, seq);
 CREATE TABLE IF NOT EXISTS refs (
     stream TEXT NOT NULL,
     kind TEXT NOT NULL,

@@ -21,12 +21,13 @@ from .replay import (
     ordered_records,
 )
 from .views import state_view
-from .views.compliance import compliance_row, notices_by_order, reference_time
+from .views.compliance import compliance_row, reference_time
 
 __all__ = ["StoredViews", "TABLES", "view_rows"]
 
 _MAX = 2**63 - 1
-_ENTITIES = ("orders", "accounts", "notices", "challenges")
+# The keyed parts of the fold state, stored one entry a row; all but the last have a table.
+_ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
 
 # table -> (columns, primary key). Lists and objects are stored as canonical JSON text.
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -64,7 +65,6 @@ CREATE TABLE IF NOT EXISTS docket_snapshots (
     stream TEXT NOT NULL, occurred_us INTEGER NOT NULL, seq INTEGER NOT NULL,
     log_seq INTEGER NOT NULL, folded INTEGER NOT NULL, state BLOB NOT NULL,
     PRIMARY KEY (stream, occurred_us, seq));
-CREATE INDEX IF NOT EXISTS events_amending ON events (stream, type, seq);
 """
 
 
@@ -89,8 +89,8 @@ def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
 def view_rows(view: dict) -> dict[str, list[tuple]]:
     """The rows of each view table for one stream's state view (SPEC §5 state)."""
     stream = view["stream"]
-    out = {kind_table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
-           for kind, kind_table in _ENTITY_TABLE.items()}
+    out = {table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
+           for kind, table in _ENTITY_TABLE.items()}
     out["view_dialogue"] = [_row("view_dialogue", stream, {"position": i, **d})
                             for i, d in enumerate(view["dialogue"], 1)]
     out["view_streams"] = [_row("view_streams", stream, view)]
@@ -135,9 +135,8 @@ def _entry_views(state: dict, kind: str, keys, stream: str, ref_us) -> list[tupl
     }
     entities = state[kind]
     if kind == "orders":
-        by_order = notices_by_order(state)
-        return [_entity_row(kind, k, compliance_row(state, k, stream=stream, ref_time_us=ref_us,
-                                                    notice_ids=by_order.get(k, [])), stream)
+        return [_entity_row(kind, k, compliance_row(state, k, stream=stream, ref_time_us=ref_us),
+                            stream)
                 for k in keys if k in entities]
     return [_entity_row(kind, k, view_of_kind[kind](entities[k]), stream)
             for k in keys if k in entities]
@@ -225,6 +224,7 @@ class StoredViews:
         amend = amendments(conn, stream, log_seq)
         pairs = ordered_records(conn, stream, log_seq, amend, after=(h_occ, h_seq))
         state, last, n = fold_from(state, pairs, self._snapshotter(conn, stream, log_seq, folded))
+        last = last or (h_occ, h_seq)  # only amending records (never folded) were new
         dirty = {kind: state[kind].keys_seen for kind in _ENTITIES}
         for kind in _ENTITIES:
             state[kind] = dict(state[kind])
@@ -245,8 +245,9 @@ class StoredViews:
             conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)",
                              [(stream, kind, k, encode_state(state[kind][k]))
                               for k in keys if k in state[kind]])
-            table = _ENTITY_TABLE[kind]
-            self._upsert(conn, table, _entry_views(state, kind, keys, stream, ref_us))
+            if kind in _ENTITY_TABLE:
+                self._upsert(conn, _ENTITY_TABLE[kind],
+                             _entry_views(state, kind, keys, stream, ref_us))
         if len(state["dialogue"]) != dialogue_before:
             self._upsert(conn, "view_dialogue", [
                 _row("view_dialogue", stream, {"position": i, **d})

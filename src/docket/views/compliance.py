@@ -34,6 +34,14 @@ def notices_by_order(state: dict) -> dict[str, list[str]]:
     return out
 
 
+def _notices_of(state: dict, order_id: str) -> list[str]:
+    """The sorted ids of the notices naming one order (from the fold's index when kept)."""
+    index = state.get("order_notices")
+    if index is None:
+        return notices_by_order(state).get(order_id, [])
+    return sorted(index.get(order_id, ()))
+
+
 def _status(ever: int, blocked: int, target_count: int | None) -> str:
     if ever == 0:
         return "pending"
@@ -55,7 +63,7 @@ def compliance_row(
     """The compliance row of one order (`notice_ids`: its notices, computed when omitted)."""
     o = state["orders"][order_id]
     if notice_ids is None:
-        notice_ids = notices_by_order(state).get(order_id, [])
+        notice_ids = _notices_of(state, order_id)
     tc = o["target_count"]
     blocked = len(o["blocked"]) + o["unnamed"]
     ever = len(o["ever"]) + o["peak"]
@@ -107,12 +115,11 @@ def compliance_rows(state: dict, *, stream: str, ref_time_us: int | None) -> lis
 
     `ref_time_us` is the instant `overdue` is judged at; see `reference_time`.
     """
-    by_order = notices_by_order(state)
     orders = sorted(
         state["orders"].values(), key=lambda o: (time_key(o["issued_at"]), o["order_id"])
     )
     return [
         compliance_row(state, o["order_id"], stream=stream, ref_time_us=ref_time_us,
-                       notice_ids=by_order.get(o["order_id"], []))
+                       notice_ids=_notices_of(state, o["order_id"]))
         for o in orders
     ]
