@@ -218,16 +218,20 @@ class StoredViews:
         # New events only, all after the head: fold them on, rewrite what they touched.
         (h_occ, h_seq, _, folded), state = head
         for kind in _ENTITIES:
-            state[kind] = _Touched(state[kind])
+            if type(state[kind]) is _Touched:
+                state[kind].keys_seen = set()
+            else:
+                state[kind] = _Touched(state[kind])
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
         amend = amendments(conn, stream, log_seq)
         pairs = ordered_records(conn, stream, log_seq, amend, after=(h_occ, h_seq))
         state, last, n = fold_from(state, pairs, self._snapshotter(conn, stream, log_seq, folded))
         last = last or (h_occ, h_seq)  # only amending records (never folded) were new
-        dirty = {kind: state[kind].keys_seen for kind in _ENTITIES}
+        dirty = {}
         for kind in _ENTITIES:
-            state[kind] = dict(state[kind])
+            # What the fold touched; the view code's reads below must not add to it.
+            dirty[kind], state[kind].keys_seen = state[kind].keys_seen, set()
         if reference_time(state, None) != ref_before:
             # `overdue` is judged at the latest event: orders with deadlines may flip.
             dirty["orders"] |= {k for k, o in state["orders"].items() if o["deadline"]}
@@ -259,9 +263,8 @@ class StoredViews:
             if progress is not None and n % 1000 == 0:
                 progress(1000)
             if (folded + n) % SNAPSHOT_EVERY == 0:
-                plain = {k: dict(v) if isinstance(v, _Touched) else v for k, v in state.items()}
                 conn.execute("INSERT OR REPLACE INTO docket_snapshots VALUES (?,?,?,?,?,?)",
-                             (stream, key[0], key[1], log_seq, folded + n, encode_state(plain)))
+                             (stream, key[0], key[1], log_seq, folded + n, encode_state(state)))
         return on_fold
 
     def _refold(self, conn, stream, earliest, log_seq, progress=None) -> None:
