@@ -33,6 +33,7 @@ SCHEMA_VERSION = 1
 MAX_INT = 2**53 - 1
 MAX_LIST = 100_000
 MAX_TEXT = 10_000
+# Patterns end in \Z, not $: `$` also matches before a trailing newline.
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 Money = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
@@ -42,7 +43,7 @@ Target = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 Targets = Annotated[list[Target], msgspec.Meta(max_length=MAX_LIST)]
 Texts = Annotated[list[Text], msgspec.Meta(max_length=1_000)]
 Idents = Annotated[list[Ident], msgspec.Meta(max_length=10_000)]
-StreamName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")]
+StreamName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}\Z")]
 Confidence = Literal["confirmed", "reported", "single_source", "disputed"]
 
 # ISO 3166-1 alpha-2, for `scope` (withheld-in-country) on blocks.
@@ -75,7 +76,7 @@ class Source(_Data):
     """Where a fact comes from: a title, and where known a URL, a date and a short quote."""
 
     title: Text
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=4096)] | None = None
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+\Z", max_length=4096)] | None = None
     published: str | None = None
     quote: Text | None = None
 
@@ -182,7 +183,7 @@ class RulingIssuedData(_Data):
     court: Text
     outcome: Text
     costs: Money | None = None
-    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}\Z")] | None = None
 
 
 class EventRetractedData(_Data):

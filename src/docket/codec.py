@@ -21,6 +21,7 @@ __all__ = [
     "event_from_dict",
     "content_of",
     "decode_record",
+    "is_record",
     "normalize_data",
     "iter_lines",
     "MAX_LINE",
@@ -133,6 +134,25 @@ def content_of(event: Event, stream: str, ident: str) -> dict:
     }
 
 
+class _Probe(msgspec.Struct):
+    """Just the keys that tell an exported record from an input event."""
+
+    hash: Any = None
+    prev_hash: Any = None
+
+
+_probe = msgspec.json.Decoder(_Probe).decode
+
+
+def is_record(raw: bytes | str) -> bool:
+    """True when a JSON line is an exported record (it has `hash` and `prev_hash` keys)."""
+    try:
+        probe = _probe(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return False  # decode_event reports what is wrong with it
+    return probe.hash is not None and probe.prev_hash is not None
+
+
 def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, dict]:
     """Decode an exported record line: its event (validated) and its record fields."""
     try:
@@ -145,7 +165,7 @@ def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, 
     missing = [k for k in RECORD_KEYS if k not in meta]
     if missing:
         raise InvalidEvent(f"{_where(line, obj)}field `{missing[0]}`: missing (required in a record)")
-    if meta["schema_version"] != SCHEMA_VERSION:
+    if type(meta["schema_version"]) is not int or meta["schema_version"] != SCHEMA_VERSION:
         raise InvalidEvent(
             f"{_where(line, obj)}field `schema_version`: {meta['schema_version']!r} is not "
             f"supported (this Docket reads {SCHEMA_VERSION})"

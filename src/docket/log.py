@@ -177,11 +177,11 @@ class Log:
         progress: Callable[[int], None] | None = None,
     ) -> list[Receipt]:
         """Import JSONL: input events, or exported records (kept exactly, hashes included)."""
-        from .codec import decode_event
+        from .codec import decode_event, is_record
 
         decoded = []
         for line, raw in numbered_lines:
-            if b'"hash"' in raw and b'"prev_hash"' in raw:
+            if is_record(raw):
                 event, meta = decode_record(raw, line=line)
                 decoded.append((line, event, meta))
             else:
@@ -274,13 +274,17 @@ class Log:
         if meta is not None:
             # An exported record is kept exactly as it was: its position, time and hash.
             for key, want in (("seq", seq), ("version", version), ("prev_hash", batch.hash)):
-                if meta[key] != want:
+                # type() too: JSON's 1.0 and true compare equal to 1 in Python.
+                if type(meta[key]) is not type(want) or meta[key] != want:
                     raise InvalidEvent(f"{where}{label}: field `{key}`: {meta[key]!r} does not "
                                        f"follow this log (expected {want!r})")
             try:
                 recorded_us = parse_time(meta["recorded_at"])
             except (ValueError, TypeError) as exc:
                 raise InvalidEvent(f"{where}{label}: field `recorded_at`: {exc}") from None
+            if format_utc(recorded_us) != meta["recorded_at"]:
+                raise InvalidEvent(f"{where}{label}: field `recorded_at`: not in the log's form "
+                                   "YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC)")
             if recorded_us < batch.last_recorded:
                 raise InvalidEvent(f"{where}{label}: field `recorded_at`: earlier than the "
                                    "event before it")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -93,33 +94,56 @@ class SQLiteStore:
                 check_same_thread=False,
             )
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # Look before touching: a file that is not a Docket log must stay byte for byte
+            # as it was (switching to WAL would rewrite its header).
+            self._check_format()
+            self._wal()
             self.conn.execute("PRAGMA synchronous = FULL")
-            self._init_schema(mode)
+            self._init_schema()
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from None
 
-    def _init_schema(self, mode: str) -> None:
-        row = None
+    def _wal(self) -> None:
+        """Switch to WAL once per file. The switch needs the file to itself and SQLite
+        does not wait for that, so a process racing others to create a file retries."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _check_format(self) -> bool:
+        """Refuse a foreign or newer file; True when the Docket schema is already there."""
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        if "docket_meta" in tables:
-            row = self.conn.execute(
-                "SELECT value FROM docket_meta WHERE key = 'format'"
-            ).fetchone()
-        elif tables:
+        if not tables:
+            return False
+        if "docket_meta" not in tables:
             raise StorageError(f"{self.path} is a SQLite database but not a Docket log")
-        if row is not None:
-            if int(row[0]) > FORMAT_VERSION:
-                raise StorageError(
-                    f"{self.path} was written by a newer Docket (format {row[0]}; this one "
-                    f"reads {FORMAT_VERSION}); upgrade Docket"
-                )
+        row = self.conn.execute("SELECT value FROM docket_meta WHERE key = 'format'").fetchone()
+        if row is not None and int(row[0]) > FORMAT_VERSION:
+            raise StorageError(
+                f"{self.path} was written by a newer Docket (format {row[0]}; this one "
+                f"reads {FORMAT_VERSION}); upgrade Docket"
+            )
+        return row is not None
+
+    def _init_schema(self) -> None:
+        if self._check_format():
             return
-        # One script in one transaction, so two processes creating the file at once agree.
-        self.conn.executescript(
-            "BEGIN IMMEDIATE;" + _SCHEMA
-            + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}'); COMMIT;"
+        self.run_script(
+            _SCHEMA + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"
         )
+
+    def run_script(self, sql: str) -> None:
+        """Run DDL in one write transaction, so processes creating a file at once agree."""
+        try:
+            self.conn.executescript("BEGIN IMMEDIATE;" + sql + "COMMIT;")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise _storage_error(self.path, exc) from None
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

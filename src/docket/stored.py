@@ -160,10 +160,15 @@ class StoredViews:
             return
         import sqlite_utils  # lazily: only the first open of a file pays for it
 
-        db = sqlite_utils.Database(conn)
-        conn.executescript(_INTERNAL)
-        for table, (columns, pk) in TABLES.items():
-            db[table].create({c: _TYPES.get(c, str) for c in columns}, pk=pk, if_not_exists=True)
+        # sqlite-utils writes the tables' DDL; we run it in one write transaction, so
+        # processes opening a new file at once wait for each other instead of failing.
+        db = sqlite_utils.Database(memory=True)
+        ddl = [_INTERNAL] + [
+            db.create_table_sql(table, {c: _TYPES.get(c, str) for c in columns}, pk=pk,
+                                if_not_exists=True) + ";"
+            for table, (columns, pk) in TABLES.items()
+        ]
+        self.store.run_script("\n".join(ddl))
 
     # -- maintenance ---------------------------------------------------------------------
     def after_append(self, conn, touched: dict[str, tuple[int, int]]) -> None:

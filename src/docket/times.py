@@ -20,10 +20,11 @@ __all__ = [
     "now_utc",
 ]
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# \Z, not $: `$` would also accept a trailing newline.
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z")
 # RFC 3339 date-time: seconds required, optional fraction, an offset required.
 _DATETIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US_PER_DAY = 86_400_000_000
