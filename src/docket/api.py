@@ -74,7 +74,8 @@ class EventLog(Log):
         Every stream when `stream` is None (merged in replay order); `since` keeps events
         that occurred at or after that time.
         """
-        for name, value in (("as_of", as_of), ("known_at", known_at), ("since", since)):
+        # `since` is `--from` on the command line, and errors name the option.
+        for name, value in (("as_of", as_of), ("known_at", known_at), ("from", since)):
             _check_time(name, value)
         after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
         with self.store.read() as conn:
@@ -128,6 +129,26 @@ class EventLog(Log):
     def count(self) -> int:
         """How many events the log holds."""
         return self.store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    # -- audit ---------------------------------------------------------------------------
+    def verify(self, checkpoint=None, projections=None, *, views: bool = True,
+               progress: Callable[[int], None] | None = None) -> dict:
+        """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see `docket.audit`."""
+        from .audit import verify
+
+        return verify(self, checkpoint, projections, views=views, progress=progress)
+
+    def checkpoint(self, progress: Callable[[int], None] | None = None) -> dict:
+        """The log's checkpoint now (`docket checkpoint`): size, root, head, fingerprint."""
+        from .audit import checkpoint
+
+        return checkpoint(self, progress=progress)
+
+    def project(self, out_dir) -> dict:
+        """Write each stream's views as files under `out_dir` (`docket project`)."""
+        from .project import project
+
+        return project(self, out_dir)
 
     # -- helpers ---------------------------------------------------------------------------
     def _streams(self, conn) -> list[str]:

@@ -75,3 +75,5 @@ def main() -> None:
 
 from . import cli_write  # noqa: E402,F401  (registers the commands)
 from . import cli_read  # noqa: E402,F401
+from . import cli_report  # noqa: E402,F401
+from . import cli_audit  # noqa: E402,F401

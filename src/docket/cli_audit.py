@@ -1,0 +1,123 @@
+"""Commands of the audit: verify, checkpoint, project."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .cli import _errors, db_option, main, open_log
+from .errors import StorageError
+from .output import json_line, pretty_json, progress
+
+
+@main.command()
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint file (from `docket checkpoint`) the log must still extend.")
+@click.option("--projections", type=click.Path(exists=True, file_okay=False),
+              help="A folder written by `docket project` to compare with a fresh replay.")
+@click.option("--no-views", is_flag=True,
+              help="Skip the fresh replay of the stored views (chain, triggers and "
+                   "checkpoint only; faster).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"ok", "events", "problems"} as JSON.')
+@db_option
+@_errors
+def verify(checkpoint_file, projections, no_views, as_json, db):
+    """Audit the log: chain, triggers, stored views = replay, checkpoint, projections.
+
+    Prints one line per problem (naming its seq, view row or file), then a summary.
+    Exit code 0 when nothing is wrong, 1 when a problem was found.
+
+    \b
+    Example:
+      docket verify
+      docket verify --checkpoint audit/2021-03-01.json --projections projections/
+    """
+    log = open_log(db)
+    replay = not no_views or projections is not None
+    with progress(log.count() * (2 if replay else 1), "verifying") as bar:
+        report = log.verify(checkpoint_file, projections, views=not no_views, progress=bar)
+    if as_json:
+        click.echo(pretty_json(report))
+    else:
+        from .audit import problem_line
+
+        for problem in report["problems"]:
+            click.echo(problem_line(problem))
+        click.echo(_summary(report, checkpoint_file, projections, no_views))
+    if not report["ok"]:
+        sys.exit(1)
+
+
+def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
+    n = len(report["problems"])
+    if n:
+        return f"FAILED: {n} problem{'s' if n != 1 else ''} in {report['events']} events"
+    checked = ["chain", "triggers"] + ([] if no_views else ["stored views"])
+    if checkpoint_file is not None:
+        checked.append(f"checkpoint {checkpoint_file}")
+    if projections is not None:
+        checked.append(f"projections {projections}")
+    return (f"OK: {report['events']} events; " + ", ".join(checked[:-1])
+            + f" and {checked[-1]} verified")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="File to write (default stdout).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the only format).")
+@db_option
+@_errors
+def checkpoint(output, as_json, db):
+    """Print the checkpoint: size, Merkle root, head hash and the views' fingerprint.
+
+    Keep it outside the log (another machine, a commit, a newspaper): `docket verify
+    --checkpoint FILE` later proves that the log still extends it.
+
+    \b
+    Example:
+      docket checkpoint -o audit/2021-03-01.json
+    """
+    log = open_log(db)
+    with progress(log.count() * 2, "checkpoint") as bar:
+        point = log.checkpoint(progress=bar)
+    text = pretty_json(point) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    tmp = output + ".tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write (one subfolder per stream).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"streams", "files", "changed"} as JSON.')
+@db_option
+@_errors
+def project(out_dir, as_json, db):
+    """Write the views of each stream as files, for committing next to the events.
+
+    DIR/<stream>/ gets state.json, compliance.json, timeline.json and summary.md; the same
+    log always writes the same bytes, and only files that change are rewritten.
+
+    \b
+    Example:
+      docket project --out projections/
+      docket verify --projections projections/
+    """
+    summary = open_log(db).project(out_dir)
+    if as_json:
+        click.echo(json_line(summary))
+        return
+    n = summary["streams"]
+    click.echo(f"wrote {len(summary['files'])} files for {n} stream{'s' if n != 1 else ''} "
+               f"into {out_dir} ({len(summary['changed'])} changed)")

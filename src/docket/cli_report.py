@@ -1,0 +1,50 @@
+"""`docket report`: the analyst's page, a self-contained HTML file (see `docket.report`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import click
+
+from .cli import _errors, db_option, main, open_log
+
+
+@main.command()
+@click.option("--stream", help="The stream (default: the only one).")
+@click.option("--as-of", help="Only what occurred by this time (a day: all of it).")
+@click.option("--known-at", help="Only what the log held at this time.")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html",
+              help="Write the page here (`-` for stdout).")
+@db_option
+@_errors
+def report(stream, as_of, known_at, output, db):
+    """A self-contained HTML page: the timeline, per-order charts, compliance, checkpoint.
+
+    Inline CSS and SVG only (no scripts, nothing from the network): open it offline, mail it
+    or publish it.
+
+    \b
+    Example:
+      docket report -o report.html
+      docket report --stream twitter-india-2021 --as-of 2021-02-11 -o feb11.html
+    """
+    from .report import build_report
+
+    page = build_report(open_log(db), stream, as_of=as_of, known_at=known_at)
+    if output == "-":
+        click.echo(page, nl=False)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(page)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a page meant to be shared
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    click.echo(f"wrote {output}", err=True)

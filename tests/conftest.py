@@ -1,0 +1,109 @@
+"""Shared fixtures: a temporary database path and ways to run the `docket` command.
+
+- `db_path`: a path to a not-yet-existing SQLite file in a fresh temporary folder.
+- `run_docket(*args, input=None, env=None, cwd=None)`: runs the installed `docket`
+  executable (the one next to sys.executable) in a subprocess; returns (code, stdout, stderr)
+  as text. `DOCKET_DB` is removed from the environment unless `env` sets it.
+- `invoke_docket(*args, input=None, env=None)`: the same command line run in-process through
+  click's CliRunner (fast, for property tests with many examples); returns
+  (code, stdout, stderr) and fails the test if the command raised anything but SystemExit.
+- `export_bytes(db)`, `db_bytes(db)`: the log's export (read in-process) and the raw file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCKET = Path(sys.executable).with_name("docket")
+
+
+def _env(extra: dict | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DOCKET_DB"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _as_bytes(data) -> bytes | None:
+    if data is None or isinstance(data, bytes):
+        return data
+    return data.encode("utf-8")
+
+
+def run(*args, input=None, env=None, cwd=None, timeout=120) -> tuple[int, str, str]:
+    """Run the installed `docket` with `args`; return (exit code, stdout, stderr)."""
+    proc = subprocess.run(
+        [str(DOCKET), *map(str, args)], input=_as_bytes(input), capture_output=True,
+        env=_env(env), cwd=cwd, timeout=timeout,
+    )
+    return (proc.returncode, proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"))
+
+
+def invoke(*args, input=None, env=None) -> tuple[int, str, str]:
+    """Run the `docket` command line in-process (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from docket.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, [str(a) for a in args], input=_as_bytes(input),
+                           env={"DOCKET_DB": None, **(env or {})}, catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"docket {' '.join(map(str, args))} raised "
+                             f"{result.exception!r}") from result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def export_of(db) -> bytes:
+    """The export of the log at `db`, read in-process (b'' when the file does not exist)."""
+    if not Path(db).exists():
+        return b""
+    from docket.log import Log
+
+    log = Log(str(db), create=False)
+    try:
+        return b"".join(log.export_lines())
+    finally:
+        log.close()
+
+
+def file_bytes(path) -> bytes | None:
+    """The bytes of a file, or None when it does not exist."""
+    p = Path(path)
+    return p.read_bytes() if p.exists() else None
+
+
+@pytest.fixture
+def db_path(tmp_path) -> str:
+    """A path for a new log in a fresh temporary folder (the file does not exist yet)."""
+    return str(tmp_path / "docket.db")
+
+
+@pytest.fixture
+def run_docket():
+    """`run_docket(*args, input=None, env=None, cwd=None) -> (code, stdout, stderr)`."""
+    assert DOCKET.exists(), f"docket is not installed next to {sys.executable}"
+    return run
+
+
+@pytest.fixture
+def invoke_docket():
+    """`invoke_docket(*args, input=None, env=None) -> (code, stdout, stderr)`, in-process."""
+    return invoke
+
+
+@pytest.fixture
+def export_bytes():
+    return export_of
+
+
+@pytest.fixture
+def db_bytes():
+    return file_bytes

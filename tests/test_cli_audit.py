@@ -1,0 +1,194 @@
+"""`docket verify`, `docket checkpoint` and `docket project` end to end: the installed command
+in a subprocess, exact exit codes and output lines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from docket.codec import canonical
+from docket.log import chain_hash
+
+DOCKET = Path(sys.executable).parent / "docket"
+STREAM = "s1"
+EVENTS = [
+    {"type": "order_issued", "stream": STREAM, "occurred_at": "2021-02-01", "id": "o1",
+     "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "Twitter",
+              "targets": ["@a", "@b"]},
+     "sources": [{"title": "a source", "url": "https://example.org/a"}]},
+    {"type": "accounts_blocked", "stream": STREAM, "occurred_at": "2021-02-02", "id": "b1",
+     "data": {"order_id": "O-1", "targets": ["@a"]},
+     "sources": [{"title": "a source"}]},
+    {"type": "notice_sent", "stream": STREAM, "occurred_at": "2021-02-03", "id": "n1",
+     "data": {"notice_id": "N-1", "kind": "final", "issuer": "MeitY", "recipient": "Twitter",
+              "order_ids": ["O-1"]}},
+    {"type": "statement_published", "stream": STREAM, "occurred_at": "2021-02-04", "id": "s1",
+     "data": {"speaker": "Twitter", "summary": "we comply"}},
+]
+N = len(EVENTS)
+
+
+def docket(cwd, *args):
+    return subprocess.run([str(DOCKET), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.fixture
+def work(tmp_path):
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
+    done = docket(tmp_path, "import", "--db", "d.db", "events.jsonl")
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def raw(work):
+    """sqlite3 on the log with the immutability triggers dropped (and so reported)."""
+    conn = sqlite3.connect(work / "d.db", isolation_level=None)
+    for name in ("events_no_update", "events_no_delete"):
+        conn.execute(f"DROP TRIGGER {name}")
+    return conn
+
+
+def test_clean_log(work):
+    done = docket(work, "verify", "--db", "d.db")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, f"OK: {N} events; chain, triggers and stored views verified\n", "")
+    done = docket(work, "verify", "--db", "d.db", "--json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == {"ok": True, "events": N, "problems": []}
+    done = docket(work, "verify", "--db", "d.db", "--no-views")
+    assert done.stdout == f"OK: {N} events; chain and triggers verified\n"
+
+
+def test_checkpoint_project_and_verify_them(work):
+    done = docket(work, "checkpoint", "--db", "d.db", "-o", "cp.json")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    printed = docket(work, "checkpoint", "--db", "d.db")
+    assert printed.stdout == (work / "cp.json").read_text()
+    cp = json.loads(printed.stdout)
+    assert sorted(cp) == ["fingerprint", "head", "root", "size", "version"]
+    assert (cp["size"], cp["version"]) == (N, 1)
+
+    done = docket(work, "project", "--db", "d.db", "--out", "proj")
+    assert (done.returncode, done.stdout) == (
+        0, "wrote 4 files for 1 stream into proj (4 changed)\n")
+    done = docket(work, "project", "--db", "d.db", "--out", "proj", "--json")
+    assert json.loads(done.stdout) == {
+        "streams": 1, "changed": [],
+        "files": [f"{STREAM}/{f}" for f in ("compliance.json", "state.json", "summary.md",
+                                           "timeline.json")]}
+    state = docket(work, "state", "--db", "d.db", "--json")
+    assert (work / "proj" / STREAM / "state.json").read_text() == state.stdout
+
+    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "cp.json",
+                  "--projections", "proj")
+    assert (done.returncode, done.stdout) == (
+        0, (f"OK: {N} events; chain, triggers, stored views, checkpoint cp.json and "
+           "projections proj verified\n"))
+
+
+def test_changed_byte_is_reported_at_its_seq(work):
+    conn = raw(work)
+    prev, = conn.execute("SELECT hash FROM events WHERE seq = 1").fetchone()
+    body, stored = conn.execute("SELECT body, hash FROM events WHERE seq = 2").fetchone()
+    body = body.replace(b"a source", b"a sourcf")
+    conn.execute("UPDATE events SET body = ? WHERE seq = 2", (body,))
+    conn.close()
+    recomputed = hashlib.sha256(bytes.fromhex(prev) + body).hexdigest()
+    done = docket(work, "verify", "--db", "d.db")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "trigger events_no_update: missing: nothing refuses UPDATE on `events`",
+        "trigger events_no_delete: missing: nothing refuses DELETE on `events`",
+        (f"seq 2: hash does not match the stored bytes (stored {stored[:16]}…, recomputed from "
+        f"the bytes and the previous hash {recomputed[:16]}…)"),
+        f"FAILED: 3 problems in {N} events",
+    ]
+    assert done.stderr == ""
+    report = json.loads(docket(work, "verify", "--db", "d.db", "--json").stdout)
+    assert report["ok"] is False and report["events"] == N
+    assert [(p["kind"], p["seq"]) for p in report["problems"]] == [
+        ("trigger", None), ("trigger", None), ("chain", 2)]
+
+
+def test_rewrite_with_recomputed_hashes_fails_the_checkpoint(work):
+    assert docket(work, "checkpoint", "--db", "d.db", "-o", "cp.json").returncode == 0
+    conn = raw(work)
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END")
+    prev = conn.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
+    for seq, body in conn.execute("SELECT seq, body FROM events WHERE seq >= 2").fetchall():
+        record = msgspec.json.decode(body)
+        if seq == 2:
+            record["sources"][0]["title"] = "a kinder source"
+        record["prev_hash"] = prev
+        body = canonical(record)
+        prev = chain_hash(prev, body)
+        conn.execute("UPDATE events SET body = ?, hash = ? WHERE seq = ?", (body, prev, seq))
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+                 "BEGIN SELECT RAISE(ABORT, 'no'); END")
+    conn.execute("CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+                 "BEGIN SELECT RAISE(ABORT, 'no'); END")
+    conn.close()
+    assert docket(work, "verify", "--db", "d.db").returncode == 0  # consistent again...
+    cp = json.loads((work / "cp.json").read_text())
+    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "cp.json")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        (f"cp.json: seq {N}: the hash at seq {N} is {prev[:16]}…, the checkpoint's head is "
+        f"{cp['head'][:16]}…"),
+        (f"cp.json: the log does not extend the checkpoint: the consistency proof from size {N} "
+        f"to {N} fails against the checkpoint's root, so an event at or before seq {N} was "
+        "changed since it was taken"),
+        f"FAILED: 2 problems in {N} events",
+    ]
+
+
+def test_edited_view_row_and_projection_file(work):
+    assert docket(work, "project", "--db", "d.db", "--out", "proj").returncode == 0
+    path = work / "proj" / STREAM / "compliance.json"
+    path.write_text(path.read_text().replace('"blocked": 1', '"blocked": 2'))
+    conn = sqlite3.connect(work / "d.db")
+    conn.execute("UPDATE view_accounts SET status = 'active' WHERE target = '@a'")
+    conn.commit()
+    conn.close()
+    done = docket(work, "verify", "--db", "d.db", "--projections", "proj")
+    assert done.returncode == 1
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if '"blocked"' in text)
+    assert done.stdout.splitlines() == [
+        ('view_accounts [stream=s1, target=@a]: status is "active" in the table, "blocked" in a '
+        "fresh replay"),
+        (f"proj/{STREAM}/compliance.json: differs from a fresh replay (from line {line}; "
+        "`docket project` rewrites it)"),
+        f"FAILED: 2 problems in {N} events",
+    ]
+
+
+def test_usage_and_missing_files(work):
+    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "nope.json")
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    done = docket(work, "verify", "--db", "missing.db")
+    assert (done.returncode, done.stderr) == (
+        1, "Error: no database at missing.db (append or import first)\n")
+    (work / "bad.json").write_text("{}")
+    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "bad.json", "--no-views")
+    assert (done.returncode, done.stdout) == (
+        1, ("bad.json: not a Docket checkpoint: field `version`: null is not 1\n"
+           f"FAILED: 1 problem in {N} events\n"))
+    done = docket(work, "project", "--db", "d.db")
+    assert done.returncode == 2 and "--out" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "checkpoint", "project"])
+def test_help(command):
+    done = subprocess.run([str(DOCKET), command, "--help"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0
+    assert "Example" in done.stdout and "--db" in done.stdout

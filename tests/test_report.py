@@ -1,0 +1,399 @@
+"""`docket report`: the self-contained HTML page (issue 8).
+
+Unit tests parse the page with html.parser; one test renders it in headless Chromium (skipped,
+saying why, when /usr/bin/chromium is absent); one builds the page of a 100k-event stream.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docket import merkle, report
+from docket.api import EventLog
+from docket.cli import main
+from docket.report import blocked_series, build_report, checkpoint_of
+from docket.times import format_utc, time_key
+
+EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
+DISPUTE = "twitter-india-2021"
+CHROMIUM = "/usr/bin/chromium"
+DAY_US = 86_400_000_000
+HOSTILE = '<script>alert("x")</script> & "quoted" \'too\''
+
+
+def ev(type_, occurred_at, data, *, id=None, stream="s1", actor="MeitY", sources=None):
+    out = {"type": type_, "stream": stream, "occurred_at": occurred_at, "actor": actor,
+           "data": data, "sources": sources if sources is not None else
+           [{"title": f"source of {id or type_}", "url": f"https://example.org/{id or type_}",
+             "published": "2021-02-08"}]}
+    if id is not None:
+        out["id"] = id
+    return out
+
+
+SMALL = [
+    ev("order_issued", "2021-02-01", {"order_id": "O-1", "issuer": "MeitY", "platform": "Twitter",
+                                      "targets": ["@a", "@b", "@c"], "procedure": "emergency",
+                                      "deadline": "2021-02-03"}, id="o1"),
+    ev("accounts_blocked", "2021-02-01T12:00:00+05:30", {"order_id": "O-1", "targets": ["@a"]},
+       id="b1", actor="Twitter"),
+    ev("order_issued", "2021-02-02", {"order_id": "O-2", "issuer": "MeitY", "platform": "Twitter",
+                                      "target_count": 10}, id="o2"),
+    ev("accounts_blocked", "2021-02-02T03:00:00Z", {"order_id": "O-2", "count": 4}, id="b2",
+       actor="Twitter"),
+    ev("notice_sent", "2021-02-03T10:00:00Z",
+       {"notice_id": "N-1", "kind": "non_compliance", "issuer": "MeitY", "recipient": "Twitter",
+        "order_ids": ["O-1", "O-2"]}, id="n1"),
+    ev("accounts_blocked", "2021-02-04T01:00:00Z", {"order_id": "O-1", "all_targets": True},
+       id="b3", actor="Twitter"),
+    ev("accounts_blocked", "2021-02-05", {"order_id": "O-2", "count": 3}, id="bad-block",
+       actor="Twitter"),
+    ev("accounts_unblocked", "2021-02-06", {"targets": ["@b"], "unilateral": True}, id="u1",
+       actor="Twitter"),
+    ev("statement_published", "2021-02-06T09:00:00Z",
+       {"speaker": "Twitter", "summary": HOSTILE, "quote": "<b>bold</b>"}, id="st1",
+       actor='<img src=x onerror="alert(1)">',
+       sources=[{"title": "a source without a link <i>", "published": "2021-02-06"}]),
+    ev("event_retracted", "2021-02-07", {"target_id": "bad-block",
+                                         "reason": "misreported: the <count> was a rumour"},
+       id="r1", actor="analyst"),
+    ev("compliance_reported", "2021-02-08", {"order_id": "O-2", "actioned": 4, "specified": 10,
+                                             "reporter": "Twitter"}, id="c1"),
+    ev("event_corrected", "2021-02-08", {"target_id": "b2", "reason": "time was wrong",
+                                         "occurred_at": "2021-02-02T05:00:00Z"}, id="k1",
+       actor="analyst"),
+    ev("order_issued", "2021-03-01", {"order_id": "O-9", "issuer": "MHA", "platform": "X",
+                                      "target_count": 2}, id="other", stream="s2"),
+]
+
+
+class Page(HTMLParser):
+    """Collects tags, classes, ids and hrefs, and checks that every element is closed."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.problems: list[str] = []
+        self.text: list[str] = []
+        self.open_del = 0
+        self.del_text: list[str] = []
+        self.feed(text)
+        self.close()
+        if self.stack:
+            self.problems.append(f"unclosed: {self.stack}")
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+        if tag == "del":
+            self.open_del += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:]}")
+            return
+        self.stack.pop()
+        if tag == "del":
+            self.open_del -= 1
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.open_del:
+            self.del_text.append(data)
+
+    def with_class(self, name: str) -> list[tuple[str, dict]]:
+        return [(t, a) for t, a in self.tags if name in (a.get("class") or "").split()]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> EventLog:
+    log = EventLog(str(tmp_path_factory.mktemp("report") / "docket.db"))
+    log.append(SMALL[:9])
+    time.sleep(0.01)  # the retraction and later events are known later
+    log.append(SMALL[9:])
+    return log
+
+
+@pytest.fixture(scope="module")
+def dispute(tmp_path_factory) -> EventLog:
+    log = EventLog(str(tmp_path_factory.mktemp("dispute") / "docket.db"))
+    log.append([json.loads(line) for line in EVENTS.read_text().splitlines() if line.strip()])
+    return log
+
+
+@pytest.fixture(scope="module")
+def small_page(small) -> str:
+    return build_report(small, "s1")
+
+
+def test_page_is_well_formed_and_self_contained(small_page):
+    page = Page(small_page)
+    assert not page.problems, page.problems
+    assert small_page.startswith("<!DOCTYPE html>")
+    ids = [a["id"] for _, a in page.tags if "id" in a]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    names = {t for t, _ in page.tags}
+    assert not names & {"script", "link", "img", "iframe", "object", "embed", "image"}
+    assert not any(k.startswith("on") for _, a in page.tags for k in a)
+    assert "src=" not in small_page.replace("src=x", "")  # the escaped hostile actor only
+    assert "url(" not in small_page and "@import" not in small_page
+    # The only http(s) URLs are the sources' own links, in href.
+    links = [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("http")]
+    assert sorted(set(links)) == sorted({s["url"] for e in SMALL if e["stream"] == "s1"
+                                         for s in e["sources"] if "url" in s})
+    text_urls = re.findall(r"https?://[^\s\"'<>]+", small_page)
+    assert sorted(set(text_urls)) == sorted(set(links))
+    for tag, attrs in page.tags:
+        for key, value in attrs.items():
+            if value and re.search(r"https?://", value):
+                assert (tag, key) == ("a", "href"), (tag, key, value)
+
+
+def test_one_mark_per_event_with_a_tooltip(small, small_page):
+    page = Page(small_page)
+    marks = page.with_class("tl-mark")
+    records = small.timeline("s1")
+    assert len(marks) == len(records) == 12
+    # each mark is a circle with a <title>, and links to its row
+    assert small_page.count('<circle class="tl-mark') == len(records)
+    for record in records:
+        assert f'href="#ev-{record["seq"]}"' in small_page
+        assert f'id="ev-{record["seq"]}"' in small_page
+    # coloured by type, with a legend naming each type present
+    legend = "".join(page.text)
+    for kind in {r["type"] for r in records}:
+        assert kind in legend
+    assert len(page.with_class("tl-retracted")) == 1
+
+
+def test_charts_one_per_order_with_lines(small, small_page):
+    page = Page(small_page)
+    rows = small.compliance("s1")
+    charts = page.with_class("order-chart")
+    assert [a["data-order"] for _, a in charts] == [r["order_id"] for r in rows] == ["O-1", "O-2"]
+    assert len(page.with_class("blocked-line")) == len(rows)
+    assert len(page.with_class("target-line")) == 2
+    assert len(page.with_class("deadline-line")) == 1  # O-1 only has a deadline
+    assert len(page.with_class("notice-line")) == 2  # N-1 names both orders
+    assert len(page.with_class("report-mark")) == 1
+    # compliance figures of each order and the compliance table
+    assert len(page.with_class("figures")) == 2
+    assert len(page.with_class("compliance")) == 1
+    assert small_page.count('<td class="c-order_id">') == 2
+
+
+def test_retracted_event_struck_through_with_reason(small_page):
+    page = Page(small_page)
+    struck = "".join(page.del_text)
+    assert "2021-02-05" in struck and "blocks 3 accounts" in struck
+    assert "misreported: the &lt;count&gt; was a rumour" in small_page
+    row = re.search(r'<tr class="retracted">.*?</tr>', small_page, re.S).group(0)
+    assert "<del>" in row and "retracted by r1" in row and "misreported" in row
+
+
+def test_text_is_escaped(small_page):
+    assert "<script" not in small_page.lower()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in small_page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in small_page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in small_page
+    assert "a source without a link &lt;i&gt;" in small_page
+
+
+def test_series_is_the_views_at_every_instant(small):
+    """The step line's values are what `state(as_of=t)` says at every event time."""
+    records = small.timeline("s1")
+    series = blocked_series(records, "s1")
+    final = {r["order_id"]: r["blocked"] for r in small.compliance("s1")}
+    assert {oid: s["blocked"][-1][1] for oid, s in series.items()} == final == {"O-1": 2, "O-2": 4}
+    instants = sorted({time_key(r["occurred_at"]) for r in records})
+    for t in instants:
+        orders = small.state("s1", as_of=format_utc(t))["orders"]
+        for oid, info in series.items():
+            points = info["blocked"]
+            i = bisect.bisect_right([p[0] for p in points], t) - 1
+            if oid not in orders:
+                assert i < 0
+                continue
+            assert points[i][1] == orders[oid]["blocked"], (oid, format_utc(t))
+    # the retracted block never counted; the unblock of @b (no order_id) lowered O-1
+    assert [v for _, v in series["O-2"]["blocked"]] == [0, 4]
+    assert [v for _, v in series["O-1"]["blocked"]] == [0, 1, 3, 2]
+
+
+def test_as_of_known_at_and_stream_selection(small, dispute):
+    early = Page(build_report(small, "s1", as_of="2021-02-02"))
+    assert len(early.with_class("tl-mark")) == len(small.timeline("s1", as_of="2021-02-02")) == 4
+    assert len(early.with_class("order-chart")) == 2
+    # known before the retraction was recorded: the block stands, nothing is struck through
+    (first_batch,) = [r["recorded_at"] for r in small.timeline("s1") if r["seq"] == 9]
+    before = small.timeline("s1", known_at=first_batch)
+    assert len(before) == 9 and not any(r.get("retracted") for r in before)
+    html = build_report(small, "s1", known_at=first_batch)
+    page = Page(html)
+    assert len(page.with_class("tl-mark")) == 9 and "<del>" not in html
+    assert len(page.with_class("tl-retracted")) == 0
+    assert '<dd class="fig-blocked">7</dd>' in html  # 4 + the block not yet retracted
+    empty = build_report(small, "s1", known_at="2000-01-01")
+    assert not Page(empty).problems and "No events in this selection" in empty
+    other = Page(build_report(small, "s2"))
+    assert len(other.with_class("tl-mark")) == 1 and len(other.with_class("order-chart")) == 1
+    # the only stream is the default
+    assert build_report(dispute) == build_report(dispute, DISPUTE)
+
+
+def test_aggregates_marks_per_day(small, monkeypatch):
+    monkeypatch.setattr(report, "AGGREGATE_ABOVE", 5)
+    html = build_report(small, "s1")
+    page = Page(html)
+    assert not page.problems, page.problems
+    records = small.timeline("s1")
+    days = {time_key(r["occurred_at"]) // DAY_US for r in records}
+    marks = page.with_class("tl-mark")
+    assert len(marks) == len(days) < len(records)
+    assert sum(int(a["data-count"]) for _, a in marks) == len(records)
+    assert len(page.with_class("blocked-line")) == 2
+    # the retracted event is still listed and struck through
+    assert "misreported" in html and "<del>" in html
+
+
+def test_page_is_deterministic_and_shows_the_checkpoint(dispute):
+    html = build_report(dispute)
+    assert html == build_report(dispute)
+    cp = checkpoint_of(dispute)
+    with dispute.store.read() as conn:
+        bodies = [bytes(b) for (b,) in conn.execute("SELECT body FROM events ORDER BY seq")]
+    assert cp["size"] == len(bodies) == 22
+    assert cp["root"] == merkle.root(bodies).hex()
+    assert f"<code>{cp['root']}</code>" in html and "<code>22</code>" in html
+
+
+def test_recorded_dispute(dispute):
+    html = build_report(dispute)
+    page = Page(html)
+    assert not page.problems, page.problems
+    assert len(page.with_class("tl-mark")) == 22
+    assert len(page.with_class("order-chart")) == len(page.with_class("blocked-line")) == 2
+    assert "O-2021-01-31" in html and "reverted" in html
+
+
+def test_cli(small, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    result = runner.invoke(main, ["report", "--db", small.path, "--stream", "s1",
+                                  "--as-of", "2021-02-06", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == build_report(small, "s1", as_of="2021-02-06")
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)
+    result = runner.invoke(main, ["report", "--db", small.path, "--stream", "s2", "-o", "-"])
+    assert result.exit_code == 0 and result.output.startswith("<!DOCTYPE html>")
+    # usage: -o is required; two streams and none chosen; a bad time; an unknown stream
+    assert runner.invoke(main, ["report", "--db", small.path]).exit_code == 2
+    bad = runner.invoke(main, ["report", "--db", small.path, "-o", str(out)])
+    assert bad.exit_code == 2 and "s1, s2" in bad.output
+    bad = runner.invoke(main, ["report", "--db", small.path, "--stream", "s1", "--as-of",
+                               "yesterday", "-o", str(out)])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: --as-of")
+    bad = runner.invoke(main, ["report", "--db", small.path, "--stream", "nope", "-o",
+                               str(out)])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output
+    missing = runner.invoke(main, ["report", "--db", str(tmp_path / "none.db"), "-o", str(out)])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
+
+
+def _big_stream(n: int) -> list[dict]:
+    """n events over about a year: orders, unnamed blocks and unblocks, notices, statements."""
+    out, orders, notices = [], [], 0
+    start = 1612137600  # 2021-02-01
+    for i in range(n):
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + i * 317))
+        if i % 1000 == 0:
+            orders.append(f"O-{len(orders) + 1}")
+            e = {"type": "order_issued", "data": {"order_id": orders[-1], "issuer": "MeitY",
+                                                  "platform": "Twitter", "target_count": 400}}
+        elif i % 10 == 3:
+            notices += 1
+            e = {"type": "notice_sent", "data": {"notice_id": f"N-{notices}", "kind": "other",
+                                                 "issuer": "MeitY", "recipient": "Twitter",
+                                                 "order_ids": [orders[-1]]}}
+        elif i % 10 == 7:
+            e = {"type": "statement_published", "data": {"speaker": "X", "summary": f"s{i}"}}
+        elif i % 3:
+            e = {"type": "accounts_blocked", "data": {"order_id": orders[-1 - i % 2 if
+                                                                         len(orders) > 1 else -1],
+                                                      "count": 1 + i % 4}}
+        else:
+            e = {"type": "accounts_unblocked", "data": {"order_id": orders[-1], "count": 2}}
+        e.update(stream="big", occurred_at=at, id=f"e{i}")
+        out.append(e)
+    return out
+
+
+def test_large_stream_builds_in_seconds_and_aggregates(tmp_path):
+    events = _big_stream(100_000)
+    log = EventLog(str(tmp_path / "big.db"))
+    log.append(events)
+    wall, cpu = time.perf_counter(), time.process_time()
+    html = build_report(log, "big")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # CPU time of this process (SQLite runs in it too): other jobs on the machine don't count.
+    assert cpu < 20, f"report of 100k events took {cpu:.1f} s of CPU ({wall:.1f} s wall)"
+    page = Page(html)
+    assert not page.problems
+    days = {time_key(e["occurred_at"]) // DAY_US for e in events}
+    marks = page.with_class("tl-mark")
+    assert len(marks) == len(days) and 300 < len(days) < 400
+    assert sum(int(a["data-count"]) for _, a in marks) == 100_000
+    assert len(page.with_class("order-chart")) == len(page.with_class("blocked-line")) == 100
+    assert len(html) < 20_000_000
+
+
+def _chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp)
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", *args]
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_renders_in_headless_chromium(dispute, tmp_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium not installed: apt-get install chromium")
+    page = tmp_path / "report.html"
+    page.write_text(build_report(dispute), encoding="utf-8")
+    url = page.as_uri()
+    dom = _chromium(["--dump-dom", url], tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    assert "<svg" in rendered and "Docket report" in rendered
+    assert len(re.findall(r'class="tl-mark[ "]', rendered)) == len(dispute.timeline()) == 22
+    assert len(re.findall(r'class="order-chart"', rendered)) == 2
+    assert len(re.findall(r'class="blocked-line"', rendered)) == 2
+    assert len(re.findall(r'class="target-line"', rendered)) == 2
+    shot = tmp_path / "shot.png"
+    run = _chromium([f"--screenshot={shot}", "--window-size=1280,2000", url], tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -1,0 +1,332 @@
+"""The stored views (SPEC §4 last rule, issue 3 items 5-6): the SQLite view tables always
+equal a fresh replay, after every append, backdated or not; backdated events refold from
+the nearest snapshot before them; `rebuild` gives what incremental maintenance gave.
+
+Generated streams and the from-scratch oracle come from test_replay.py (see its docstring).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import docket.stored
+from docket import EventLog
+from docket.projection import fold
+from docket.replay import decode_state, fold_from, ordered_records, amendments
+from docket.times import time_key
+
+from test_replay import (  # noqa: E402  (the shared generator and oracle)
+    AMENDING, SETTINGS, StreamBuilder, _ints, batches, fresh_view, key, new_log, pick,
+    snapshot_every, sorted_rows, stored_rows, story,
+)
+
+MAX = 2**63 - 1
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def snapshots(log: EventLog, stream: str) -> list[tuple]:
+    """(occurred_us, seq, log_seq, folded, state blob) of each snapshot, in replay order."""
+    with log.store.read() as conn:
+        return list(conn.execute(
+            "SELECT occurred_us, seq, log_seq, folded, state FROM docket_snapshots "
+            "WHERE stream = ? ORDER BY occurred_us, seq", (stream,)))
+
+
+def head(log: EventLog, stream: str) -> tuple | None:
+    """(occurred_us, seq, log_seq, folded, fold state) of the stream's head, the state put
+    together from its scalars and its entities (one `docket_fold` row each)."""
+    with log.store.read() as conn:
+        row = conn.execute("SELECT occurred_us, seq, log_seq, folded, scalars FROM "
+                           "docket_view_heads WHERE stream = ?", (stream,)).fetchone()
+        if row is None:
+            return None
+        state = decode_state(row[4])
+        for kind in docket.stored._ENTITIES:
+            state[kind] = {}
+        for kind, k, value in conn.execute(
+                "SELECT kind, key, value FROM docket_fold WHERE stream = ?", (stream,)):
+            state[kind][k] = decode_state(value)
+        return (*row[:4], state)
+
+
+def library_from_scratch(log: EventLog, stream: str) -> dict:
+    """The library's own fresh replay: fold_from over ordered_records, no snapshot."""
+    with log.store.read() as conn:
+        amend = amendments(conn, stream, MAX)
+        state = fold_from(None, ordered_records(conn, stream, MAX, amend))[0]
+        return log.views.view_of(conn, stream, state, amend, MAX)
+
+
+def check_stream(log: EventLog, records: list[dict], stream: str, every: int,
+                 *others: EventLog) -> None:
+    """Stored tables, head and snapshots of `stream` against a fresh replay of `records`
+    (and the current state as read through every other handle on the same file)."""
+    want = fresh_view(records, stream)
+    assert stored_rows(log, stream) == sorted_rows(want)
+    assert library_from_scratch(log, stream) == want
+    for handle in (log, *others):
+        assert handle.state(stream) == want
+    # Snapshots sit at every `every`-th record of the current replay order and hold the
+    # fold of exactly the records up to there; the head holds the fold of all of them.
+    replayed, _ = story(records, stream)
+    snaps = snapshots(log, stream)
+    assert [((o, s), n) for o, s, _, n, _ in snaps] == \
+        [(key(replayed[p - 1]), p) for p in range(every, len(replayed) + 1, every)]
+    for _, _, _, n, blob in snaps:
+        assert decode_state(blob) == fold(replayed[:n])
+    h = head(log, stream)
+    assert h is not None and h[3] == len(replayed)
+    assert (h[0], h[1]) == (key(replayed[-1]) if replayed else (None, None))
+    assert h[4] == fold(replayed)
+
+
+@contextmanager
+def fold_counter():
+    """Count the records `StoredViews` folds (through docket.stored.fold_from)."""
+    counts: list[int] = []
+    real = docket.stored.fold_from
+
+    def spy(state, pairs, on_fold=None):
+        out = real(state, pairs, on_fold)
+        counts.append(out[2])
+        return out
+
+    with mock.patch.object(docket.stored, "fold_from", spy):
+        yield counts
+
+
+def interleave(draw, *streams: list) -> list:
+    """Merge streams in a random interleaving that keeps each stream's own order."""
+    queues = [list(s) for s in streams if s]
+    out = []
+    while queues:
+        q = queues[pick(draw, range(len(queues)))]
+        out.append(q.pop(0))
+        queues = [q for q in queues if q]
+    return out
+
+
+def draw_log(draw, max_events: int = 18):
+    """Two generated streams (s, t), interleaved, split into batches (or one by one)."""
+    s, t = StreamBuilder("s"), StreamBuilder("t")
+    for _ in range(draw(_ints(1, max_events))):
+        s.step(draw)
+    for _ in range(draw(_ints(0, max_events // 3))):
+        t.step(draw)
+    events = interleave(draw, s.events, t.events)
+    if draw(_ints(0, 2)) == 0:
+        return [[e] for e in events]
+    return batches(draw, events)
+
+
+# -- properties ------------------------------------------------------------------------------
+@SETTINGS
+@given(st.data())
+def test_stored_views_equal_fresh_replay_after_every_append(data):
+    draw = data.draw
+    every = draw(st.sampled_from((2, 3, 5)), label="SNAPSHOT_EVERY")
+    with snapshot_every(every), new_log() as log:
+        # A second handle on the same file (another process, as far as the log can tell):
+        # each append goes through one of the two, so neither may trust a stale head.
+        other = EventLog(log.path)
+        try:
+            for batch in draw_log(draw):
+                writer = pick(draw, (log, other))
+                writer.append(batch)
+                records = list(log.read())
+                for stream in sorted({r["stream"] for r in records}):
+                    check_stream(log, records, stream, every, other)
+        finally:
+            other.close()
+
+
+@SETTINGS
+@given(st.data())
+def test_backdated_events_refold_from_the_nearest_snapshot(data):
+    """For a batch of ordinary events whose earliest replay key is K: snapshots before K
+    survive untouched, those from K on are rewritten by this append, and the append folds
+    only the records after the nearest snapshot before K (or after the head, when K is
+    past it) — never the whole stream."""
+    draw = data.draw
+    every = draw(st.sampled_from((2, 3)), label="SNAPSHOT_EVERY")
+    with snapshot_every(every), new_log() as log:
+        for batch in draw_log(draw, 20):
+            if any(e["type"] in AMENDING for e in batch):
+                log.append(batch)
+                records = list(log.read())
+                for s in {e["stream"] for e in batch}:
+                    check_stream(log, records, s, every)
+                continue
+            before = list(log.read())
+            next_seq = len(before) + 1
+            touched = {}
+            for offset, e in enumerate(batch):
+                k = (time_key(e["occurred_at"]), next_seq + offset)
+                touched[e["stream"]] = min(touched.get(e["stream"], k), k)
+            old = {s: snapshots(log, s) for s in touched}
+            expected = 0
+            for s, k in touched.items():
+                old_story, _ = story(before, s)
+                new_len = len(old_story) + sum(e["stream"] == s for e in batch)
+                if old_story and k > key(old_story[-1]):
+                    expected += new_len - len(old_story)         # folds on from the head
+                else:
+                    kept = [n for o, q, _, n, _ in old[s] if (o, q) < k]
+                    expected += new_len - (kept[-1] if kept else 0)
+            with fold_counter() as counts:
+                log.append(batch)
+            assert sum(counts) == expected
+            last = next_seq + len(batch) - 1
+            for s, k in touched.items():
+                now = snapshots(log, s)
+                assert [x for x in now if (x[0], x[1]) < k] == \
+                    [x for x in old[s] if (x[0], x[1]) < k]
+                assert all(x[2] == last for x in now if (x[0], x[1]) >= k)
+            records = list(log.read())
+            for s in touched:
+                check_stream(log, records, s, every)
+
+
+@SETTINGS
+@given(st.data())
+def test_rebuild_equals_incremental_maintenance(data):
+    draw = data.draw
+    every = draw(st.sampled_from((2, 3)), label="SNAPSHOT_EVERY")
+    with snapshot_every(every), new_log() as log:
+        for batch in draw_log(draw):
+            log.append(batch)
+        streams = log.streams()
+
+        def dump():
+            with log.store.read() as conn:
+                tables = {s: log.views.stored_rows(conn, s) for s in streams}
+                snaps = [(r[0], r[1], r[2], r[3], decode_state(r[4])) for r in conn.execute(
+                    "SELECT stream, occurred_us, seq, folded, state FROM docket_snapshots "
+                    "ORDER BY stream, occurred_us, seq")]
+            heads = {s: head(log, s) for s in streams}
+            heads = {s: (h[0], h[1], h[3], h[4]) for s, h in heads.items()}  # not log_seq
+            return tables, snaps, heads
+
+        incremental = dump()
+        assert log.rebuild() == len(streams)
+        assert dump() == incremental
+        records = list(log.read())
+        for s in streams:
+            check_stream(log, records, s, every)
+        # and maintenance goes on from the rebuilt state
+        log.append([{"type": "statement_published", "stream": "s", "id": "after-rebuild",
+                     "occurred_at": "2021-02-01", "data": {"speaker": "x", "summary": "y"}}])
+        check_stream(log, list(log.read()), "s", every)
+
+
+# -- worked cases ----------------------------------------------------------------------------
+def day(n: int) -> str:
+    return f"2021-02-{n:02d}"
+
+
+def stmt(ident, when, stream="b"):
+    return {"type": "statement_published", "stream": stream, "id": ident, "occurred_at": when,
+            "data": {"speaker": "x", "summary": ident}}
+
+
+def us(when: str) -> int:
+    return time_key(when)
+
+
+def test_backdated_event_refolds_from_the_snapshot_before_it(tmp_path):
+    with snapshot_every(3):
+        log = EventLog(str(tmp_path / "b.db"))
+        log.append([{"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(1),
+                     "data": {"order_id": "O", "issuer": "G", "platform": "P",
+                              "target_count": 20}}])
+        for n in range(2, 10):   # e2..e9: one block a day, appended in order
+            log.append([{"type": "accounts_blocked", "stream": "b", "id": f"e{n}",
+                         "occurred_at": day(n), "data": {"order_id": "O", "count": 1}}])
+        assert [(o, s, ls, n) for o, s, ls, n, _ in snapshots(log, "b")] == [
+            (us(day(3)), 3, 3, 3), (us(day(6)), 6, 6, 6), (us(day(9)), 9, 9, 9)]
+        assert head(log, "b")[:4] == (us(day(9)), 9, 9, 9)
+        kept = snapshots(log, "b")[0]
+        # e10 is backdated between e5 and e6: refold from the snapshot at e3 (position 3):
+        # e4 e5 e10 e6 e7 e8 e9, seven records, not ten.
+        with fold_counter() as counts:
+            log.append([{"type": "accounts_blocked", "stream": "b", "id": "e10",
+                         "occurred_at": "2021-02-05T12:00:00Z", "data": {"order_id": "O",
+                                                                          "count": 1}}])
+        assert counts == [7]
+        snaps = snapshots(log, "b")
+        assert snaps[0] == kept                       # survives, untouched (log_seq 3)
+        assert [(o, s, ls, n) for o, s, ls, n, _ in snaps] == [
+            (us(day(3)), 3, 3, 3), (us("2021-02-05T12:00:00Z"), 10, 10, 6),
+            (us(day(8)), 8, 10, 9)]
+        assert head(log, "b")[:4] == (us(day(9)), 9, 10, 10)
+        assert log.compliance("b")[0]["blocked"] == 9
+        assert log.compliance("b", as_of="2021-02-05T12:00:00Z")[0]["blocked"] == 5
+        check_stream(log, list(log.read()), "b", 3)
+        # An event after the head folds just itself and writes no snapshot (position 11).
+        with fold_counter() as counts:
+            log.append([stmt("e11", day(10))])
+        assert counts == [1] and snapshots(log, "b") == snaps
+        # Retracting e2 (dated later, but e2 sits at the 2nd position): refold from scratch.
+        with fold_counter() as counts:
+            log.append([{"type": "event_retracted", "stream": "b", "id": "r", "occurred_at":
+                         day(20), "data": {"target_id": "e2", "reason": "no"}}])
+        assert counts == [10]
+        assert [(o, s, ls, n) for o, s, ls, n, _ in snapshots(log, "b")] == [
+            (us(day(4)), 4, 12, 3), (us(day(6)), 6, 12, 6), (us(day(9)), 9, 12, 9)]
+        assert log.compliance("b")[0]["blocked"] == 8
+        check_stream(log, list(log.read()), "b", 3)
+        log.close()
+
+
+def test_second_correction_moving_an_event_later(tmp_path):
+    """An event corrected to an earlier time, then corrected again to a later one: every
+    snapshot between the two places must be dropped, or the event counts twice/early."""
+    with snapshot_every(2):
+        log = EventLog(str(tmp_path / "m.db"))
+        log.append([{"type": "order_issued", "stream": "b", "id": "o", "occurred_at": day(1),
+                     "data": {"order_id": "O", "issuer": "G", "platform": "P",
+                              "targets": ["@a", "@b"]}}])
+        log.append([{"type": "accounts_blocked", "stream": "b", "id": "x", "occurred_at":
+                     day(10), "data": {"order_id": "O", "targets": ["@a"]}}])
+        log.append([stmt(f"s{n}", day(n)) for n in (3, 4, 5, 6)])
+        log.append([{"type": "event_corrected", "stream": "b", "id": "c1", "occurred_at":
+                     day(20), "data": {"target_id": "x", "reason": "r",
+                                       "occurred_at": day(2)}}])
+        log.append([{"type": "event_corrected", "stream": "b", "id": "c2", "occurred_at":
+                     day(20), "data": {"target_id": "x", "reason": "r",
+                                       "occurred_at": day(8)}}])
+        records = list(log.read())
+        want = fresh_view(records, "b")
+        assert want["accounts"]["@a"]["since"] == day(8)
+        assert log.state("b", as_of=day(5))["accounts"] == {}
+        assert log.compliance("b", as_of=day(5))[0]["status"] == "pending"
+        assert stored_rows(log, "b") == sorted_rows(want)
+        check_stream(log, records, "b", 2)
+        log.close()
+
+
+def test_rebuild_repairs_damaged_tables(tmp_path):
+    path = str(tmp_path / "r.db")
+    log = EventLog(path)
+    log.append([{"type": "order_issued", "stream": "b", "id": "o", "occurred_at": day(1),
+                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "targets": ["@a"]}},
+                {"type": "accounts_blocked", "stream": "b", "id": "x", "occurred_at": day(2),
+                 "data": {"order_id": "O", "targets": ["@a"]}}])
+    good = stored_rows(log, "b")
+    raw = sqlite3.connect(path)
+    with raw:   # the view tables are ordinary tables: anyone can damage them
+        raw.execute("UPDATE view_orders SET blocked = 0, status = 'pending'")
+        raw.execute("DELETE FROM view_accounts")
+        raw.execute("DELETE FROM docket_view_heads")
+    raw.close()
+    assert stored_rows(log, "b") != good
+    assert log.rebuild() == 1
+    assert stored_rows(log, "b") == good
+    check_stream(log, list(log.read()), "b", docket.stored.SNAPSHOT_EVERY)
+    log.close()
