@@ -78,14 +78,16 @@ def test_checkpoint_project_and_verify_them(work):
 
     done = docket(work, "project", "--db", "d.db", "--out", "proj")
     assert (done.returncode, done.stdout) == (
-        0, "wrote 4 files for 1 stream into proj (4 changed)\n")
+        0, "wrote 5 files for 1 stream into proj (5 changed)\n")
     done = docket(work, "project", "--db", "d.db", "--out", "proj", "--json")
     assert json.loads(done.stdout) == {
         "streams": 1, "changed": [],
-        "files": [f"{STREAM}/{f}" for f in ("compliance.json", "state.json", "summary.md",
-                                           "timeline.json")]}
+        "files": [f"{STREAM}/{f}" for f in ("compliance.json", "report.html", "state.json",
+                                           "summary.md", "timeline.json")]}
     state = docket(work, "state", "--db", "d.db", "--json")
     assert (work / "proj" / STREAM / "state.json").read_text() == state.stdout
+    page = docket(work, "report", "--db", "d.db", "--stream", STREAM, "-o", "-")
+    assert (work / "proj" / STREAM / "report.html").read_text() == page.stdout
 
     done = docket(work, "verify", "--db", "d.db", "--checkpoint", "cp.json",
                   "--projections", "proj")

@@ -37,7 +37,8 @@ def docket(*args, db=None) -> tuple[int, str, str]:
     """Run the installed `docket`; (exit code, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if k != "DOCKET_DB"}
     argv = [str(DOCKET), *map(str, args)] + (["--db", str(db)] if db is not None else [])
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -205,26 +206,26 @@ COMPLIANCE_HEADER = ("order_id,stream,issuer,platform,issued_at,legal_basis,proc
 def test_compliance_csv(db):
     assert ok("compliance", "--csv", "--as-of", "2021-02-04", db=db).splitlines() == [
         COMPLIANCE_HEADER,
-        'O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
-        'partial,2021-02-01T18:30:00Z,14.0,2021-02-02,true,N-1,true,'
-        '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"',
+        ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
+         'partial,2021-02-01T18:30:00Z,14.0,2021-02-02,true,N-1,true,'
+         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"'),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-02-02", db=db).splitlines() == [
         COMPLIANCE_HEADER,
-        "O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
-        "partial,2021-02-01T18:30:00Z,14.0,2021-02-02,false,,false,",
+        ("O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
+         "partial,2021-02-01T18:30:00Z,14.0,2021-02-02,false,,false,"),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-01-01", db=db) == COMPLIANCE_HEADER + "\n"
 
 
 def test_compliance_table(db):
     assert ok("compliance", "--as-of", "2021-02-04", db=db).splitlines() == [
-        "order_id  issued_at                  target_count  blocked  ever_blocked  restored  "
-        "compliance  status   first_action_at       overdue  notices  acknowledged  reported",
-        "--------  -------------------------  ------------  -------  ------------  --------  "
-        "----------  -------  --------------------  -------  -------  ------------  --------",
-        "O-1       2021-02-01T10:00:00+05:30  2             1        1             0         "
-        "0.5         partial  2021-02-01T18:30:00Z  yes      N-1      yes           1/2",
+        ("order_id  issued_at                  target_count  blocked  ever_blocked  restored  "
+         "compliance  status   first_action_at       overdue  notices  acknowledged  reported"),
+        ("--------  -------------------------  ------------  -------  ------------  --------  "
+         "----------  -------  --------------------  -------  -------  ------------  --------"),
+        ("O-1       2021-02-01T10:00:00+05:30  2             1        1             0         "
+         "0.5         partial  2021-02-01T18:30:00Z  yes      N-1      yes           1/2"),
     ]
     assert ok("compliance", db=db).splitlines()[2] == (
         "O-1       2021-02-01T10:00:00+05:30  2             0        1             1         "
@@ -322,23 +323,23 @@ def test_log_json_in_replay_order(db):
 def test_log_csv(db):
     assert ok("log", "--csv", db=db).splitlines() == [
         "seq,occurred_at,stream,type,actor,confidence,id,summary,sources",
-        '1,2021-02-01T10:00:00+05:30,tw,order_issued,MeitY,confirmed,e1,'
-        '"orders Twitter to block 2 targets (O-1, by MeitY)",https://example.org/o1',
-        "3,2021-02-01T18:30:00Z,tw,accounts_blocked,Twitter,reported,e2,"
-        "blocks 1 named accounts in IN under O-1,https://example.org/r",
-        "2,2021-02-03,tw,notice_sent,MeitY,reported,e3,"
-        "sends non-compliance notice N-1 to Twitter,Letter N-1",
+        ('1,2021-02-01T10:00:00+05:30,tw,order_issued,MeitY,confirmed,e1,'
+         '"orders Twitter to block 2 targets (O-1, by MeitY)",https://example.org/o1'),
+        ("3,2021-02-01T18:30:00Z,tw,accounts_blocked,Twitter,reported,e2,"
+         "blocks 1 named accounts in IN under O-1,https://example.org/r"),
+        ("2,2021-02-03,tw,notice_sent,MeitY,reported,e3,"
+         "sends non-compliance notice N-1 to Twitter,Letter N-1"),
         "4,2021-02-04,tw,acknowledgement_sent,Twitter,reported,e4,acknowledges N-1,",
-        "5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
-        "reports 1 of 2 actioned under O-1,",
-        "6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
-        "unblocks 1 named accounts under O-1,https://example.org/b;Press note",
+        ("5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
+         "reports 1 of 2 actioned under O-1,"),
+        ("6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
+         "unblocks 1 named accounts under O-1,https://example.org/b;Press note"),
     ]
     assert ok("log", "--csv", "--from", "2021-02-04T12:00:00Z", db=db).splitlines()[1:] == [
-        "5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
-        "reports 1 of 2 actioned under O-1,",
-        "6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
-        "unblocks 1 named accounts under O-1,https://example.org/b;Press note",
+        ("5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
+         "reports 1 of 2 actioned under O-1,"),
+        ("6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
+         "unblocks 1 named accounts under O-1,https://example.org/b;Press note"),
     ]
 
 
@@ -347,26 +348,26 @@ SRC = " " * 34 + "source: "
 
 def test_log_table(db):
     assert ok("log", db=db).splitlines() == [
-        "2021-02-01T10:00:00+05:30  #1     order_issued          "
-        "MeitY: orders Twitter to block 2 targets (O-1, by MeitY)",
+        ("2021-02-01T10:00:00+05:30  #1     order_issued          "
+         "MeitY: orders Twitter to block 2 targets (O-1, by MeitY)"),
         SRC + "https://example.org/o1",
-        "2021-02-01T18:30:00Z       #3     accounts_blocked      "
-        "Twitter: blocks 1 named accounts in IN under O-1",
+        ("2021-02-01T18:30:00Z       #3     accounts_blocked      "
+         "Twitter: blocks 1 named accounts in IN under O-1"),
         SRC + "https://example.org/r",
-        "2021-02-03                 #2     notice_sent           "
-        "MeitY: sends non-compliance notice N-1 to Twitter",
+        ("2021-02-03                 #2     notice_sent           "
+         "MeitY: sends non-compliance notice N-1 to Twitter"),
         SRC + "Letter N-1",
         "2021-02-04                 #4     acknowledgement_sent  Twitter: acknowledges N-1",
-        "2021-02-04T12:00:00Z       #5     compliance_reported   "
-        "-: reports 1 of 2 actioned under O-1",
-        "2021-02-05                 #6     accounts_unblocked    "
-        "Twitter: unblocks 1 named accounts under O-1",
+        ("2021-02-04T12:00:00Z       #5     compliance_reported   "
+         "-: reports 1 of 2 actioned under O-1"),
+        ("2021-02-05                 #6     accounts_unblocked    "
+         "Twitter: unblocks 1 named accounts under O-1"),
         SRC + "https://example.org/b",
         SRC + "Press note",
     ]
     assert ok("log", "--from", "2021-02-05", db=db).splitlines() == [
-        "2021-02-05                 #6     accounts_unblocked    "
-        "Twitter: unblocks 1 named accounts under O-1",
+        ("2021-02-05                 #6     accounts_unblocked    "
+         "Twitter: unblocks 1 named accounts under O-1"),
         SRC + "https://example.org/b",
         SRC + "Press note",
     ]
@@ -392,12 +393,12 @@ def test_log_marks_retractions_and_shows_corrections(tmp_path):
               {"target_id": "b1", "reason": "date", "occurred_at": "2021-03-04T00:00:00Z"},
               stream="am")]), db=db)
     assert ok("log", db=db).splitlines() == [
-        "2021-03-01                 #1     order_issued          "
-        "MeitY: orders Twitter to block 4 targets (O-9, by MeitY)",
-        "2021-03-02                 #2     statement_published   "
-        "MeitY: we deny it  [retracted: misattributed]",
-        "2021-03-04T00:00:00Z       #3     accounts_blocked      "
-        "Twitter: blocks 2 accounts under O-9",
+        ("2021-03-01                 #1     order_issued          "
+         "MeitY: orders Twitter to block 4 targets (O-9, by MeitY)"),
+        ("2021-03-02                 #2     statement_published   "
+         "MeitY: we deny it  [retracted: misattributed]"),
+        ("2021-03-04T00:00:00Z       #3     accounts_blocked      "
+         "Twitter: blocks 2 accounts under O-9"),
         "2021-03-05                 #4     event_retracted       -: retracts s1: misattributed",
         "2021-03-06                 #5     event_corrected       -: corrects b1: date",
     ]
@@ -522,20 +523,20 @@ def test_why_notice_and_target_json(db):
 
 def test_why_table(db):
     assert ok("why", "N-1", db=db).splitlines() == [
-        'notice N-1: kind non_compliance, sent_at 2021-02-03, order_ids ["O-1"], '
-        "acknowledged_at 2021-02-04",
+        ('notice N-1: kind non_compliance, sent_at 2021-02-03, order_ids ["O-1"], '
+         "acknowledged_at 2021-02-04"),
         "because:",
         "  #2 2021-02-03 notice_sent e3 (MeitY)",
         "      source: Letter N-1",
         "  #4 2021-02-04 acknowledgement_sent e4 (Twitter)",
     ]
     assert ok("why", "O-1", "--as-of", "2021-02-04", db=db).splitlines() == [
-        "order O-1: issuer MeitY, platform Twitter, issued_at 2021-02-01T10:00:00+05:30, "
-        "legal_basis IT Act s.69A, procedure emergency, target_count 2, blocked 1, "
-        "ever_blocked 1, restored 0, compliance 0.5, status partial, "
-        "first_action_at 2021-02-01T18:30:00Z, hours_to_first_action 14.0, "
-        'deadline 2021-02-02, overdue True, notices ["N-1"], acknowledged True, '
-        'reported {"actioned":1,"specified":2,"reporter":"Twitter"}',
+        ("order O-1: issuer MeitY, platform Twitter, issued_at 2021-02-01T10:00:00+05:30, "
+         "legal_basis IT Act s.69A, procedure emergency, target_count 2, blocked 1, "
+         "ever_blocked 1, restored 0, compliance 0.5, status partial, "
+         "first_action_at 2021-02-01T18:30:00Z, hours_to_first_action 14.0, "
+         'deadline 2021-02-02, overdue True, notices ["N-1"], acknowledged True, '
+         'reported {"actioned":1,"specified":2,"reporter":"Twitter"}'),
         "because:",
         "  #1 2021-02-01T10:00:00+05:30 order_issued e1 (MeitY)",
         "      source: Gazette <https://example.org/o1> (2021-02-01)",
@@ -629,3 +630,29 @@ def test_missing_database_and_usage(tmp_path, db):
     assert not missing.exists()          # a read command creates nothing
     code, out, err = docket("diff", "--to", "2021-02-05", db=db)   # --from is required
     assert code == 2 and out == "" and "--from" in err
+
+
+def test_rebuild_progress_bar_only_on_a_terminal(tmp_path):
+    import pty
+
+    db, _ = build(tmp_path, "p.db")
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "DOCKET_DB"}
+    proc = subprocess.run([str(DOCKET), "rebuild", "--db", str(db)], stdout=subprocess.PIPE,
+                          stderr=slave, env=env, timeout=120, check=False)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:     # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert proc.stdout == b"rebuilt the views of 1 streams from 6 events\n"
+    assert b"rebuilding" in seen          # the bar, drawn on the terminal (stderr)
+    # piped, stderr stays empty (ok() checks it)
+    assert ok("rebuild", db=db) == "rebuilt the views of 1 streams from 6 events\n"

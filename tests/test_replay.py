@@ -35,7 +35,7 @@ from docket.times import time_key, upper_bound
 from docket.views import state_view
 
 AMENDING = ("event_retracted", "event_corrected")
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -154,7 +154,7 @@ TARGETS = ("@a", "@b", "@c", "@d", "@e", "#tag", "https://x.com/p/1", "acct-9")
 OFFSETS = ("Z", "+05:30", "-03:00", "+00:00")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ints(lo: int, hi: int):
     # Strategies are cached: building a fresh one per draw costs more than the test.
     return st.integers(lo, hi)
@@ -178,7 +178,7 @@ def some(draw, values, lo: int = 0, hi: int = 3) -> list:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def times(month: int = 2):
     """Occurrence times in a few days of `month`: days, and times with offsets (ties too)."""
     day = st.integers(1, 9)
@@ -247,7 +247,7 @@ class StreamBuilder:
         return d
 
     def data_for(self, draw, kind, ident, ctx):
-        orders, notices, cases = ctx
+        orders, notices, _cases = ctx
         if kind == "order_issued":
             return self.order_data(draw, ident)
         if kind in ("accounts_blocked", "accounts_unblocked"):
@@ -567,7 +567,7 @@ def test_as_of_day_means_whole_day_and_offsets(tmp_path):
             ev("accounts_blocked", "2021-02-01T23:00:00-03:00", "a3", order_id="O-1", count=1),
             ev("accounts_blocked", "2021-02-02T04:00:00+05:30", "a4", order_id="O-1", count=1),
         ])
-        blocked = lambda t: log.compliance(as_of=t)[0]["blocked"]  # noqa: E731
+        blocked = lambda t: log.compliance(as_of=t)[0]["blocked"]
         # a3 is 2021-02-02T02:00Z; a4 is 2021-02-01T22:30Z
         assert blocked("2021-02-01T22:29:59Z") == 0
         assert blocked("2021-02-01T22:30:00Z") == 1

@@ -11,20 +11,29 @@ import sqlite3
 from contextlib import contextmanager
 from unittest import mock
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_replay import (
+    AMENDING,
+    SETTINGS,
+    StreamBuilder,
+    _ints,
+    batches,
+    fresh_view,
+    key,
+    new_log,
+    pick,
+    snapshot_every,
+    sorted_rows,
+    stored_rows,
+    story,
+)
 
 import docket.stored
 from docket import EventLog
 from docket.projection import fold
-from docket.replay import decode_state, fold_from, ordered_records, amendments
+from docket.replay import amendments, decode_state, fold_from, ordered_records
 from docket.times import time_key
-
-from test_replay import (  # noqa: E402  (the shared generator and oracle)
-    AMENDING, SETTINGS, StreamBuilder, _ints, batches, fresh_view, key, new_log, pick,
-    snapshot_every, sorted_rows, stored_rows, story,
-)
 
 MAX = 2**63 - 1
 

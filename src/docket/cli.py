@@ -20,8 +20,28 @@ DB_HELP = "SQLite file of the log (env DOCKET_DB; default ./docket.db)."
 
 
 def _fail(message: str, code: int) -> None:
+    # One line, whatever the message quotes from the input.
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+def _check_text(kwargs: dict) -> None:
+    """Refuse a text option that is not UTF-8 (on Linux, argv is bytes; Python hands such
+    bytes over as lone surrogates, which nothing downstream can encode). File names are
+    exempt: they are bytes to the operating system and work as they are."""
+    ctx = click.get_current_context(silent=True)
+    params = {p.name: p for p in ctx.command.params} if ctx is not None else {}
+    for name, value in kwargs.items():
+        param = params.get(name)
+        if not isinstance(value, str) or isinstance(getattr(param, "type", None), click.Path):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            label = (param.opts[0] if param.param_type_name == "option"
+                     else param.human_readable_name) if param is not None else name
+            _fail(f"{label}: not valid UTF-8 text", 1)
 
 
 def _errors(func):
@@ -30,9 +50,12 @@ def _errors(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
+            _check_text(kwargs)
             return func(*args, **kwargs)
         except DocketError as exc:
             _fail(str(exc), exc.exit_code)
+        except RecursionError:
+            _fail("input nested too deeply to be an event; the log is unchanged", 1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -61,7 +84,24 @@ def open_log(db: str, *, create: bool = False):
     return EventLog(db, create=create)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A click group whose usage errors are one line `Error: …` (exit 2), as SPEC §6 says."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, **extra):  # noqa: D102
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "docket"
+            _fail(f"{exc.format_message()} (see {where} --help)", 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="docket", message="docket %(version)s")
 def main() -> None:
     """Docket: an event-sourced timeline of takedown disputes.

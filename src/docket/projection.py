@@ -31,7 +31,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["initial", "evolve", "fold"]
+__all__ = ["initial", "evolve", "fold", "PROJECTION_VERSION"]
+
+# Bumped whenever the state layout or a counting rule changes: stored views and snapshots
+# written by another version are rebuilt from the log when the file is opened.
+PROJECTION_VERSION = 2
 
 State = dict[str, Any]
 Record = dict[str, Any]

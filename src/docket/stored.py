@@ -13,9 +13,11 @@ state it already holds in memory while no other process has changed the stream.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 from .codec import canonical
+from .projection import PROJECTION_VERSION
 from .replay import (
     SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_from,
     ordered_records,
@@ -157,6 +159,7 @@ class StoredViews:
         conn = self.store.conn
         have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if all(t in have for t in TABLES) and "docket_fold" in have:
+            self._check_projection_version()
             return
         import sqlite_utils  # lazily: only the first open of a file pays for it
 
@@ -168,7 +171,22 @@ class StoredViews:
                                 if_not_exists=True) + ";"
             for table, (columns, pk) in TABLES.items()
         ]
-        self.store.run_script("\n".join(ddl))
+        self.store.run_script("\n".join(ddl) + "INSERT OR IGNORE INTO docket_meta VALUES "
+                              f"('projection', '{PROJECTION_VERSION}');")
+        self._check_projection_version()
+
+    def _check_projection_version(self) -> None:
+        """Rebuild views written by a Docket whose fold differs from this one's."""
+        row = self.store.conn.execute(
+            "SELECT value FROM docket_meta WHERE key = 'projection'").fetchone()
+        if row is not None and row[0] == str(PROJECTION_VERSION):
+            return
+        with self.store.write() as conn:
+            self.rebuild(conn)
+            conn.execute("INSERT OR REPLACE INTO docket_meta VALUES ('projection', ?)",
+                         (str(PROJECTION_VERSION),))
+        print(f"docket: rebuilt the stored views of {self.store.path} for this version",
+              file=sys.stderr)
 
     # -- maintenance ---------------------------------------------------------------------
     def after_append(self, conn, touched: dict[str, tuple[int, int]]) -> None:
