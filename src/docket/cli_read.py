@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .cli import _errors, db_option, main, open_log
-from .output import csv_text, json_line, pretty_json, progress, table
+from .output import cell, csv_text, json_line, pretty_json, progress, table
 
 
 def read_options(func):
@@ -203,7 +203,10 @@ def diff(from_, to, stream, known_at, as_json, db):
 
 
 def _plain(value) -> str:
-    return json_line(value) if isinstance(value, (dict, list)) else str(value)
+    """A value as the tables print it: yes/no, `-` for nothing, lists comma-joined."""
+    if isinstance(value, dict) and set(value) >= {"actioned", "specified"}:
+        return f"{value['actioned']}/{value['specified']} ({value.get('reporter') or '-'})"
+    return json_line(value) if isinstance(value, dict) else cell(value)
 
 
 @main.command()
@@ -223,9 +226,10 @@ def why(ref, stream, as_of, known_at, as_json, db):
     if as_json:
         click.echo(pretty_json(answer))
         return
-    status = answer["status"]
-    click.echo(f"{answer['kind']} {ref}: " + ", ".join(
-        f"{k} {_plain(v)}" for k, v in status.items() if k not in ("order_id", "stream")))
+    click.echo(f"{answer['kind']} {ref}")
+    for key, value in answer["status"].items():
+        if answer["kind"] != "order" or key not in ("order_id", "stream"):
+            click.echo(f"  {key + ':':<23}{_plain(value)}")
     click.echo("because:")
     for e in answer["events"]:
         click.echo(f"  #{e['seq']} {e['occurred_at']} {e['type']} {e['id']} ({e['actor'] or '-'})")

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import msgspec
 
-__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress"]
+__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell"]
 
 
 def json_line(obj: Any) -> str:
@@ -23,13 +23,14 @@ def pretty_json(obj: Any) -> str:
     return msgspec.json.format(msgspec.json.encode(obj, order="sorted"), indent=2).decode()
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A value as tables print it: yes/no, `-` for nothing, lists comma-joined."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        return ",".join(_cell(v) for v in value) or "-"
+        return ",".join(cell(v) for v in value) or "-"
     if isinstance(value, dict):
         return json_line(value)
     return str(value)
@@ -37,7 +38,7 @@ def _cell(value: Any) -> str:
 
 def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     """A plain, aligned text table of `columns` of `rows`."""
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
