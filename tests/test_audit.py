@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import docket.stored
 from docket import audit
 from docket.api import EventLog
+from docket.checkpoint import ProofTree
 from docket.codec import canonical
 from docket.errors import AuditError
 from docket.log import ZERO_HASH, chain_hash
@@ -26,6 +27,7 @@ from docket.merkle import consistency_proof, root
 from docket.project import FILES
 from docket.projection import initial
 from docket.replay import encode_state
+from docket.report import build_report
 from docket.store import TRIGGERS
 
 S1, S2 = "s1", "s2"
@@ -491,7 +493,7 @@ def test_streamed_consistency_proofs_match_the_merkle_module():
     leaves = [bytes([i]) * (i % 5 + 1) for i in range(64)]
     for n in range(65):
         for m in range(n + 1):
-            tree = audit._Tree(m, n)
+            tree = ProofTree(m, n)
             for i, leaf in enumerate(leaves[:n]):
                 tree.add(leaf, i + 1, "h")
             assert tree.proof() == consistency_proof(leaves[:n], m), (m, n)
@@ -573,6 +575,45 @@ def test_edited_projection_file_is_reported(db, tmp_path):
     log.project(str(out))
     shutil.rmtree(out / "gone")
     assert log.verify(projections=str(out))["ok"]
+
+
+def test_project_writes_the_report_page_and_verify_compares_it(db, tmp_path):
+    log = EventLog(db)
+    out = tmp_path / "proj"
+    log.project(str(out))
+    # The page `docket report --stream S` builds of the whole stream, byte for byte.
+    for stream in (S1, S2):
+        assert (out / stream / "report.html").read_bytes() == build_report(log, stream).encode()
+    assert log.verify(projections=str(out)) == {"ok": True, "events": N, "problems": []}
+    page = out / S1 / "report.html"
+    text = page.read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "<h1>" in t)
+    page.write_text(text.replace("<h1>Docket report:", "<h1>Docket report (edited):", 1))
+    (out / S2 / "report.html").unlink()
+    report = log.verify(projections=str(out))
+    assert [(p["kind"], p["file"], p["message"]) for p in report["problems"]] == [
+        ("projection", f"{out}/{S1}/report.html",
+         f"differs from a fresh replay (from line {line}; `docket project` rewrites it)"),
+        ("projection", f"{out}/{S2}/report.html", "missing (`docket project` writes it)"),
+    ]
+    assert log.project(str(out))["changed"] == [f"{S1}/report.html", f"{S2}/report.html"]
+    assert log.verify(projections=str(out))["ok"]
+    # The page shows the whole log's checkpoint: an event in one stream changes every page.
+    log.append([ev("statement_published", S2, "2021-03-08", "p8", speaker="DoT",
+                   summary="noted")])
+    stale = [p["file"] for p in log.verify(projections=str(out))["problems"]]
+    assert stale == [f"{out}/{S1}/report.html", f"{out}/{S2}/report.html",
+                     f"{out}/{S2}/state.json", f"{out}/{S2}/summary.md",
+                     f"{out}/{S2}/timeline.json"]
+
+
+def test_a_page_that_cannot_be_drawn_is_reported_not_raised(db, tmp_path):
+    EventLog(db).project(str(tmp_path / "proj"))
+    with tampering(db) as conn:
+        rewrite(conn, 3, lambda r: r.update(sources="not a list"))  # folds, but no page
+    report = verify(db, projections=str(tmp_path / "proj"))
+    assert [(p["kind"], p["message"][:40]) for p in report["problems"]] == [
+        ("projection", "cannot compare: stream 's1': a fresh rep")]
 
 
 # -- any log, any one-byte change --------------------------------------------------------------

@@ -173,6 +173,23 @@ def test_edited_view_row_and_projection_file(work):
     ]
 
 
+def test_edited_report_page_is_reported(work):
+    assert docket(work, "project", "--db", "d.db", "--out", "proj").returncode == 0
+    page = work / "proj" / STREAM / "report.html"
+    text = page.read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "we comply" in t)
+    page.write_text(text.replace("we comply", "we never complied"))
+    done = docket(work, "verify", "--db", "d.db", "--projections", "proj")
+    assert (done.returncode, done.stdout.splitlines()) == (1, [
+        (f"proj/{STREAM}/report.html: differs from a fresh replay (from line {line}; "
+         "`docket project` rewrites it)"),
+        f"FAILED: 1 problem in {N} events",
+    ])
+    done = docket(work, "project", "--db", "d.db", "--out", "proj")
+    assert done.stdout == "wrote 5 files for 1 stream into proj (1 changed)\n"
+    assert docket(work, "verify", "--db", "d.db", "--projections", "proj").returncode == 0
+
+
 def test_usage_and_missing_files(work):
     done = docket(work, "verify", "--db", "d.db", "--checkpoint", "nope.json")
     assert done.returncode == 2 and "does not exist" in done.stderr

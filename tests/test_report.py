@@ -7,11 +7,11 @@ saying why, when /usr/bin/chromium is absent); one builds the page of a 100k-eve
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from html.parser import HTMLParser
@@ -136,8 +136,9 @@ def small(tmp_path_factory) -> EventLog:
 
 @pytest.fixture(scope="module")
 def dispute(tmp_path_factory) -> EventLog:
+    # The recorded dispute is kept as an export (records with their hashes): import it.
     log = EventLog(str(tmp_path_factory.mktemp("dispute") / "docket.db"))
-    log.append([json.loads(line) for line in EVENTS.read_text().splitlines() if line.strip()])
+    log.import_lines(enumerate(EVENTS.read_bytes().splitlines(), 1))
     return log
 
 
@@ -285,6 +286,30 @@ def test_page_is_deterministic_and_shows_the_checkpoint(dispute):
     assert cp["size"] == len(bodies) == 22
     assert cp["root"] == merkle.root(bodies).hex()
     assert f"<code>{cp['root']}</code>" in html and "<code>22</code>" in html
+
+
+def test_page_depends_only_on_the_log_content(dispute, tmp_path):
+    """The same bytes from a copy of the log made later, at another path, read by another
+    process in another time zone and folder: no clock, no path, no locale in the page."""
+    html = build_report(dispute)
+    assert build_report(dispute) == html
+    assert dispute.path not in html and os.path.basename(dispute.path) not in html
+    time.sleep(0.01)
+    copy = tmp_path / "copy.db"
+    other = EventLog(str(copy))
+    other.import_lines(enumerate(b"".join(dispute.export_lines()).splitlines(), 1))
+    assert build_report(other) == html
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, TZ="Pacific/Chatham", LC_ALL="C.UTF-8", LANG="de_DE.UTF-8")
+    docket = Path(sys.executable).parent / "docket"
+    done = subprocess.run([str(docket), "report", "--db", str(copy), "-o", "-"], cwd=elsewhere,
+                          env=env, capture_output=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == html.encode()
+    # `docket project` writes the same page as the stream's report.html.
+    other.project(str(elsewhere / "proj"))
+    assert (elsewhere / "proj" / DISPUTE / "report.html").read_bytes() == html.encode()
 
 
 def test_recorded_dispute(dispute):

@@ -42,7 +42,7 @@ def verify(checkpoint_file, projections, no_views, as_json, db):
     if as_json:
         click.echo(pretty_json(report))
     else:
-        from .audit import problem_line
+        from .problem import problem_line
 
         for problem in report["problems"]:
             click.echo(problem_line(problem))
@@ -106,8 +106,9 @@ def checkpoint(output, as_json, db):
 def project(out_dir, as_json, db):
     """Write the views of each stream as files, for committing next to the events.
 
-    DIR/<stream>/ gets state.json, compliance.json, timeline.json and summary.md; the same
-    log always writes the same bytes, and only files that change are rewritten.
+    DIR/<stream>/ gets state.json, compliance.json, timeline.json, summary.md and
+    report.html (the page `docket report --stream` makes); the same log always writes the
+    same bytes, and only files that change are rewritten.
 
     \b
     Example:

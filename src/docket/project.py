@@ -2,25 +2,26 @@
 
 For every stream, `DIR/<stream>/` gets `state.json` (the SPEC §5 state view now),
 `compliance.json` (the stream's rows of `docket compliance --json`), `timeline.json` (the
-stream's records as `docket log --json` prints them) and `summary.md` (a Markdown table of
-the compliance view and the fingerprint). JSON files have sorted keys, a 2-space indent and
-a trailing newline; nothing depends on the wall clock or on where the files are written, so
+stream's records as `docket log --json` prints them), `summary.md` (a Markdown table of
+the compliance view and the fingerprint) and `report.html` (the page `docket report --stream`
+makes of the whole stream, issue 8). JSON files have sorted keys, a 2-space indent and a
+trailing newline; nothing depends on the wall clock or on where the files are written, so
 the same log always gives the same bytes and a diff shows only what the events changed.
 
 Everything here is computed by a fresh fold of the log from its first event (no stored view,
-no snapshot), so `docket verify --projections DIR` can compare committed files with exactly
-what a replay gives, and the audit shares the same fold.
+no snapshot; see `docket.fresh`), so `docket verify --projections DIR` can compare committed
+files with exactly what a replay gives, and the audit shares the same fold.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-from .errors import AuditError
+from .checkpoint import checkpoint_in
+from .fresh import Replayed, replay_stream, unreadable
 from .output import pretty_json
-from .replay import Selection, amendments, fold_from, ordered_records
+from .replay import Selection, ordered_records
 from .times import time_key
 from .views import compliance_rows, reference_time
 
@@ -33,40 +34,11 @@ __all__ = [
     "replay_stream",
     "write_files",
 ]
+# `Replayed` and `replay_stream` live in `docket.fresh` (the audit folds with them too); they
+# are named here as well because this is where they were first imported from.
 
 # The files written per stream, in the order they are listed.
-FILES = ("state.json", "compliance.json", "timeline.json", "summary.md")
-
-
-class Replayed(NamedTuple):
-    """One stream folded from scratch: the state, its amendments and the SPEC §5 state view."""
-
-    stream: str
-    state: dict
-    amend: Any
-    view: dict
-    known_seq: int
-
-
-def replay_stream(conn, views, stream: str, known_seq: int,
-                  on_fold: Callable[[tuple[int, int], dict, int], None] | None = None) -> Replayed:
-    """Fold `stream` from its first event (events up to `known_seq`), ignoring every snapshot.
-
-    `views` is the log's `StoredViews` (for `view_of`); `on_fold(key, state, n)` is called
-    after each record, as `replay.fold_from` does.
-    """
-    try:
-        amend = amendments(conn, stream, known_seq)
-        state = fold_from(None, ordered_records(conn, stream, known_seq, amend), on_fold)[0]
-        view = views.view_of(conn, stream, state, amend, known_seq)
-    except Exception as exc:  # noqa: BLE001 - stored bytes the fold cannot read
-        raise _unreadable(stream, exc) from None
-    return Replayed(stream, state, amend, view, known_seq)
-
-
-def _unreadable(stream: str, exc: Exception) -> AuditError:
-    return AuditError(f"stream {stream!r}: a fresh replay fails ({type(exc).__name__}: {exc}); "
-                      "`docket verify` shows which events are damaged")
+FILES = ("state.json", "compliance.json", "timeline.json", "summary.md", "report.html")
 
 
 def _json(obj: Any) -> bytes:
@@ -115,8 +87,15 @@ def _summary(view: dict, rows: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def render_stream(conn, replayed: Replayed) -> dict[str, bytes]:
-    """The files of one stream (name -> bytes), from a fresh fold."""
+def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes]:
+    """The files of one stream (name -> bytes), from a fresh fold.
+
+    `checkpoint`: the whole log's (`checkpoint.checkpoint_in`), which the report page shows.
+    """
+    # Imported here: the page's modules are only needed when projections are written or
+    # compared, and `docket verify` without --projections should not load them.
+    from .report import render_page
+
     state, stream = replayed.state, replayed.stream
     rows = compliance_rows(state, stream=stream, ref_time_us=reference_time(state, None))
     # The order `EventLog.compliance` gives (stable for orders issued at the same time).
@@ -124,13 +103,17 @@ def render_stream(conn, replayed: Replayed) -> dict[str, bytes]:
     try:
         timeline = [record for _, record in ordered_records(
             conn, stream, replayed.known_seq, replayed.amend, annotate=True)]
-    except Exception as exc:  # noqa: BLE001 - stored bytes the timeline cannot read
-        raise _unreadable(stream, exc) from None
+        # The same page as `docket report --stream S` with no as_of/known_at: the state,
+        # compliance and timeline views now, which a fresh fold gives exactly.
+        page = render_page(replayed.view, rows, timeline, checkpoint).encode()
+    except Exception as exc:  # noqa: BLE001 - stored bytes the timeline or page cannot read
+        raise unreadable(stream, exc) from None
     return {
         "state.json": _json(replayed.view),
         "compliance.json": _json(rows),
         "timeline.json": _json(timeline),
         "summary.md": _summary(replayed.view, rows),
+        "report.html": page,
     }
 
 
@@ -141,12 +124,16 @@ def render(conn, views, replayed: dict[str, Replayed] | None = None) -> dict[str
     """
     known_seq = Selection(conn).known_seq
     streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
-    out: dict[str, bytes] = {}
+    folds = {}
     for stream in streams:
         done = (replayed or {}).get(stream)
-        if done is None:
-            done = replay_stream(conn, views, stream, known_seq)
-        for name, content in render_stream(conn, done).items():
+        folds[stream] = done if done is not None else replay_stream(conn, views, stream,
+                                                                    known_seq)
+    # Every stream's page shows the whole log's checkpoint, taken once, in this transaction.
+    checkpoint = checkpoint_in(conn, views, folds)
+    out: dict[str, bytes] = {}
+    for stream in streams:
+        for name, content in render_stream(conn, folds[stream], checkpoint).items():
             out[f"{stream}/{name}"] = content
     return out
 

@@ -1,0 +1,145 @@
+"""The stored views versus a fresh replay (SPEC §6 `verify`): every view table row, the saved
+fold state and every snapshot must equal a fresh fold of the log from its first event.
+
+Current queries read the saved fold state and the view tables, and as-of queries start from
+the snapshots, so a row edited in any of them changes an answer without touching the log:
+this check is what catches it, naming the table and row.
+"""
+
+from __future__ import annotations
+
+from .errors import AuditError
+from .fresh import Progress, Replayed, replay_stream, with_progress
+from .output import json_line
+from .problem import Problems
+from .replay import decode_state, encode_state
+from .stored import TABLES, view_rows
+
+__all__ = ["check_views"]
+
+_MISSING = object()
+
+
+def _row_key(table: str, row: tuple) -> tuple:
+    columns, pk = TABLES[table]
+    return tuple(row[columns.index(c)] for c in pk)
+
+
+def _compare_rows(table: str, expected: list[tuple], stored: list[tuple],
+                  problems: Problems) -> None:
+    columns, pk = TABLES[table]
+    want = {_row_key(table, r): r for r in expected}
+    have = {_row_key(table, r): r for r in stored}
+    for key, row in want.items():
+        where = {"table": table, "row": dict(zip(pk, key))}
+        if key not in have:
+            problems.add("view", "missing from the table (a fresh replay has it)", **where)
+            continue
+        got = have[key]
+        diffs = [f"{c} is {json_line(g)} in the table, {json_line(w)} in a fresh replay"
+                 for c, g, w in zip(columns, got, row) if g != w]
+        if diffs:
+            problems.add("view", "; ".join(diffs), **where)
+    for key in have:
+        if key not in want:
+            problems.add("view", "not in a fresh replay (an extra row)",
+                         table=table, row=dict(zip(pk, key)))
+
+
+def check_views(conn, views, known_seq: int, problems: Problems,
+                progress: Progress | None) -> dict[str, Replayed]:
+    """Compare every stored view of every stream with a fresh fold, reporting in `problems`;
+    returns the folds (streams a fold cannot read are reported and left out)."""
+    streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
+    # Only the keys: a snapshot's state is read when the fresh fold reaches its position.
+    snapshots: dict[str, set[tuple[int, int]]] = {}
+    for stream, occurred_us, seq in conn.execute(
+            "SELECT stream, occurred_us, seq FROM docket_snapshots"):
+        snapshots.setdefault(stream, set()).add((occurred_us, seq))
+    heads = dict(conn.execute("SELECT stream, scalars FROM docket_view_heads"))
+    bad: list[tuple[int, int]] = []
+
+    def on_stream(stream):
+        mine = snapshots.get(stream)
+        if not mine:
+            return None
+
+        def on_fold(key, state, n):
+            if key in mine:
+                mine.discard(key)
+                saved = conn.execute(
+                    "SELECT state FROM docket_snapshots WHERE stream = ? AND occurred_us = ? "
+                    "AND seq = ?", (stream, *key)).fetchone()[0]
+                # Equal bytes settle it cheaply; else compare decoded (key order may differ).
+                if saved != encode_state(state) and decode_state(saved) != state:
+                    bad.append(key)
+
+        return on_fold
+
+    replayed = {}
+    for stream in streams:
+        bad.clear()
+        try:
+            replayed[stream] = done = replay_stream(
+                conn, views, stream, known_seq, with_progress(on_stream(stream), progress))
+        except AuditError as exc:
+            problems.add("view", str(exc), table="events", row={"stream": stream})
+            continue
+        for key in bad:
+            problems.add("view", f"the snapshot at seq {key[1]} differs from a fresh replay to "
+                         "that point (as-of queries from it are wrong)", seq=key[1],
+                         table="docket_snapshots", row={"stream": stream, "seq": key[1]})
+        for key in sorted(snapshots.pop(stream, ())):
+            problems.add("view", f"a snapshot at seq {key[1]}, occurred_us {key[0]}, matches no "
+                         "position of a fresh replay", seq=key[1], table="docket_snapshots",
+                         row={"stream": stream, "seq": key[1]})
+        _check_head(conn, stream, heads.pop(stream, None), done.state, problems)
+        stored = views.stored_rows(conn, stream)
+        for table, rows in view_rows(done.view).items():
+            _compare_rows(table, rows, stored[table], problems)
+    # Rows of streams the log does not hold.
+    for table in (*TABLES, "docket_view_heads", "docket_fold", "docket_snapshots"):
+        marks = ",".join("?" * len(streams))
+        for stream, n in conn.execute(
+                f"SELECT stream, count(*) FROM {table} WHERE stream NOT IN ({marks}) "
+                "GROUP BY stream ORDER BY stream", streams):
+            problems.add("view", f"{n} rows of a stream the log does not hold", table=table,
+                         row={"stream": stream})
+    last_view = conn.execute("SELECT max(log_seq) FROM docket_view_heads").fetchone()[0]
+    if last_view is not None and last_view > known_seq:
+        problems.add("chain", f"the stored views were last brought up to seq {last_view} but "
+                     f"the log ends at seq {known_seq}: events after it were removed",
+                     seq=known_seq + 1)
+    return replayed
+
+
+def _check_head(conn, stream: str, scalars: bytes | None, fresh: dict,
+                problems: Problems) -> None:
+    """The saved fold state (what current queries and the next append start from): its
+    scalars in `docket_view_heads`, its entities one row each in `docket_fold`."""
+    if scalars is None:
+        problems.add("view", "no saved fold state for this stream (`docket rebuild` makes it)",
+                     table="docket_view_heads", row={"stream": stream})
+        return
+    saved = decode_state(scalars)
+    differ = sorted(k for k, v in saved.items() if fresh.get(k, _MISSING) != v)
+    if differ:
+        problems.add("view", f"the saved {', '.join(differ)} differ from a fresh replay",
+                     table="docket_view_heads", row={"stream": stream})
+    kinds = [k for k in fresh if k not in saved]  # the entities, kept one row each
+    seen: dict[str, set] = {k: set() for k in kinds}
+    for kind, key, value in conn.execute(
+            "SELECT kind, key, value FROM docket_fold WHERE stream = ? ORDER BY kind, key",
+            (stream,)):
+        where = {"table": "docket_fold", "row": {"stream": stream, "kind": kind, "key": key}}
+        if kind not in seen or key not in fresh[kind]:
+            problems.add("view", "not in a fresh replay (an extra row)", **where)
+            continue
+        seen[kind].add(key)
+        if value != encode_state(fresh[kind][key]) and decode_state(value) != fresh[kind][key]:
+            problems.add("view", "differs from a fresh replay (current queries read it)", **where)
+    for kind in kinds:
+        for key in fresh[kind]:
+            if key not in seen[kind]:
+                problems.add("view", "missing from the table (a fresh replay has it)",
+                             table="docket_fold", row={"stream": stream, "kind": kind, "key": key})
