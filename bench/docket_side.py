@@ -111,7 +111,9 @@ class DocketSide:
         return self.log.state(stream, as_of=as_of)
 
     def verify(self) -> Any:
-        return self.log.verify()
+        # The chain check alone (the target is in events/s of the hash chain); a full
+        # verify also refolds every stream, which the replay figure measures.
+        return self.log.verify(views=False)
 
     def checkpoint(self) -> Any:
         return self.log.checkpoint()

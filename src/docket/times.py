@@ -20,14 +20,16 @@ __all__ = [
     "now_utc",
 ]
 
-# \Z, not $: `$` would also accept a trailing newline.
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z")
-# RFC 3339 date-time: seconds required, optional fraction, an offset required.
-_DATETIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z"
+# \Z, not $: `$` would also accept a trailing newline. A day, or an RFC 3339 date-time
+# (seconds required, an optional fraction, an offset required).
+_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2}))?\Z",
+    re.ASCII,  # \d must not match other scripts' digits
 )
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US_PER_DAY = 86_400_000_000
+_ONE_US = timedelta(microseconds=1)
 
 
 def is_day(value: str) -> bool:
@@ -50,37 +52,24 @@ def parse_time(value: object) -> int:
 # a cache makes the second parse free (errors are not cached: they raise).
 @lru_cache(maxsize=65_536)
 def _parse(value: str) -> int:
-    m = _DAY.match(value)
-    if m:
-        try:
-            d = date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError as exc:
-            raise ValueError(f"impossible date {value!r} ({exc})") from None
-        return (d.toordinal() - 719163) * _US_PER_DAY
-    m = _DATETIME.match(value)
-    if not m:
-        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
+    # One regex validates the shape; datetime.fromisoformat (C) does the arithmetic.
+    m = _TIME.match(value)
+    if m is None:
+        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\Z", value):
             raise ValueError(f"time {value!r} has no offset (add Z or +HH:MM)")
         raise ValueError(f"{value!r} is not YYYY-MM-DD or an RFC 3339 time with offset")
-    frac = (m[7] or ".")[1:]
-    micro = int((frac + "000000")[:6])
-    off = m[8]
-    if off in ("Z", "z"):
-        tz = timezone.utc
-    else:
-        sign = 1 if off[0] == "+" else -1
-        oh, om = int(off[1:3]), int(off[4:6])
-        if oh > 23 or om > 59:
-            raise ValueError(f"impossible offset in {value!r}")
-        tz = timezone(sign * timedelta(hours=oh, minutes=om))
     try:
-        dt = datetime(
-            int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), micro, tzinfo=tz
-        )
+        if m[4] is None:
+            return (date(int(m[1]), int(m[2]), int(m[3])).toordinal() - 719163) * _US_PER_DAY
+        off, frac = m[8], m[7] or ""
+        if off not in ("Z", "z") and (int(off[1:3]) > 23 or int(off[4:6]) > 59):
+            raise ValueError("offset out of range")
+        # fromisoformat wants `T`, at most 6 fraction digits and `+00:00` spelled out.
+        text = f"{value[:10]}T{value[11:19]}{frac[:7]}{'+00:00' if off in ('Z', 'z') else off}"
+        return (datetime.fromisoformat(text) - _EPOCH) // _ONE_US
     except ValueError as exc:
-        raise ValueError(f"impossible time {value!r} ({exc})") from None
-    delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        kind = "date" if m[4] is None else "time"
+        raise ValueError(f"impossible {kind} {value!r} ({exc})") from None
 
 
 def time_key(value: str) -> int:
