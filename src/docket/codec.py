@@ -37,6 +37,12 @@ _CONTENT_KEYS = ("type", "stream", "occurred_at", "actor", "data", "sources", "c
 _decoder = msgspec.json.Decoder(AnyEvent)
 _any_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder(order="sorted")
+# Control characters in a message (from a key or value of the input) are escaped, so an
+# error stays one line and cannot drive the terminal.
+_ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+# Input nested deeper than Python's recursion limit cannot be decoded (msgspec refuses it
+# with a RecursionError); no event is nested more than a few levels.
+_TOO_DEEP = "nested too deeply to be an event"
 
 
 def canonical(obj: Any) -> bytes:
@@ -55,7 +61,7 @@ def _where(line: int | None, raw: Any) -> str:
     if isinstance(raw, (bytes, str)):
         try:
             raw = _any_decoder.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             raw = None
     if isinstance(raw, dict):
         ident, kind = raw.get("id"), raw.get("type")
@@ -90,9 +96,31 @@ def decode_event(raw: bytes | str, *, line: int | None = None) -> Event:
     try:
         return _decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        raise InvalidEvent(f"{_where(line, raw)}{_field_error(exc)}") from None
+        message = f"{_where(line, raw)}{_field_error(exc)}"
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise InvalidEvent(f"{_where(line, None)}not valid JSON ({exc})") from None
+        message = f"{_where(line, None)}not valid JSON ({exc})"
+    except RecursionError:
+        message = f"{_where(line, None)}{_TOO_DEEP}"
+    raise InvalidEvent(message.translate(_ONE_LINE))
+
+
+def _non_finite(obj: Any) -> str | None:
+    """The path of a NaN or infinite float inside `obj`, if any: JSON has no such numbers,
+    and msgspec would write them as null (an optional field would silently vanish)."""
+    stack: list[tuple[Any, Any]] = [(obj, None)]  # (value, (key, parent's link) or None)
+    while stack:
+        value, link = stack.pop()
+        if isinstance(value, float) and value - value != 0:  # NaN or ±inf
+            keys = []
+            while link is not None:
+                key, link = link
+                keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+            return "".join(reversed(keys)).lstrip(".")
+        if isinstance(value, dict):
+            stack.extend((v, (k, link)) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, (i, link)) for i, v in enumerate(value))
+    return None
 
 
 def event_from_dict(obj: Any, *, line: int | None = None) -> Event:
@@ -106,7 +134,16 @@ def event_from_dict(obj: Any, *, line: int | None = None) -> Event:
     try:
         raw = _encoder.encode(obj)
     except (TypeError, UnicodeEncodeError, OverflowError) as exc:
-        raise InvalidEvent(f"{_where(line, obj)}not JSON-compatible ({exc})") from None
+        raise InvalidEvent(f"{_where(line, obj)}not JSON-compatible ({exc})".translate(
+            _ONE_LINE)) from None
+    except RecursionError:
+        raise InvalidEvent(f"{_where(line, obj)}{_TOO_DEEP}") from None
+    # msgspec writes NaN and infinities as null; only then is the walk worth its cost.
+    if b"null" in raw:
+        path = _non_finite(obj)
+        if path is not None:
+            raise InvalidEvent(f"{_where(line, obj)}field `{path}`: NaN and infinity are "
+                               "not JSON numbers".translate(_ONE_LINE))
     return decode_event(raw, line=line)
 
 
@@ -148,7 +185,7 @@ def is_record(raw: bytes | str) -> bool:
     """True when a JSON line is an exported record (it has `hash` and `prev_hash` keys)."""
     try:
         probe = _probe(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         return False  # decode_event reports what is wrong with it
     return probe.hash is not None and probe.prev_hash is not None
 
@@ -159,6 +196,8 @@ def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, 
         obj = _any_decoder.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise InvalidEvent(f"{_where(line, None)}not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidEvent(f"{_where(line, None)}{_TOO_DEEP}") from None
     if not isinstance(obj, dict):
         raise InvalidEvent(f"{_where(line, None)}expected an object")
     meta = {k: obj.pop(k) for k in RECORD_KEYS if k in obj}

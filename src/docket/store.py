@@ -36,8 +36,9 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (stream, version)
 );
 CREATE INDEX IF NOT EXISTS events_replay ON events (stream, occurred_us, seq);
--- Retractions and corrections are few; views look them up on every replay.
-CREATE INDEX IF NOT EXISTS events_amending ON events (stream, type, seq);
+-- The identifiers a stream has issued (orders, notices, cases), for resolving references at
+-- append time, and its retractions and corrections (kind = their type), which every replay
+-- looks up: a few rows here instead of an index on every event's type.
 CREATE TABLE IF NOT EXISTS refs (
     stream TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -58,6 +59,15 @@ BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
 TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
 
 
+def _disk_full(path: str) -> bool:
+    """True when the file system holding `path` has (next to) no space left."""
+    try:
+        fs = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
 def _storage_error(path: str, exc: BaseException) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -69,9 +79,16 @@ def _storage_error(path: str, exc: BaseException) -> StorageError:
         return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
     if "readonly" in text or "read-only" in text:
         return StorageError(f"database {path} is read-only ({text})")
-    if "full" in text:
+    if "full" in text or ("I/O error" in text and _disk_full(path)):
+        # On a full disk SQLite may only say "disk I/O error" (it cannot size the -shm file).
         return StorageError(f"database {path}: disk or database is full ({text})")
     if "unable to open" in text:
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            # WAL mode needs the -wal and -shm files beside the database.
+            return StorageError(f"cannot open database {path}: its folder {folder} is "
+                                f"read-only, and the log needs to write its -wal and -shm "
+                                f"files there ({text})")
         return StorageError(f"cannot open database {path} ({text}); does its folder exist?")
     return StorageError(f"database {path}: {text}")
 
