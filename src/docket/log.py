@@ -15,6 +15,7 @@ import msgspec
 from .catalog import SCHEMA_VERSION, Event
 from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
 from .errors import ConflictError, InvalidEvent, UnknownReference
+from .gcpause import paused_gc
 from .store import SQLiteStore
 from .times import format_utc, now_utc, parse_time
 
@@ -105,7 +106,8 @@ class _Batch:
         bodies = [b for _, (st, kind, b) in self.events.items()
                   if st == stream and kind == "event_corrected"]
         bodies += [r[0] for r in self.conn.execute(
-            "SELECT body FROM events WHERE stream = ? AND type = 'event_corrected'", (stream,))]
+            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
+            "AND r.kind = 'event_corrected'", (stream,))]
         out = []
         for body in bodies:
             data = _decode_body(body)["data"]
@@ -163,11 +165,12 @@ class Log:
         `stream` fills in events that name none; `lines` numbers them for error messages.
         """
         line_numbers = list(lines) if lines is not None else None
-        decoded = []
-        for i, obj in enumerate(events):
-            line = line_numbers[i] if line_numbers else None
-            decoded.append((line, event_from_dict(obj, line=line), None))
-        return self._write(decoded, expected_version, stream, progress)
+        with paused_gc():
+            decoded = []
+            for i, obj in enumerate(events):
+                line = line_numbers[i] if line_numbers else None
+                decoded.append((line, event_from_dict(obj, line=line), None))
+            return self._write(decoded, expected_version, stream, progress)
 
     def import_lines(
         self,
@@ -179,14 +182,15 @@ class Log:
         """Import JSONL: input events, or exported records (kept exactly, hashes included)."""
         from .codec import decode_event, is_record
 
-        decoded = []
-        for line, raw in numbered_lines:
-            if is_record(raw):
-                event, meta = decode_record(raw, line=line)
-                decoded.append((line, event, meta))
-            else:
-                decoded.append((line, decode_event(raw, line=line), None))
-        return self._write(decoded, None, stream, progress)
+        with paused_gc():
+            decoded = []
+            for line, raw in numbered_lines:
+                if is_record(raw):
+                    event, meta = decode_record(raw, line=line)
+                    decoded.append((line, event, meta))
+                else:
+                    decoded.append((line, decode_event(raw, line=line), None))
+            return self._write(decoded, None, stream, progress)
 
     def _write(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
         if expected_version is not None:
@@ -310,6 +314,8 @@ class Log:
             key = (stream, ref_kind, content["data"][field])
             batch.refs[key] = seq
             batch.ref_rows.append((*key, seq))
+        elif kind in _AMENDING:
+            batch.ref_rows.append((stream, kind, ident, seq))
         # The earliest replay position this event changes: its own, or for a retraction or
         # correction the target's old and new positions. The stored views refold from there.
         earliest = (occurred_us, seq)

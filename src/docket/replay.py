@@ -11,6 +11,7 @@ from typing import Iterator
 
 import msgspec
 
+from .gcpause import paused_gc
 from .projection import evolve, initial
 from .timeline import AMENDING, Amendments
 from .times import time_key, upper_bound
@@ -60,8 +61,9 @@ class Selection:
 def amendments(conn, stream: str, known_seq: int) -> Amendments:
     """The retractions and corrections of `stream` with seq up to `known_seq`."""
     rows = conn.execute(
-        "SELECT body FROM events WHERE stream = ? AND seq <= ? AND type IN (?, ?) ORDER BY seq",
-        (stream, known_seq, *sorted(AMENDING)),
+        "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
+        "AND r.kind IN (?, ?) AND r.seq <= ? ORDER BY r.seq",
+        (stream, *sorted(AMENDING), known_seq),
     )
     return Amendments(_decode(body) for (body,) in rows)
 
@@ -120,10 +122,11 @@ def fold_from(
     """
     state = initial() if state is None else state
     last, n = None, 0
-    for key, record in pairs:
-        evolve(state, record)
-        last = key
-        n += 1
-        if on_fold is not None:
-            on_fold(key, state, n)
+    with paused_gc():
+        for key, record in pairs:
+            evolve(state, record)
+            last = key
+            n += 1
+            if on_fold is not None:
+                on_fold(key, state, n)
     return state, last, n
