@@ -237,12 +237,12 @@ class BackwardClock:
 
 @pytest.fixture
 def backward(monkeypatch):
-    import docket.log
+    import docket.batch
     import docket.times
 
     clock = BackwardClock()
     monkeypatch.setattr(docket.times, "now_utc", clock)
-    monkeypatch.setattr(docket.log, "now_utc", clock)
+    monkeypatch.setattr(docket.batch, "now_utc", clock)
     return clock
 
 
@@ -268,10 +268,10 @@ def test_recorded_at_never_decreases_when_the_clock_runs_backwards(tmp_path, bac
 
 
 def test_clock_back_then_forward_resumes_real_time(tmp_path, monkeypatch):
-    import docket.log
+    import docket.batch
 
     readings = iter([T0, T0 - 10**9, T0 - 5 * 10**9, T0 + 7, T0 + 2 * 10**6, T0 + 10**6])
-    monkeypatch.setattr(docket.log, "now_utc", lambda: next(readings))
+    monkeypatch.setattr(docket.batch, "now_utc", lambda: next(readings))
     log = EventLog(str(tmp_path / "d.db"))
     for i in range(6):
         log.append([statement("2021-02-01", f"c{i}"), statement("2021-01-31", f"c{i}b")])

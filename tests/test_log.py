@@ -321,10 +321,10 @@ def test_recorded_at_is_utc_now_and_never_decreases(log, monkeypatch):
     assert all(RECORDED_AT.match(s) for s in stamps)
     assert start <= stamps[0] <= stamps[1] <= stamps[2] <= end
     # The wall clock steps back an hour: recorded_at still does not decrease.
-    import docket.log as log_module
+    import docket.batch as batch_module
 
-    real = log_module.now_utc
-    monkeypatch.setattr(log_module, "now_utc", lambda: real() - 3_600_000_000)
+    real = batch_module.now_utc
+    monkeypatch.setattr(batch_module, "now_utc", lambda: real() - 3_600_000_000)
     log.append([dialogue(id="late")])
     later = [r["recorded_at"] for r in log.read()]
     assert later[3] == later[2]

@@ -7,7 +7,6 @@ never a traceback.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 
 import click

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 
 import msgspec
 
-from .catalog import DATA_TYPES, EVENT_TYPES, SCHEMA_VERSION, AnyEvent, Event
+from .catalog import DATA_TYPES, SCHEMA_VERSION, AnyEvent, Event
 from .errors import InvalidEvent
 
 __all__ = [

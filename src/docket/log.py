@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import msgspec
 
 from .catalog import SCHEMA_VERSION, Event
 from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
 from .errors import ConflictError, InvalidEvent, UnknownReference
+from .batch import Batch
 from .gcpause import paused_gc
 from .store import SQLiteStore
-from .times import format_utc, now_utc, parse_time
+from .times import format_utc, parse_time
 
 __all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
 
@@ -45,99 +46,6 @@ class Receipt(msgspec.Struct, frozen=True):
 def chain_hash(prev_hash: str, body: bytes) -> str:
     """SPEC §7: hex(sha256(raw(prev_hash) || canonical bytes without `hash`))."""
     return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()
-
-
-class _Batch:
-    """The state one append transaction needs: head, stream versions and known references."""
-
-    def __init__(self, conn, head: tuple[int, str, int]) -> None:
-        self.conn = conn
-        self.seq, self.hash, self.last_recorded = head
-        self.now = now_utc()
-        self._formatted = (-1, "")
-        self.versions: dict[str, int] = {}
-        self.refs: dict[tuple[str, str, str], int] = {}
-        self.loaded_refs: set[str] = set()
-        self.bulk = False  # set for batches big enough to load references in bulk
-        self.stored_ids: set[str] = set()
-        self.asked: set[str] = set()  # ids whose presence in the log prefetch_ids checked
-        self.events: dict[str, tuple[str, str, bytes | None]] = {}  # id -> (stream, type, content)
-        self.rows: list[tuple] = []
-        self.ref_rows: list[tuple] = []
-        self.touched: dict[str, tuple[int, int]] = {}  # stream -> earliest replay key changed
-
-    def format_recorded(self, micros: int) -> str:
-        """format_utc, once per distinct value (a batch shares one recorded_at)."""
-        if micros != self._formatted[0]:
-            self._formatted = (micros, format_utc(micros))
-        return self._formatted[1]
-
-    def version(self, stream: str) -> int:
-        if stream not in self.versions:
-            row = self.conn.execute(
-                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-            self.versions[stream] = row[0] or 0
-        return self.versions[stream]
-
-    def has_ref(self, stream: str, kind: str, ref_id: str) -> bool:
-        key = (stream, kind, ref_id)
-        if key in self.refs:
-            return True
-        if stream in self.loaded_refs:
-            return False
-        if self.bulk:
-            # A big batch loads the stream's references once and resolves them in memory.
-            self.loaded_refs.add(stream)
-            for ref_kind, ident, seq in self.conn.execute(
-                "SELECT kind, ref_id, seq FROM refs WHERE stream = ?", (stream,)
-            ):
-                self.refs[(stream, ref_kind, ident)] = seq
-            return key in self.refs
-        row = self.conn.execute(
-            "SELECT seq FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?", key
-        ).fetchone()
-        if row is not None:
-            self.refs[key] = row[0]
-        return row is not None
-
-    def corrected_times(self, stream: str, target_id: str) -> list[str]:
-        """The occurred_at values earlier corrections gave to one event (stored or batched)."""
-        bodies = [b for _, (st, kind, b) in self.events.items()
-                  if st == stream and kind == "event_corrected"]
-        bodies += [r[0] for r in self.conn.execute(
-            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
-            "AND r.kind = 'event_corrected'", (stream,))]
-        out = []
-        for body in bodies:
-            data = _decode_body(body)["data"]
-            if data["target_id"] == target_id and data.get("occurred_at"):
-                out.append(data["occurred_at"])
-        return out
-
-    def prefetch_ids(self, ids: list[str]) -> None:
-        """Learn which of a batch's ids the log already holds, in a few queries."""
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            self.stored_ids.update(
-                r[0] for r in self.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
-            )
-        self.asked.update(ids)
-
-    def find_event(self, ident: str) -> tuple[str, str, dict] | None:
-        """(stream, type, record) of a stored or batched event with this id."""
-        if ident in self.events:
-            stream, kind, body = self.events[ident]
-            return stream, kind, _decode_body(body)
-        if ident in self.asked and ident not in self.stored_ids:
-            return None
-        row = self.conn.execute(
-            "SELECT stream, type, body, seq, version, hash FROM events WHERE id = ?", (ident,)
-        ).fetchone()
-        if row is None:
-            return None
-        return row[0], row[1], _decode_body(row[2])
 
 
 class Log:
@@ -213,7 +121,7 @@ class Log:
     def _write_batch(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
         receipts: list[Receipt] = []
         with self.store.write() as conn:
-            batch = _Batch(conn, self.store.head(conn))
+            batch = Batch(conn, self.store.head(conn))
             batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
             batch.bulk = len(decoded) > 200
             checked_batch_version = expected_version is None
@@ -249,7 +157,7 @@ class Log:
                     self.views.after_append(conn, batch.touched)
         return receipts
 
-    def _append_one(self, batch: _Batch, event: Event, meta, stream: str, where: str) -> Receipt:
+    def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str) -> Receipt:
         kind = type(event).__struct_config__.tag
         ident = event.id or str(uuid.uuid4())
         label = _label(event)
@@ -266,7 +174,7 @@ class Log:
                 raise InvalidEvent(f"{where}{label}: field `seq`: the log holds it at "
                                    f"seq {record['seq']}, not {meta['seq']}")
             return Receipt(record["seq"], ident, f_stream, record["version"],
-                           _stored_hash(batch, ident), True)
+                           batch.stored_hash(ident), True)
         version = batch.version(stream) + 1
         if event.expected_version is not None and event.expected_version != version - 1:
             raise ConflictError(
@@ -331,7 +239,7 @@ class Log:
         return Receipt(seq, ident, stream, version, digest, False)
 
     def _check_refs(
-        self, batch: _Batch, kind: str, data: dict, stream: str, where: str, new: bool = True
+        self, batch: Batch, kind: str, data: dict, stream: str, where: str, new: bool = True
     ) -> dict:
         """Refuse references the stream cannot resolve; return the (normalized) data.
 
@@ -423,10 +331,3 @@ class Log:
 def _label(event: Event) -> str:
     kind = type(event).__struct_config__.tag
     return f"event {event.id!r} ({kind})" if event.id else f"event ({kind})"
-
-
-def _stored_hash(batch: _Batch, ident: str) -> str:
-    for row in batch.rows:
-        if row[1] == ident:
-            return row[8]
-    return batch.conn.execute("SELECT hash FROM events WHERE id = ?", (ident,)).fetchone()[0]

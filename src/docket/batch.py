@@ -1,0 +1,116 @@
+"""`Batch`: what one append transaction knows while it checks and builds its records.
+
+The head of the chain, each stream's version, the references and event ids the log and the
+batch already hold, and the rows to insert. Lookups go to the database once and are
+remembered; a big batch loads a stream's references in one query.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from .times import format_utc, now_utc
+
+__all__ = ["Batch"]
+
+_decode_body = msgspec.json.Decoder().decode
+
+
+class Batch:
+    """The state one append transaction needs: head, stream versions and known references."""
+
+    def __init__(self, conn, head: tuple[int, str, int]) -> None:
+        self.conn = conn
+        self.seq, self.hash, self.last_recorded = head
+        self.now = now_utc()
+        self._formatted = (-1, "")
+        self.versions: dict[str, int] = {}
+        self.refs: dict[tuple[str, str, str], int] = {}
+        self.loaded_refs: set[str] = set()
+        self.bulk = False  # set for batches big enough to load references in bulk
+        self.stored_ids: set[str] = set()
+        self.asked: set[str] = set()  # ids whose presence in the log prefetch_ids checked
+        self.events: dict[str, tuple[str, str, bytes | None]] = {}  # id -> (stream, type, content)
+        self.rows: list[tuple] = []
+        self.ref_rows: list[tuple] = []
+        self.touched: dict[str, tuple[int, int]] = {}  # stream -> earliest replay key changed
+
+    def format_recorded(self, micros: int) -> str:
+        """format_utc, once per distinct value (a batch shares one recorded_at)."""
+        if micros != self._formatted[0]:
+            self._formatted = (micros, format_utc(micros))
+        return self._formatted[1]
+
+    def version(self, stream: str) -> int:
+        if stream not in self.versions:
+            row = self.conn.execute(
+                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+            ).fetchone()
+            self.versions[stream] = row[0] or 0
+        return self.versions[stream]
+
+    def has_ref(self, stream: str, kind: str, ref_id: str) -> bool:
+        key = (stream, kind, ref_id)
+        if key in self.refs:
+            return True
+        if stream in self.loaded_refs:
+            return False
+        if self.bulk:
+            # A big batch loads the stream's references once and resolves them in memory.
+            self.loaded_refs.add(stream)
+            for ref_kind, ident, seq in self.conn.execute(
+                "SELECT kind, ref_id, seq FROM refs WHERE stream = ?", (stream,)
+            ):
+                self.refs[(stream, ref_kind, ident)] = seq
+            return key in self.refs
+        row = self.conn.execute(
+            "SELECT seq FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?", key
+        ).fetchone()
+        if row is not None:
+            self.refs[key] = row[0]
+        return row is not None
+
+    def corrected_times(self, stream: str, target_id: str) -> list[str]:
+        """The occurred_at values earlier corrections gave to one event (stored or batched)."""
+        bodies = [b for _, (st, kind, b) in self.events.items()
+                  if st == stream and kind == "event_corrected"]
+        bodies += [r[0] for r in self.conn.execute(
+            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
+            "AND r.kind = 'event_corrected'", (stream,))]
+        out = []
+        for body in bodies:
+            data = _decode_body(body)["data"]
+            if data["target_id"] == target_id and data.get("occurred_at"):
+                out.append(data["occurred_at"])
+        return out
+
+    def prefetch_ids(self, ids: list[str]) -> None:
+        """Learn which of a batch's ids the log already holds, in a few queries."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            self.stored_ids.update(
+                r[0] for r in self.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            )
+        self.asked.update(ids)
+
+    def find_event(self, ident: str) -> tuple[str, str, dict] | None:
+        """(stream, type, record) of a stored or batched event with this id."""
+        if ident in self.events:
+            stream, kind, body = self.events[ident]
+            return stream, kind, _decode_body(body)
+        if ident in self.asked and ident not in self.stored_ids:
+            return None
+        row = self.conn.execute(
+            "SELECT stream, type, body, seq, version, hash FROM events WHERE id = ?", (ident,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], row[1], _decode_body(row[2])
+
+    def stored_hash(self, ident: str) -> str:
+        """The hash of an event with this id, batched or stored."""
+        for row in self.rows:
+            if row[1] == ident:
+                return row[8]
+        return self.conn.execute("SELECT hash FROM events WHERE id = ?", (ident,)).fetchone()[0]
