@@ -22,6 +22,7 @@ from .replay import (
     SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_from,
     ordered_records,
 )
+from .times import upper_bound
 from .views import state_view
 from .views.compliance import compliance_row, reference_time
 
@@ -255,16 +256,20 @@ class StoredViews:
         for kind in _ENTITIES:
             # What the fold touched; the view code's reads below must not add to it.
             dirty[kind], state[kind].keys_seen = state[kind].keys_seen, set()
-        if reference_time(state, None) != ref_before:
-            # `overdue` is judged at the latest event: orders with deadlines may flip.
-            dirty["orders"] |= {k for k, o in state["orders"].items() if o["deadline"]}
+        ref_after = reference_time(state, None)
+        if ref_after != ref_before:
+            # `overdue` is judged at the latest event: an order flips when the time moves
+            # past its deadline's end.
+            low = -_MAX if ref_before is None else ref_before
+            dirty["orders"] |= {k for k, o in state["orders"].items()
+                                if o["deadline"] and low <= upper_bound(o["deadline"]) < ref_after}
         if dirty["notices"]:
             # An order's row shows its notices and whether they are acknowledged.
             for key in dirty["notices"]:
                 notice = state["notices"].get(key)
                 if notice is not None:
                     dirty["orders"].update(notice["order_ids"])
-        ref_us = reference_time(state, None)
+        ref_us = ref_after
         for kind in _ENTITIES:
             keys = dirty[kind]
             if not keys:
