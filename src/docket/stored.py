@@ -314,7 +314,7 @@ class StoredViews:
         conn.executemany("INSERT INTO docket_fold VALUES (?,?,?,?)",
                          [(stream, kind, k, encode_state(v))
                           for kind in _ENTITIES for k, v in state[kind].items()])
-        view = self.view_of(conn, stream, state, amend, log_seq)
+        view = self.view_of(conn, stream, state, amend, log_seq, with_fingerprint=False)
         for table, rows in view_rows(view).items():
             conn.execute(f"DELETE FROM {table} WHERE stream = ?", (stream,))
             self._upsert(conn, table, rows)
@@ -341,13 +341,14 @@ class StoredViews:
                              f"VALUES ({marks})", rows)
 
     def view_of(self, conn, stream: str, state: dict, amend, known_seq: int,
-                as_of: str | None = None, known_at: str | None = None) -> dict:
+                as_of: str | None = None, known_at: str | None = None,
+                with_fingerprint: bool = True) -> dict:
         """The SPEC §5 state view of a folded state of `stream`."""
         version = conn.execute("SELECT max(version) FROM events WHERE stream = ? AND seq <= ?",
                                (stream, known_seq)).fetchone()[0] or 0
         last_seq = max([state["last_seq"], *amend.seqs])
         return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
-                          version=version, last_seq=last_seq)
+                          version=version, last_seq=last_seq, with_fingerprint=with_fingerprint)
 
     # -- queries ---------------------------------------------------------------------------
     def state(self, conn, stream: str, selection: Selection) -> tuple[dict, Any]:
