@@ -100,30 +100,99 @@ def view_rows(view: dict) -> dict[str, list[tuple]]:
     return out
 
 
-class _Touched(dict):
-    """A dict that remembers which keys the fold looked up or set: the rows to rewrite."""
+class _Entries(dict):
+    """One keyed part of a stream's head fold state (orders, accounts, …), read from
+    `docket_fold` one entry at a time as the fold asks for it, so that an append costs the
+    same on a log of ten events or ten million. It remembers the keys the fold looked up
+    or set: the rows to rewrite. Whole-dict use (iterating, `len`, encoding) first calls
+    `complete()`, which reads the rest.
+    """
 
-    __slots__ = ("keys_seen",)
+    __slots__ = ("keys_seen", "_conn", "_where", "_absent", "_complete")
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
+    def __init__(self, conn, stream: str, kind: str) -> None:
+        super().__init__()
         self.keys_seen: set = set()
+        self._conn, self._where = conn, (stream, kind)
+        self._absent: set = set()
+        self._complete = False
+
+    @classmethod
+    def holding(cls, conn, stream: str, kind: str, entries: dict) -> "_Entries":
+        """Entries already all in memory (after a refold)."""
+        out = cls(conn, stream, kind)
+        dict.update(out, entries)
+        out._complete = True
+        return out
+
+    def _load(self, key) -> bool:
+        if self._complete or key in self._absent:
+            return False
+        row = self._conn.execute(
+            "SELECT value FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
+            (*self._where, key)).fetchone()
+        if row is None:
+            self._absent.add(key)
+            return False
+        dict.__setitem__(self, key, decode_state(row[0]))
+        return True
+
+    def complete(self) -> "_Entries":
+        """Read every entry not read yet."""
+        if not self._complete:
+            for key, value in self._conn.execute(
+                    "SELECT key, value FROM docket_fold WHERE stream = ? AND kind = ?",
+                    self._where):
+                if not dict.__contains__(self, key):
+                    dict.__setitem__(self, key, decode_state(value))
+            self._complete = True
+        return self
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or self._load(key)
 
     def get(self, key, default=None):
         self.keys_seen.add(key)
-        return super().get(key, default)
+        return dict.__getitem__(self, key) if key in self else default
 
     def __getitem__(self, key):
         self.keys_seen.add(key)
-        return super().__getitem__(key)
+        if key in self:
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
 
     def __setitem__(self, key, value) -> None:
         self.keys_seen.add(key)
-        super().__setitem__(key, value)
+        self._absent.discard(key)
+        dict.__setitem__(self, key, value)
 
     def setdefault(self, key, default=None):
-        self.keys_seen.add(key)
-        return super().setdefault(key, default)
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def __iter__(self):
+        return dict.__iter__(self.complete())
+
+    def __len__(self) -> int:
+        return dict.__len__(self.complete())
+
+    def keys(self):
+        return dict.keys(self.complete())
+
+    def values(self):
+        return dict.values(self.complete())
+
+    def items(self):
+        return dict.items(self.complete())
+
+
+def _completed(state: dict) -> dict:
+    """`state` with every lazily read part read in full (before encoding or copying it)."""
+    for value in state.values():
+        if isinstance(value, _Entries):
+            value.complete()
+    return state
 
 
 def _entry_views(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]:
@@ -228,10 +297,7 @@ class StoredViews:
             return token, cached[1]
         state = decode_state(head[4])
         for kind in _ENTITIES:
-            state[kind] = {}
-        for kind, key, value in conn.execute(
-                "SELECT kind, key, value FROM docket_fold WHERE stream = ?", (stream,)):
-            state[kind][key] = decode_state(value)
+            state[kind] = _Entries(self.store.conn, stream, kind)
         return token, state
 
     def _refresh(self, conn, stream, earliest, log_seq) -> None:
@@ -242,10 +308,9 @@ class StoredViews:
         # New events only, all after the head: fold them on, rewrite what they touched.
         (h_occ, h_seq, _, folded), state = head
         for kind in _ENTITIES:
-            if type(state[kind]) is _Touched:
-                state[kind].keys_seen = set()
-            else:
-                state[kind] = _Touched(state[kind])
+            if not isinstance(state[kind], _Entries):  # a state this process refolded
+                state[kind] = _Entries.holding(conn, stream, kind, state[kind])
+            state[kind].keys_seen = set()
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
         amend = amendments(conn, stream, log_seq)
@@ -261,8 +326,10 @@ class StoredViews:
             # `overdue` is judged at the latest event: an order flips when the time moves
             # past its deadline's end.
             low = -_MAX if ref_before is None else ref_before
-            dirty["orders"] |= {k for k, o in state["orders"].items()
-                                if o["deadline"] and low <= upper_bound(o["deadline"]) < ref_after}
+            dirty["orders"] |= {k for k, deadline in conn.execute(
+                "SELECT order_id, deadline FROM view_orders WHERE stream = ? AND deadline "
+                "IS NOT NULL AND overdue = 0 AND status != 'complied'", (stream,))
+                if low <= upper_bound(deadline) < ref_after}
         if dirty["notices"]:
             # An order's row shows its notices and whether they are acknowledged.
             for key in dirty["notices"]:
@@ -292,7 +359,8 @@ class StoredViews:
                 progress(1000)
             if (folded + n) % SNAPSHOT_EVERY == 0:
                 conn.execute("INSERT OR REPLACE INTO docket_snapshots VALUES (?,?,?,?,?,?)",
-                             (stream, key[0], key[1], log_seq, folded + n, encode_state(state)))
+                             (stream, key[0], key[1], log_seq, folded + n,
+                              encode_state(_completed(state))))
         return on_fold
 
     def _refold(self, conn, stream, earliest, log_seq, progress=None) -> None:
@@ -358,7 +426,7 @@ class StoredViews:
             head = self._head(conn, stream)
             if head is not None:
                 self._cache[stream] = head
-                return _copy(head[1]), amend
+                return _copy(_completed(head[1])), amend
         # A snapshot taken when the log was at log_seq holds exactly the events known then
         # before its key (any later event landing earlier would have dropped it), so it
         # serves every query that knows at least that much.
