@@ -456,3 +456,13 @@ def test_unreadable_inputs_give_one_error_line(run_docket, tmp_path):
     code, out, err = run_docket("append", "--db", garbage, "-", input=to_jsonl([STATEMENT]))
     assert code == 1 and one_error_line(err)
     assert garbage.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_expected_version_beyond_the_integer_range_is_bad_input_not_a_conflict(run_docket,
+                                                                               db_path):
+    code, out, err = run_docket("append", "--db", db_path, "--type", "dialogue_requested",
+                                "--stream", "s", "--occurred-at", "2021-02-08", "--data",
+                                '{"by": "T", "addressee": "M"}',
+                                "--expected-version", str(2**64))
+    assert code == 2 and out == ""
+    assert err.startswith("Error: ") and "--expected-version" in err and len(err.splitlines()) == 1

@@ -36,7 +36,7 @@ def _numbered(source):
 @click.option("--actor", help="Who acted.")
 @click.option("--id", "ident", help="Idempotency key (generated when absent).")
 @click.option("--confidence", type=click.Choice(["confirmed", "reported", "single_source", "disputed"]))
-@click.option("--expected-version", type=click.IntRange(min=0),
+@click.option("--expected-version", type=click.IntRange(min=0, max=2**53 - 1),
               help="Append only if the stream is at this version (0: must not exist).")
 @db_option
 @_errors
