@@ -140,8 +140,9 @@ class Log:
                     checked_batch_version = True
                     if receipt.version - 1 != expected_version:
                         raise ConflictError(
-                            f"stream {stream!r} is at version {receipt.version - 1}, "
-                            f"expected {expected_version}; nothing was written"
+                            f"{where}{_label(event)}: field `expected_version`: stream "
+                            f"{stream!r} is at version {receipt.version - 1}, expected "
+                            f"{expected_version}; nothing was written"
                         )
                 receipts.append(receipt)
                 if progress is not None and n % 1000 == 0:
@@ -178,8 +179,8 @@ class Log:
         version = batch.version(stream) + 1
         if event.expected_version is not None and event.expected_version != version - 1:
             raise ConflictError(
-                f"{where}{label}: stream {stream!r} is at version {version - 1}, expected "
-                f"{event.expected_version}; nothing was written"
+                f"{where}{label}: field `expected_version`: stream {stream!r} is at version "
+                f"{version - 1}, expected {event.expected_version}; nothing was written"
             )
         content["data"] = self._check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
         seq = batch.seq + 1
