@@ -35,7 +35,8 @@ from strategies import check_chain
 
 from docket import EventLog
 from docket.errors import ConflictError
-from docket.replay import Selection, amendments, fold_from, ordered_records
+from docket.fresh import replay_stream
+from docket.replay import Selection
 
 SHARED = "shared"
 COMMON = "common"
@@ -291,10 +292,7 @@ def api_reader(db: str, stop: threading.Event, seen: dict, problems: Problems) -
 
 def fresh_view(log: EventLog, stream: str) -> dict:
     with log.store.read() as conn:
-        selection = Selection(conn)
-        amend = amendments(conn, stream, selection.known_seq)
-        state = fold_from(None, ordered_records(conn, stream, selection.known_seq, amend))[0]
-        return log.views.view_of(conn, stream, state, amend, selection.known_seq)
+        return replay_stream(conn, log.views, stream, Selection(conn).known_seq).view
 
 
 def test_eight_writers_with_and_without_expected_version_and_readers(tmp_path):

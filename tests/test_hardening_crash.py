@@ -29,7 +29,8 @@ from conftest import DOCKET, _env, export_of
 from strategies import check_chain, to_jsonl
 
 from docket import EventLog
-from docket.replay import Selection, amendments, fold_from, ordered_records
+from docket.fresh import replay_stream
+from docket.replay import Selection
 
 STREAMS = ("bulk-0", "bulk-1")
 ORDERS = 400  # per stream; 4 events each: 3 200 events
@@ -80,10 +81,7 @@ def marker_of(record: dict) -> str:
 def fresh_view(log: EventLog, stream: str) -> dict:
     """The state view from a fold of the whole stream (no snapshot, no stored view)."""
     with log.store.read() as conn:
-        selection = Selection(conn)
-        amend = amendments(conn, stream, selection.known_seq)
-        state = fold_from(None, ordered_records(conn, stream, selection.known_seq, amend))[0]
-        return log.views.view_of(conn, stream, state, amend, selection.known_seq)
+        return replay_stream(conn, log.views, stream, Selection(conn).known_seq).view
 
 
 def check_after_crash(db: Path, batches: dict[str, int]) -> list[dict]:
