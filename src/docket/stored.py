@@ -29,6 +29,8 @@ from .views.compliance import compliance_row, reference_time
 __all__ = ["StoredViews", "TABLES", "view_rows"]
 
 _MAX = 2**63 - 1
+# Above this many entries a state is dear to snapshot; see `_snapshotter`.
+_BIG_STATE = 20_000
 # The keyed parts of the fold state, stored one entry a row; all but the last have a table.
 _ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
 
@@ -369,7 +371,7 @@ class StoredViews:
             # spaced by its size instead, or a rebuild would grow with the square of the log
             # (measured: 1M events spent most of a rebuild encoding 200 snapshots).
             size = sum(dict.__len__(state[k]) for k in _ENTITIES)
-            if size > SNAPSHOT_EVERY and at - last[0] < size:
+            if size > _BIG_STATE and at - last[0] < size:
                 return
             last[0] = at
             conn.execute("INSERT OR REPLACE INTO docket_snapshots VALUES (?,?,?,?,?,?)",
