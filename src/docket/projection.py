@@ -35,7 +35,7 @@ __all__ = ["initial", "evolve", "fold", "PROJECTION_VERSION"]
 
 # Bumped whenever the state layout or a counting rule changes: stored views and snapshots
 # written by another version are rebuilt from the log when the file is opened.
-PROJECTION_VERSION = 2
+PROJECTION_VERSION = 3
 
 State = dict[str, Any]
 Record = dict[str, Any]

@@ -66,6 +66,12 @@ CREATE TABLE IF NOT EXISTS docket_view_heads (
 CREATE TABLE IF NOT EXISTS docket_fold (
     stream TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (stream, kind, key)) WITHOUT ROWID;
+-- When each order's deadline ends, so that an append finds the orders its time moves past
+-- without reading every order.
+CREATE TABLE IF NOT EXISTS docket_deadlines (
+    stream TEXT NOT NULL, order_id TEXT NOT NULL, end_us INTEGER NOT NULL,
+    PRIMARY KEY (stream, order_id));
+CREATE INDEX IF NOT EXISTS docket_deadlines_end ON docket_deadlines (stream, end_us);
 CREATE TABLE IF NOT EXISTS docket_snapshots (
     stream TEXT NOT NULL, occurred_us INTEGER NOT NULL, seq INTEGER NOT NULL,
     log_seq INTEGER NOT NULL, folded INTEGER NOT NULL, state BLOB NOT NULL,
@@ -230,7 +236,7 @@ class StoredViews:
     def _ensure_tables(self) -> None:
         conn = self.store.conn
         have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if all(t in have for t in TABLES) and "docket_fold" in have:
+        if all(t in have for t in (*TABLES, "docket_fold", "docket_deadlines")):
             self._check_projection_version()
             return
         import sqlite_utils  # lazily: only the first open of a file pays for it
@@ -278,7 +284,8 @@ class StoredViews:
 
     def rebuild(self, conn, progress: Callable[[int], None] | None = None) -> int:
         """Drop every stored view and snapshot and refold each stream from the log."""
-        for table in (*TABLES, "docket_view_heads", "docket_snapshots", "docket_fold"):
+        for table in (*TABLES, "docket_view_heads", "docket_snapshots", "docket_fold",
+                      "docket_deadlines"):
             conn.execute(f"DELETE FROM {table}")
         self._cache.clear()
         log_seq = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
@@ -328,10 +335,9 @@ class StoredViews:
             # `overdue` is judged at the latest event: an order flips when the time moves
             # past its deadline's end.
             low = -_MAX if ref_before is None else ref_before
-            dirty["orders"] |= {k for k, deadline in conn.execute(
-                "SELECT order_id, deadline FROM view_orders WHERE stream = ? AND deadline "
-                "IS NOT NULL AND overdue = 0 AND status != 'complied'", (stream,))
-                if low <= upper_bound(deadline) < ref_after}
+            dirty["orders"] |= {k for (k,) in conn.execute(
+                "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? "
+                "AND end_us < ?", (stream, low, ref_after))}
         if dirty["notices"]:
             # An order's row shows its notices and whether they are acknowledged.
             for key in dirty["notices"]:
@@ -349,6 +355,8 @@ class StoredViews:
             if kind in _ENTITY_TABLE:
                 self._upsert(conn, _ENTITY_TABLE[kind],
                              _entry_views(state, kind, keys, stream, ref_us))
+            if kind == "orders":
+                self._save_deadlines(conn, stream, state["orders"], keys)
         if len(state["dialogue"]) != dialogue_before:
             self._upsert(conn, "view_dialogue", [
                 _row("view_dialogue", stream, {"position": i, **d})
@@ -394,6 +402,8 @@ class StoredViews:
         state, last, n = fold_from(state, pairs,
                                    self._snapshotter(conn, stream, log_seq, folded, progress))
         conn.execute("DELETE FROM docket_fold WHERE stream = ?", (stream,))
+        conn.execute("DELETE FROM docket_deadlines WHERE stream = ?", (stream,))
+        self._save_deadlines(conn, stream, state["orders"], state["orders"].keys())
         conn.executemany("INSERT INTO docket_fold VALUES (?,?,?,?)",
                          [(stream, kind, k, encode_state(v))
                           for kind in _ENTITIES for k, v in state[kind].items()])
@@ -414,6 +424,12 @@ class StoredViews:
         self._upsert(conn, "view_streams", [(stream, last_seq, version)])
         if last[0] is not None:
             self._pending[stream] = ((last[0], last[1], log_seq, folded), state)
+
+    @staticmethod
+    def _save_deadlines(conn, stream: str, orders: dict, keys) -> None:
+        conn.executemany("INSERT OR REPLACE INTO docket_deadlines VALUES (?,?,?)", [
+            (stream, k, upper_bound(orders[k]["deadline"])) for k in keys
+            if k in orders and orders[k]["deadline"]])
 
     @staticmethod
     def _upsert(conn, table: str, rows: list[tuple]) -> None:
