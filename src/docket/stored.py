@@ -16,19 +16,23 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
+import msgspec
+
 from .codec import canonical
 from .projection import PROJECTION_VERSION
 from .replay import (
     SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_from,
     ordered_records,
 )
-from .times import upper_bound
-from .views import state_view
+from .times import time_key, upper_bound
+from .views import fingerprint, state_view
+from .views.state import UNHASHED
 from .views.compliance import compliance_row, reference_time
 
 __all__ = ["StoredViews", "TABLES", "view_rows"]
 
 _MAX = 2**63 - 1
+_decode_json = msgspec.json.Decoder().decode
 # Above this many entries a state is dear to snapshot; see `_snapshotter`.
 _BIG_STATE = 20_000
 # The keyed parts of the fold state, stored one entry a row; all but the last have a table.
@@ -470,6 +474,35 @@ class StoredViews:
                                 until_us=selection.until_us)
         return fold_from(state, pairs)[0], amend
 
+    def stored_view(self, conn, stream: str) -> dict | None:
+        """The current SPEC §5 state view of `stream` read from the view tables (None when
+        they hold nothing for it): what a fresh replay gives, without folding or reading the
+        whole fold state. `verify` checks that the tables equal a replay."""
+        row = conn.execute("SELECT last_seq, version FROM view_streams WHERE stream = ?",
+                           (stream,)).fetchone()
+        if row is None:
+            return None
+        tables = {t: [dict(zip(TABLES[t][0], r)) for r in rows]
+                  for t, rows in self.stored_rows(conn, stream).items()}
+        orders = sorted((_from_cells(r) for r in tables["view_orders"]),
+                        key=lambda r: (time_key(r["issued_at"]), r["order_id"]))
+        entry = {"view_accounts": "target", "view_notices": "notice_id",
+                 "view_challenges": "case_id"}
+        keyed = {t: {r[k]: {c: v for c, v in _from_cells(r).items() if c not in ("stream", k)}
+                     for r in tables[t]} for t, k in entry.items()}
+        view = {
+            "stream": stream, "as_of": None, "known_at": None,
+            "last_seq": row[0], "version": row[1],
+            "orders": {r["order_id"]: _order_fields(r) for r in orders},
+            "accounts": keyed["view_accounts"],
+            "notices": keyed["view_notices"],
+            "dialogue": [{k: r[k] for k in ("by", "addressee", "requested_at")}
+                         for r in tables["view_dialogue"]],
+            "challenges": keyed["view_challenges"],
+        }
+        view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+        return view
+
     def stored_rows(self, conn, stream: str) -> dict[str, list[tuple]]:
         """The rows the view tables hold for `stream` (for the audit)."""
         out = {}
@@ -483,3 +516,29 @@ class StoredViews:
 def _copy(state: dict) -> dict:
     """A deep copy (through msgpack): callers may fold on it without touching the cache."""
     return decode_state(encode_state(state))
+
+
+# View-table columns that hold JSON text, and those that hold a boolean as 0/1.
+_JSON_COLUMNS = frozenset({"notices", "reported", "order_ids", "rulings"})
+_BOOL_COLUMNS = frozenset({"overdue", "acknowledged"})
+_ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
+                 "procedure", "target_count", "blocked", "ever_blocked", "restored",
+                 "compliance", "status", "first_action_at", "hours_to_first_action",
+                 "deadline", "overdue", "notices", "acknowledged", "reported")
+
+
+def _from_cells(row: dict) -> dict:
+    """A view-table row back in the shape of the view (the inverse of `_cell`)."""
+    out = {}
+    for column, value in row.items():
+        if column in _JSON_COLUMNS and isinstance(value, str):
+            value = _decode_json(value)
+        elif column in _BOOL_COLUMNS and value is not None:
+            value = bool(value)
+        out[column] = value
+    return out
+
+
+def _order_fields(row: dict) -> dict:
+    """An order's row in the field order of `docket compliance`."""
+    return {field: row[field] for field in _ORDER_FIELDS}
