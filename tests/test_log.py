@@ -496,3 +496,30 @@ def test_import_refuses_records_that_do_not_check_out(tmp_path, one_record, chan
         _import(tmp_path / "b.db", json.dumps(bad).encode() + b"\n")
     assert change in str(err.value) or (change == "data" and "hash" in str(err.value))
     assert not (tmp_path / "b.db").exists() or EventLog(str(tmp_path / "b.db")).count() == 0
+
+
+def test_a_stale_expected_version_is_a_conflict_even_when_the_event_is_also_invalid(tmp_path):
+    """Writers racing to create the same order: the loser must see the conflict (exit 3),
+    not the duplicate order_id its stale batch would also cause."""
+    from docket import EventLog
+    from docket.errors import ConflictError
+
+    log = EventLog(str(tmp_path / "race.db"))
+    order = {"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
+             "data": {"order_id": "O-1", "issuer": "M", "platform": "T"}}
+    log.append([order], expected_version=0)
+    with pytest.raises(ConflictError, match="expected_version.*version 1, expected 0"):
+        log.append([order], expected_version=0)
+    assert [r["seq"] for r in log.read()] == [1]
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00"])
+def test_times_beyond_the_utc_calendar_are_refused(tmp_path, value):
+    from docket import EventLog
+    from docket.errors import InvalidEvent
+
+    log = EventLog(str(tmp_path / "t.db"))
+    with pytest.raises(InvalidEvent, match="occurred_at.*out of range"):
+        log.append([{"type": "dialogue_requested", "stream": "s", "occurred_at": value,
+                     "data": {"by": "T", "addressee": "M"}}])
+    assert list(log.read()) == []

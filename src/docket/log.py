@@ -132,18 +132,12 @@ class Log:
                 if stream is None:
                     raise InvalidEvent(f"{where}{_label(event)}: field `stream`: missing "
                                        "(give it in the event or with --stream)")
-                receipt = self._append_one(batch, event, meta, stream, where)
-                if receipt.duplicate:
-                    receipts.append(receipt)
-                    continue
-                if not checked_batch_version:
+                # The batch's expected_version is checked at its first new event, before
+                # anything else about that event, so a stale writer always sees exit 3.
+                receipt = self._append_one(batch, event, meta, stream, where,
+                                           None if checked_batch_version else expected_version)
+                if not receipt.duplicate:
                     checked_batch_version = True
-                    if receipt.version - 1 != expected_version:
-                        raise ConflictError(
-                            f"{where}{_label(event)}: field `expected_version`: stream "
-                            f"{stream!r} is at version {receipt.version - 1}, expected "
-                            f"{expected_version}; nothing was written"
-                        )
                 receipts.append(receipt)
                 if progress is not None and n % 1000 == 0:
                     progress(1000)
@@ -158,7 +152,8 @@ class Log:
                     self.views.after_append(conn, batch.touched)
         return receipts
 
-    def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str) -> Receipt:
+    def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str,
+                    batch_expected: int | None = None) -> Receipt:
         kind = type(event).__struct_config__.tag
         ident = event.id or str(uuid.uuid4())
         label = _label(event)
@@ -177,11 +172,12 @@ class Log:
             return Receipt(record["seq"], ident, f_stream, record["version"],
                            batch.stored_hash(ident), True)
         version = batch.version(stream) + 1
-        if event.expected_version is not None and event.expected_version != version - 1:
-            raise ConflictError(
-                f"{where}{label}: field `expected_version`: stream {stream!r} is at version "
-                f"{version - 1}, expected {event.expected_version}; nothing was written"
-            )
+        for expected in (batch_expected, event.expected_version):
+            if expected is not None and expected != version - 1:
+                raise ConflictError(
+                    f"{where}{label}: field `expected_version`: stream {stream!r} is at "
+                    f"version {version - 1}, expected {expected}; nothing was written"
+                )
         content["data"] = self._check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
         seq = batch.seq + 1
         if meta is not None:

@@ -30,6 +30,8 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US_PER_DAY = 86_400_000_000
 _ONE_US = timedelta(microseconds=1)
+_MIN_US = (date(1, 1, 1).toordinal() - 719163) * _US_PER_DAY
+_MAX_US = (date(9999, 12, 31).toordinal() - 719163 + 1) * _US_PER_DAY - 1
 
 
 def is_day(value: str) -> bool:
@@ -66,7 +68,13 @@ def _parse(value: str) -> int:
             raise ValueError("offset out of range")
         # fromisoformat wants `T`, at most 6 fraction digits and `+00:00` spelled out.
         text = f"{value[:10]}T{value[11:19]}{frac[:7]}{'+00:00' if off in ('Z', 'z') else off}"
-        return (datetime.fromisoformat(text) - _EPOCH) // _ONE_US
+        micros = (datetime.fromisoformat(text) - _EPOCH) // _ONE_US
+        if not _MIN_US <= micros <= _MAX_US:
+            # An offset can carry a time past year 9999 (or before year 1) in UTC, where
+            # nothing could format it again.
+            raise ValueError("out of range: it must fall between 0001-01-01 and 9999-12-31 "
+                             "in UTC")
+        return micros
     except ValueError as exc:
         kind = "date" if m[4] is None else "time"
         raise ValueError(f"impossible {kind} {value!r} ({exc})") from None
