@@ -66,9 +66,10 @@ class EventLog(Log):
             selection = Selection(conn, as_of, known_at)
             rows = []
             for name in streams:
-                stored = self.views.stored_view(conn, name) if selection.is_current else None
+                stored = self.views.stored_compliance(conn, name) if selection.is_current \
+                    else None
                 if stored is not None:
-                    rows += stored["orders"].values()
+                    rows += stored
                     continue
                 state, _ = self.views.state(conn, name, selection)
                 rows += compliance_rows(state, stream=name,

@@ -16,52 +16,27 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
-import msgspec
-
-from .codec import canonical
+from .fold_entries import Entries, completed
 from .projection import PROJECTION_VERSION
 from .replay import (
     SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_from,
     ordered_records,
 )
-from .times import time_key, upper_bound
-from .views import fingerprint, state_view
-from .views.state import UNHASHED
-from .views.compliance import compliance_row, reference_time
+from .times import upper_bound
+from .view_tables import (
+    COLUMN_TYPES, ENTITY_TABLE, TABLES, entry_rows, read_compliance, read_rows, read_view, row,
+    upsert, view_rows,
+)
+from .views import state_view
+from .views.compliance import reference_time
 
 __all__ = ["StoredViews", "TABLES", "view_rows"]
 
 _MAX = 2**63 - 1
-_decode_json = msgspec.json.Decoder().decode
 # Above this many entries a state is dear to snapshot; see `_snapshotter`.
 _BIG_STATE = 20_000
 # The keyed parts of the fold state, stored one entry a row; all but the last have a table.
 _ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
-
-# table -> (columns, primary key). Lists and objects are stored as canonical JSON text.
-TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "view_orders": (
-        ("stream", "order_id", "issuer", "platform", "issued_at", "legal_basis", "procedure",
-         "target_count", "blocked", "ever_blocked", "restored", "compliance", "status",
-         "first_action_at", "hours_to_first_action", "deadline", "overdue", "notices",
-         "acknowledged", "reported"),
-        ("stream", "order_id"),
-    ),
-    "view_accounts": (("stream", "target", "status", "scope", "order_id", "since"),
-                      ("stream", "target")),
-    "view_notices": (("stream", "notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
-                     ("stream", "notice_id")),
-    "view_dialogue": (("stream", "position", "by", "addressee", "requested_at"),
-                      ("stream", "position")),
-    "view_challenges": (("stream", "case_id", "court", "petitioner", "order_ids", "filed_at",
-                         "rulings"), ("stream", "case_id")),
-    "view_streams": (("stream", "last_seq", "version"), ("stream",)),
-}
-_TYPES = {"target_count": int, "blocked": int, "ever_blocked": int, "restored": int,
-          "compliance": float, "hours_to_first_action": float, "overdue": int,
-          "acknowledged": int, "last_seq": int, "version": int, "position": int}
-_ENTITY_TABLE = {"orders": "view_orders", "accounts": "view_accounts",
-                 "notices": "view_notices", "challenges": "view_challenges"}
 
 _INTERNAL = """
 CREATE TABLE IF NOT EXISTS docket_view_heads (
@@ -81,149 +56,6 @@ CREATE TABLE IF NOT EXISTS docket_snapshots (
     log_seq INTEGER NOT NULL, folded INTEGER NOT NULL, state BLOB NOT NULL,
     PRIMARY KEY (stream, occurred_us, seq));
 """
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        return canonical(value).decode()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _row(table: str, stream: str, item: dict) -> tuple:
-    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table][0])
-
-
-def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
-    name = {"orders": "order_id", "accounts": "target", "notices": "notice_id",
-            "challenges": "case_id"}[kind]
-    return _row(_ENTITY_TABLE[kind], stream, {name: key, **view_entry})
-
-
-def view_rows(view: dict) -> dict[str, list[tuple]]:
-    """The rows of each view table for one stream's state view (SPEC §5 state)."""
-    stream = view["stream"]
-    out = {table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
-           for kind, table in _ENTITY_TABLE.items()}
-    out["view_dialogue"] = [_row("view_dialogue", stream, {"position": i, **d})
-                            for i, d in enumerate(view["dialogue"], 1)]
-    out["view_streams"] = [_row("view_streams", stream, view)]
-    return out
-
-
-class _Entries(dict):
-    """One keyed part of a stream's head fold state (orders, accounts, …), read from
-    `docket_fold` one entry at a time as the fold asks for it, so that an append costs the
-    same on a log of ten events or ten million. It remembers the keys the fold looked up
-    or set: the rows to rewrite. Whole-dict use (iterating, `len`, encoding) first calls
-    `complete()`, which reads the rest.
-    """
-
-    __slots__ = ("keys_seen", "_conn", "_where", "_absent", "_complete")
-
-    def __init__(self, conn, stream: str, kind: str) -> None:
-        super().__init__()
-        self.keys_seen: set = set()
-        self._conn, self._where = conn, (stream, kind)
-        self._absent: set = set()
-        self._complete = False
-
-    @classmethod
-    def holding(cls, conn, stream: str, kind: str, entries: dict) -> "_Entries":
-        """Entries already all in memory (after a refold)."""
-        out = cls(conn, stream, kind)
-        dict.update(out, entries)
-        out._complete = True
-        return out
-
-    def _load(self, key) -> bool:
-        if self._complete or key in self._absent:
-            return False
-        row = self._conn.execute(
-            "SELECT value FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
-            (*self._where, key)).fetchone()
-        if row is None:
-            self._absent.add(key)
-            return False
-        dict.__setitem__(self, key, decode_state(row[0]))
-        return True
-
-    def complete(self) -> "_Entries":
-        """Read every entry not read yet."""
-        if not self._complete:
-            for key, value in self._conn.execute(
-                    "SELECT key, value FROM docket_fold WHERE stream = ? AND kind = ?",
-                    self._where):
-                if not dict.__contains__(self, key):
-                    dict.__setitem__(self, key, decode_state(value))
-            self._complete = True
-        return self
-
-    def __contains__(self, key) -> bool:
-        return dict.__contains__(self, key) or self._load(key)
-
-    def get(self, key, default=None):
-        self.keys_seen.add(key)
-        return dict.__getitem__(self, key) if key in self else default
-
-    def __getitem__(self, key):
-        self.keys_seen.add(key)
-        if key in self:
-            return dict.__getitem__(self, key)
-        raise KeyError(key)
-
-    def __setitem__(self, key, value) -> None:
-        self.keys_seen.add(key)
-        self._absent.discard(key)
-        dict.__setitem__(self, key, value)
-
-    def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-    def __iter__(self):
-        return dict.__iter__(self.complete())
-
-    def __len__(self) -> int:
-        return dict.__len__(self.complete())
-
-    def keys(self):
-        return dict.keys(self.complete())
-
-    def values(self):
-        return dict.values(self.complete())
-
-    def items(self):
-        return dict.items(self.complete())
-
-
-def _completed(state: dict) -> dict:
-    """`state` with every lazily read part read in full (before encoding or copying it)."""
-    for value in state.values():
-        if isinstance(value, _Entries):
-            value.complete()
-    return state
-
-
-def _entry_views(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]:
-    """View-table rows for some entities of one kind (those still present)."""
-    view_of_kind = {
-        "accounts": lambda a: {k: a[k] for k in ("status", "scope", "order_id", "since")},
-        "notices": lambda x: {"kind": x["kind"], "sent_at": x["sent_at"],
-                              "order_ids": list(x["order_ids"]),
-                              "acknowledged_at": x["acknowledged_at"]},
-        "challenges": lambda x: {k: x[k] for k in ("court", "petitioner", "order_ids",
-                                                   "filed_at", "rulings")},
-    }
-    entities = state[kind]
-    if kind == "orders":
-        return [_entity_row(kind, k, compliance_row(state, k, stream=stream, ref_time_us=ref_us),
-                            stream)
-                for k in keys if k in entities]
-    return [_entity_row(kind, k, view_of_kind[kind](entities[k]), stream)
-            for k in keys if k in entities]
 
 
 class StoredViews:
@@ -249,7 +81,7 @@ class StoredViews:
         # processes opening a new file at once wait for each other instead of failing.
         db = sqlite_utils.Database(memory=True)
         ddl = [_INTERNAL] + [
-            db.create_table_sql(table, {c: _TYPES.get(c, str) for c in columns}, pk=pk,
+            db.create_table_sql(table, {c: COLUMN_TYPES.get(c, str) for c in columns}, pk=pk,
                                 if_not_exists=True) + ";"
             for table, (columns, pk) in TABLES.items()
         ]
@@ -310,7 +142,7 @@ class StoredViews:
             return token, cached[1]
         state = decode_state(head[4])
         for kind in _ENTITIES:
-            state[kind] = _Entries(self.store.conn, stream, kind)
+            state[kind] = Entries(self.store.conn, stream, kind)
         return token, state
 
     def _refresh(self, conn, stream, earliest, log_seq) -> None:
@@ -321,8 +153,8 @@ class StoredViews:
         # New events only, all after the head: fold them on, rewrite what they touched.
         (h_occ, h_seq, _, folded), state = head
         for kind in _ENTITIES:
-            if not isinstance(state[kind], _Entries):  # a state this process refolded
-                state[kind] = _Entries.holding(conn, stream, kind, state[kind])
+            if not isinstance(state[kind], Entries):  # a state this process refolded
+                state[kind] = Entries.holding(conn, stream, kind, state[kind])
             state[kind].keys_seen = set()
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
@@ -356,14 +188,14 @@ class StoredViews:
             conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)",
                              [(stream, kind, k, encode_state(state[kind][k]))
                               for k in keys if k in state[kind]])
-            if kind in _ENTITY_TABLE:
-                self._upsert(conn, _ENTITY_TABLE[kind],
-                             _entry_views(state, kind, keys, stream, ref_us))
+            if kind in ENTITY_TABLE:
+                upsert(conn, ENTITY_TABLE[kind],
+                             entry_rows(state, kind, keys, stream, ref_us))
             if kind == "orders":
                 self._save_deadlines(conn, stream, state["orders"], keys)
         if len(state["dialogue"]) != dialogue_before:
-            self._upsert(conn, "view_dialogue", [
-                _row("view_dialogue", stream, {"position": i, **d})
+            upsert(conn, "view_dialogue", [
+                row("view_dialogue", stream, {"position": i, **d})
                 for i, d in enumerate(state["dialogue"], 1) if i > dialogue_before])
         self._save_head(conn, stream, last, log_seq, folded + n, state, amend)
 
@@ -387,7 +219,7 @@ class StoredViews:
                 return
             last[0] = at
             conn.execute("INSERT OR REPLACE INTO docket_snapshots VALUES (?,?,?,?,?,?)",
-                         (stream, key[0], key[1], log_seq, at, encode_state(_completed(state))))
+                         (stream, key[0], key[1], log_seq, at, encode_state(completed(state))))
         return on_fold
 
     def _refold(self, conn, stream, earliest, log_seq, progress=None) -> None:
@@ -414,7 +246,7 @@ class StoredViews:
         view = self.view_of(conn, stream, state, amend, log_seq, with_fingerprint=False)
         for table, rows in view_rows(view).items():
             conn.execute(f"DELETE FROM {table} WHERE stream = ?", (stream,))
-            self._upsert(conn, table, rows)
+            upsert(conn, table, rows)
         self._save_head(conn, stream, last or (start if snap else (None, None)), log_seq,
                         folded + n, state, amend)
 
@@ -425,7 +257,7 @@ class StoredViews:
         version = conn.execute("SELECT max(version) FROM events WHERE stream = ?",
                                (stream,)).fetchone()[0] or 0
         last_seq = max([state["last_seq"], *amend.seqs])
-        self._upsert(conn, "view_streams", [(stream, last_seq, version)])
+        upsert(conn, "view_streams", [(stream, last_seq, version)])
         if last[0] is not None:
             self._pending[stream] = ((last[0], last[1], log_seq, folded), state)
 
@@ -434,14 +266,6 @@ class StoredViews:
         conn.executemany("INSERT OR REPLACE INTO docket_deadlines VALUES (?,?,?)", [
             (stream, k, upper_bound(orders[k]["deadline"])) for k in keys
             if k in orders and orders[k]["deadline"]])
-
-    @staticmethod
-    def _upsert(conn, table: str, rows: list[tuple]) -> None:
-        if rows:
-            columns = TABLES[table][0]
-            marks = ",".join("?" * len(columns))
-            conn.executemany(f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) "
-                             f"VALUES ({marks})", rows)
 
     def view_of(self, conn, stream: str, state: dict, amend, known_seq: int,
                 as_of: str | None = None, known_at: str | None = None,
@@ -454,6 +278,18 @@ class StoredViews:
                           version=version, last_seq=last_seq, with_fingerprint=with_fingerprint)
 
     # -- queries ---------------------------------------------------------------------------
+    def stored_view(self, conn, stream: str) -> dict | None:
+        """The current state view of `stream` read from the view tables (see view_tables)."""
+        return read_view(conn, stream)
+
+    def stored_compliance(self, conn, stream: str) -> list[dict] | None:
+        """The current compliance rows of `stream` read from `view_orders`."""
+        return read_compliance(conn, stream)
+
+    def stored_rows(self, conn, stream: str) -> dict[str, list[tuple]]:
+        """The rows the view tables hold for `stream` (for the audit)."""
+        return read_rows(conn, stream)
+
     def state(self, conn, stream: str, selection: Selection) -> tuple[dict, Any]:
         """The folded state of `stream` for `selection`, from the nearest usable snapshot."""
         amend = amendments(conn, stream, selection.known_seq)
@@ -461,7 +297,7 @@ class StoredViews:
             head = self._head(conn, stream)
             if head is not None:
                 self._cache[stream] = head
-                return _copy(_completed(head[1])), amend
+                return _copy(completed(head[1])), amend
         # A snapshot taken when the log was at log_seq holds exactly the events known then
         # before its key (any later event landing earlier would have dropped it), so it
         # serves every query that knows at least that much.
@@ -474,71 +310,8 @@ class StoredViews:
                                 until_us=selection.until_us)
         return fold_from(state, pairs)[0], amend
 
-    def stored_view(self, conn, stream: str) -> dict | None:
-        """The current SPEC §5 state view of `stream` read from the view tables (None when
-        they hold nothing for it): what a fresh replay gives, without folding or reading the
-        whole fold state. `verify` checks that the tables equal a replay."""
-        row = conn.execute("SELECT last_seq, version FROM view_streams WHERE stream = ?",
-                           (stream,)).fetchone()
-        if row is None:
-            return None
-        tables = {t: [dict(zip(TABLES[t][0], r)) for r in rows]
-                  for t, rows in self.stored_rows(conn, stream).items()}
-        orders = sorted((_from_cells(r) for r in tables["view_orders"]),
-                        key=lambda r: (time_key(r["issued_at"]), r["order_id"]))
-        entry = {"view_accounts": "target", "view_notices": "notice_id",
-                 "view_challenges": "case_id"}
-        keyed = {t: {r[k]: {c: v for c, v in _from_cells(r).items() if c not in ("stream", k)}
-                     for r in tables[t]} for t, k in entry.items()}
-        view = {
-            "stream": stream, "as_of": None, "known_at": None,
-            "last_seq": row[0], "version": row[1],
-            "orders": {r["order_id"]: _order_fields(r) for r in orders},
-            "accounts": keyed["view_accounts"],
-            "notices": keyed["view_notices"],
-            "dialogue": [{k: r[k] for k in ("by", "addressee", "requested_at")}
-                         for r in tables["view_dialogue"]],
-            "challenges": keyed["view_challenges"],
-        }
-        view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
-        return view
-
-    def stored_rows(self, conn, stream: str) -> dict[str, list[tuple]]:
-        """The rows the view tables hold for `stream` (for the audit)."""
-        out = {}
-        for table, (columns, pk) in TABLES.items():
-            out[table] = list(conn.execute(
-                f"SELECT {','.join(columns)} FROM {table} WHERE stream = ? ORDER BY "
-                f"{','.join(pk)}", (stream,)))
-        return out
-
-
 def _copy(state: dict) -> dict:
     """A deep copy (through msgpack): callers may fold on it without touching the cache."""
     return decode_state(encode_state(state))
 
 
-# View-table columns that hold JSON text, and those that hold a boolean as 0/1.
-_JSON_COLUMNS = frozenset({"notices", "reported", "order_ids", "rulings"})
-_BOOL_COLUMNS = frozenset({"overdue", "acknowledged"})
-_ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
-                 "procedure", "target_count", "blocked", "ever_blocked", "restored",
-                 "compliance", "status", "first_action_at", "hours_to_first_action",
-                 "deadline", "overdue", "notices", "acknowledged", "reported")
-
-
-def _from_cells(row: dict) -> dict:
-    """A view-table row back in the shape of the view (the inverse of `_cell`)."""
-    out = {}
-    for column, value in row.items():
-        if column in _JSON_COLUMNS and isinstance(value, str):
-            value = _decode_json(value)
-        elif column in _BOOL_COLUMNS and value is not None:
-            value = bool(value)
-        out[column] = value
-    return out
-
-
-def _order_fields(row: dict) -> dict:
-    """An order's row in the field order of `docket compliance`."""
-    return {field: row[field] for field in _ORDER_FIELDS}

@@ -1,0 +1,105 @@
+"""The head fold state of a stream, kept entry by entry in `docket_fold` and read lazily.
+
+An append reads only the entries its events touch, so its cost does not grow with the log.
+"""
+
+from __future__ import annotations
+
+from .replay import decode_state
+
+__all__ = ["Entries", "completed"]
+
+
+class Entries(dict):
+    """One keyed part of a stream's head fold state (orders, accounts, …), read from
+    `docket_fold` one entry at a time as the fold asks for it, so that an append costs the
+    same on a log of ten events or ten million. It remembers the keys the fold looked up
+    or set: the rows to rewrite. Whole-dict use (iterating, `len`, encoding) first calls
+    `complete()`, which reads the rest.
+    """
+
+    __slots__ = ("keys_seen", "_conn", "_where", "_absent", "_complete")
+
+    def __init__(self, conn, stream: str, kind: str) -> None:
+        super().__init__()
+        self.keys_seen: set = set()
+        self._conn, self._where = conn, (stream, kind)
+        self._absent: set = set()
+        self._complete = False
+
+    @classmethod
+    def holding(cls, conn, stream: str, kind: str, entries: dict) -> "Entries":
+        """Entries already all in memory (after a refold)."""
+        out = cls(conn, stream, kind)
+        dict.update(out, entries)
+        out._complete = True
+        return out
+
+    def _load(self, key) -> bool:
+        if self._complete or key in self._absent:
+            return False
+        row = self._conn.execute(
+            "SELECT value FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
+            (*self._where, key)).fetchone()
+        if row is None:
+            self._absent.add(key)
+            return False
+        dict.__setitem__(self, key, decode_state(row[0]))
+        return True
+
+    def complete(self) -> "Entries":
+        """Read every entry not read yet."""
+        if not self._complete:
+            for key, value in self._conn.execute(
+                    "SELECT key, value FROM docket_fold WHERE stream = ? AND kind = ?",
+                    self._where):
+                if not dict.__contains__(self, key):
+                    dict.__setitem__(self, key, decode_state(value))
+            self._complete = True
+        return self
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or self._load(key)
+
+    def get(self, key, default=None):
+        self.keys_seen.add(key)
+        return dict.__getitem__(self, key) if key in self else default
+
+    def __getitem__(self, key):
+        self.keys_seen.add(key)
+        if key in self:
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def __setitem__(self, key, value) -> None:
+        self.keys_seen.add(key)
+        self._absent.discard(key)
+        dict.__setitem__(self, key, value)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def __iter__(self):
+        return dict.__iter__(self.complete())
+
+    def __len__(self) -> int:
+        return dict.__len__(self.complete())
+
+    def keys(self):
+        return dict.keys(self.complete())
+
+    def values(self):
+        return dict.values(self.complete())
+
+    def items(self):
+        return dict.items(self.complete())
+
+
+def completed(state: dict) -> dict:
+    """`state` with every lazily read part read in full (before encoding or copying it)."""
+    for value in state.values():
+        if isinstance(value, Entries):
+            value.complete()
+    return state

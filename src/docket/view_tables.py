@@ -1,0 +1,191 @@
+"""The stored view tables: their columns, and view <-> rows in both directions.
+
+Ordinary SQLite tables (`view_orders`, `view_accounts`, `view_notices`, `view_dialogue`,
+`view_challenges`, `view_streams`) that Datasette or sqlite-utils can browse. Lists and
+objects are stored as canonical JSON text, booleans as 0/1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .codec import canonical
+from .times import time_key
+from .views import fingerprint
+from .views.compliance import compliance_row
+from .views.state import UNHASHED
+
+__all__ = ["TABLES", "COLUMN_TYPES", "ENTITY_TABLE", "view_rows", "entry_rows", "row",
+           "upsert", "read_rows", "read_view", "read_compliance"]
+
+_decode_json = msgspec.json.Decoder().decode
+
+# table -> (columns, primary key). Lists and objects are stored as canonical JSON text.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "view_orders": (
+        ("stream", "order_id", "issuer", "platform", "issued_at", "legal_basis", "procedure",
+         "target_count", "blocked", "ever_blocked", "restored", "compliance", "status",
+         "first_action_at", "hours_to_first_action", "deadline", "overdue", "notices",
+         "acknowledged", "reported"),
+        ("stream", "order_id"),
+    ),
+    "view_accounts": (("stream", "target", "status", "scope", "order_id", "since"),
+                      ("stream", "target")),
+    "view_notices": (("stream", "notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
+                     ("stream", "notice_id")),
+    "view_dialogue": (("stream", "position", "by", "addressee", "requested_at"),
+                      ("stream", "position")),
+    "view_challenges": (("stream", "case_id", "court", "petitioner", "order_ids", "filed_at",
+                         "rulings"), ("stream", "case_id")),
+    "view_streams": (("stream", "last_seq", "version"), ("stream",)),
+}
+COLUMN_TYPES = {"target_count": int, "blocked": int, "ever_blocked": int, "restored": int,
+                "compliance": float, "hours_to_first_action": float, "overdue": int,
+                "acknowledged": int, "last_seq": int, "version": int, "position": int}
+# Each keyed part of a state view, its table and the column that holds its key.
+ENTITY_TABLE = {"orders": "view_orders", "accounts": "view_accounts",
+                "notices": "view_notices", "challenges": "view_challenges"}
+_KEY_COLUMN = {"orders": "order_id", "accounts": "target", "notices": "notice_id",
+               "challenges": "case_id"}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return canonical(value).decode()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def row(table: str, stream: str, item: dict) -> tuple:
+    """One row of `table`: the item's value for each column, as stored."""
+    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table][0])
+
+
+def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
+    return row(ENTITY_TABLE[kind], stream, {_KEY_COLUMN[kind]: key, **view_entry})
+
+
+def view_rows(view: dict) -> dict[str, list[tuple]]:
+    """The rows of each view table for one stream's state view (SPEC §5 state)."""
+    stream = view["stream"]
+    out = {table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
+           for kind, table in ENTITY_TABLE.items()}
+    out["view_dialogue"] = [row("view_dialogue", stream, {"position": i, **d})
+                            for i, d in enumerate(view["dialogue"], 1)]
+    out["view_streams"] = [row("view_streams", stream, view)]
+    return out
+
+
+def entry_rows(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]:
+    """View-table rows for some entities of one kind (those still present)."""
+    view_of_kind = {
+        "accounts": lambda a: {k: a[k] for k in ("status", "scope", "order_id", "since")},
+        "notices": lambda x: {"kind": x["kind"], "sent_at": x["sent_at"],
+                              "order_ids": list(x["order_ids"]),
+                              "acknowledged_at": x["acknowledged_at"]},
+        "challenges": lambda x: {k: x[k] for k in ("court", "petitioner", "order_ids",
+                                                   "filed_at", "rulings")},
+    }
+    entities = state[kind]
+    if kind == "orders":
+        return [_entity_row(kind, k, compliance_row(state, k, stream=stream, ref_time_us=ref_us),
+                            stream)
+                for k in keys if k in entities]
+    return [_entity_row(kind, k, view_of_kind[kind](entities[k]), stream)
+            for k in keys if k in entities]
+
+
+def upsert(conn, table: str, rows: list[tuple]) -> None:
+    """Insert or replace rows of a view table."""
+    if rows:
+        columns = TABLES[table][0]
+        marks = ",".join("?" * len(columns))
+        conn.executemany(f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) "
+                         f"VALUES ({marks})", rows)
+
+
+
+def read_rows(conn, stream: str) -> dict[str, list[tuple]]:
+    """The rows the view tables hold for `stream` (for the audit)."""
+    out = {}
+    for table, (columns, pk) in TABLES.items():
+        out[table] = list(conn.execute(
+            f"SELECT {','.join(columns)} FROM {table} WHERE stream = ? ORDER BY "
+            f"{','.join(pk)}", (stream,)))
+    return out
+
+
+
+
+def read_view(conn, stream: str) -> dict | None:
+    """The current SPEC §5 state view of `stream` read from the view tables (None when
+    they hold nothing for it): what a fresh replay gives, without folding or reading the
+    whole fold state. `verify` checks that the tables equal a replay."""
+    head = conn.execute("SELECT last_seq, version FROM view_streams WHERE stream = ?",
+                        (stream,)).fetchone()
+    if head is None:
+        return None
+    tables = {t: [dict(zip(TABLES[t][0], r)) for r in rows]
+              for t, rows in read_rows(conn, stream).items()}
+    orders = _orders(tables["view_orders"])
+    entry = {ENTITY_TABLE[k]: _KEY_COLUMN[k] for k in ("accounts", "notices", "challenges")}
+    keyed = {t: {r[k]: {c: v for c, v in _from_cells(r).items() if c not in ("stream", k)}
+                 for r in tables[t]} for t, k in entry.items()}
+    view = {
+        "stream": stream, "as_of": None, "known_at": None,
+        "last_seq": head[0], "version": head[1],
+        "orders": {r["order_id"]: r for r in orders},
+        "accounts": keyed["view_accounts"],
+        "notices": keyed["view_notices"],
+        "dialogue": [{k: r[k] for k in ("by", "addressee", "requested_at")}
+                     for r in tables["view_dialogue"]],
+        "challenges": keyed["view_challenges"],
+    }
+    view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+    return view
+
+
+# View-table columns that hold JSON text, and those that hold a boolean as 0/1.
+_JSON_COLUMNS = frozenset({"notices", "reported", "order_ids", "rulings"})
+_BOOL_COLUMNS = frozenset({"overdue", "acknowledged"})
+_ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
+                 "procedure", "target_count", "blocked", "ever_blocked", "restored",
+                 "compliance", "status", "first_action_at", "hours_to_first_action",
+                 "deadline", "overdue", "notices", "acknowledged", "reported")
+
+
+def read_compliance(conn, stream: str) -> list[dict] | None:
+    """The current compliance rows of `stream` from `view_orders` (None when the stream
+    has no stored views yet), sorted by issue time."""
+    if conn.execute("SELECT 1 FROM view_streams WHERE stream = ?", (stream,)).fetchone() is None:
+        return None
+    columns = TABLES["view_orders"][0]
+    return _orders([dict(zip(columns, r)) for r in conn.execute(
+        f"SELECT {','.join(columns)} FROM view_orders WHERE stream = ?", (stream,))])
+
+
+def _orders(rows: list[dict]) -> list[dict]:
+    """Order rows back in view shape and field order, sorted by issue time."""
+    orders = [_order_fields(_from_cells(r)) for r in rows]
+    orders.sort(key=lambda r: (time_key(r["issued_at"]), r["order_id"]))
+    return orders
+
+
+def _from_cells(cells: dict) -> dict:
+    """A view-table row back in the shape of the view (the inverse of `_cell`)."""
+    out = {}
+    for column, value in cells.items():
+        if column in _JSON_COLUMNS and isinstance(value, str):
+            value = _decode_json(value)
+        elif column in _BOOL_COLUMNS and value is not None:
+            value = bool(value)
+        out[column] = value
+    return out
+
+
+def _order_fields(cells: dict) -> dict:
+    """An order's row in the field order of `docket compliance`."""
+    return {field: cells[field] for field in _ORDER_FIELDS}
