@@ -75,7 +75,7 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
         check_triggers(conn, problems)
         size = conn.execute("SELECT count(*) FROM events").fetchone()[0]
         tree = ProofTree(cp["size"], size) if cp is not None else None
-        events, _ = scan_chain(conn, problems, tree, progress)
+        events, _ = scan_chain(conn, problems, tree, progress, log.store.path)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)
         replayed: dict[str, Replayed] = {}

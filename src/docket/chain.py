@@ -23,7 +23,7 @@ from .problem import Problems, short
 from .store import TRIGGERS
 from .times import parse_time
 
-__all__ = ["check_triggers", "scan_chain"]
+__all__ = ["COLUMNS", "ScanState", "check_triggers", "scan_chain", "scan_rows"]
 
 _decode = msgspec.json.Decoder().decode
 _BATCH = 4096
@@ -113,12 +113,51 @@ class _Head(msgspec.Struct, gc=False):
 
 _decode_head = msgspec.json.Decoder(_Head).decode
 
+# The columns the scan reads, in the order `scan_rows` unpacks them.
+COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash"
 
-def scan_chain(conn, problems: Problems, tree: ProofTree | None,
-               progress: Progress | None) -> tuple[int, str]:
-    """Check the hash chain in one pass over the rows; returns (events, last hash).
 
-    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
+class ScanState:
+    """Where a scan of the chain stands after some rows: all it needs to go on from there.
+
+    `expect` is the next seq; `prev_hex`/`prev_raw` the previous row's stored hash (the next
+    row must link to it) as text and bytes; `prev_seq` that row's seq; `alt_hex`, after a
+    row whose hash failed, what its bytes actually hash to; `last_us` the latest recorded
+    time so far; `versions` each stream's last version. Equal states give equal scans of the
+    rows after them, which is what lets `docket.chain_split` scan pieces of the log at once.
+    """
+
+    __slots__ = ("expect", "prev_hex", "prev_raw", "prev_seq", "alt_hex", "last_us",
+                 "versions")
+
+    def __init__(self, expect: int = 1, prev_hex: str = ZERO_HASH, prev_raw: bytes = bytes(32),
+                 prev_seq: int = 0, alt_hex: str | None = None, last_us: int = 0,
+                 versions: dict | None = None) -> None:
+        self.expect, self.prev_hex, self.prev_raw = expect, prev_hex, prev_raw
+        self.prev_seq, self.alt_hex, self.last_us = prev_seq, alt_hex, last_us
+        self.versions = {} if versions is None else versions
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
+
+    def key(self) -> tuple:
+        """Everything but `versions`, for comparing two states."""
+        return (self.expect, self.prev_hex, self.prev_raw, self.prev_seq, self.alt_hex,
+                self.last_us)
+
+
+def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None = None,
+              first_seen: dict | None = None) -> int:
+    """Check `rows` (tuples of COLUMNS in seq order) going on from `state`, which is updated;
+    returns how many rows there were.
+
+    With `first_seen` (a dict), a stream not yet in `state.versions` is not checked at its
+    first row here: its version goes into `first_seen`, for the caller who knows what came
+    before to check (`docket.chain_split`).
 
     Speed matters (≥ 300k events/s is the goal), so the common case builds no dict: msgspec
     decodes only the eight header fields of each record into a small Struct and skips
@@ -128,70 +167,96 @@ def scan_chain(conn, problems: Problems, tree: ProofTree | None,
     append batch). A row that fails any check is decoded in full and compared field by
     field (`_diagnose`), which writes the message.
     """
-    sha256, fromhex, head = hashlib.sha256, bytes.fromhex, _decode_head
-    versions: dict[str, int] = {}
-    expect, count = 1, 0
-    prev_hex, prev_raw, prev_seq = ZERO_HASH, bytes(32), 0
-    alt_hex = None  # after a row whose hash failed: what its bytes actually hash to
-    last_rec, last_us = None, 0
-    cur = conn.execute("SELECT seq, id, stream, version, type, recorded_us, body, hash "
-                       "FROM events ORDER BY seq")
-    while rows := cur.fetchmany(_BATCH):
-        count += len(rows)
-        for seq, ident, stream, version, kind, recorded_us, body, stored in rows:
-            if seq != expect:
-                problems.add("chain", f"missing: the log goes from seq {expect - 1} to {seq}"
-                             if seq > expect else f"seq {seq} after seq {expect - 1}", seq=expect)
-            expect = seq + 1
-            digest_ok = ok = False
-            try:
-                digest = sha256(prev_raw + body).digest()
-                digest_ok = digest.hex() == stored
-                h = head(body)
-                ok = (digest_ok and h.prev_hash == prev_hex and h.seq == seq
-                      and h.version == version and h.id == ident and h.stream == stream
-                      and h.type == kind and h.schema_version == SCHEMA_VERSION)
-                if ok and (h.recorded_at != last_rec or recorded_us != last_us):
-                    ok = last_us <= recorded_us == parse_time(h.recorded_at)
-                    if ok:
-                        last_rec, last_us = h.recorded_at, recorded_us
-            except Exception:  # noqa: BLE001 - odd column types or bytes: diagnose below
-                ok = False
-            if not ok:
-                row = (seq, ident, stream, version, kind, recorded_us, body, stored)
-                messages = _diagnose(row, prev_hex, prev_seq, last_us)
-                if messages and alt_hex is not None and not _diagnose(row, alt_hex, prev_seq,
-                                                                      last_us):
-                    # It links to what the previous row's bytes hash to: the damage was that
-                    # row's stored hash alone, already reported there.
-                    messages, digest_ok = [], True
-                    digest = fromhex(stored)
-                if messages:
-                    problems.add("chain", "; ".join(messages), seq=seq)
-                if isinstance(recorded_us, int) and recorded_us > last_us:
-                    last_us = recorded_us
-                last_rec = None
-            before = versions.get(stream, 0)
+    sha256, fromhex, head, current = hashlib.sha256, bytes.fromhex, _decode_head, SCHEMA_VERSION
+    expect, prev_hex, prev_raw = state.expect, state.prev_hex, state.prev_raw
+    prev_seq, alt_hex, last_us, versions = state.prev_seq, state.alt_hex, state.last_us, state.versions
+    last_rec = None  # the recorded_at text that last parsed to last_us
+    count = 0
+    for row in rows:
+        seq, ident, stream, version, kind, recorded_us, body, stored = row
+        count += 1
+        if seq != expect:
+            problems.add("chain", f"missing: the log goes from seq {expect - 1} to {seq}"
+                         if seq > expect else f"seq {seq} after seq {expect - 1}", seq=expect)
+        expect = seq + 1
+        digest_ok = ok = False
+        try:
+            digest = sha256(prev_raw + body).digest()
+            digest_ok = digest.hex() == stored
+            h = head(body)
+            ok = (digest_ok and h.prev_hash == prev_hex and h.seq == seq
+                  and h.version == version and h.id == ident and h.stream == stream
+                  and h.type == kind and h.schema_version == current)
+            if ok and (h.recorded_at != last_rec or recorded_us != last_us):
+                ok = last_us <= recorded_us == parse_time(h.recorded_at)
+                if ok:
+                    last_rec, last_us = h.recorded_at, recorded_us
+        except Exception:  # noqa: BLE001 - odd column types or bytes: diagnose below
+            ok = False
+        if not ok:
+            messages = _diagnose(row, prev_hex, prev_seq, last_us)
+            if messages and alt_hex is not None and not _diagnose(row, alt_hex, prev_seq,
+                                                                  last_us):
+                # It links to what the previous row's bytes hash to: the damage was that
+                # row's stored hash alone, already reported there.
+                messages, digest_ok = [], True
+                digest = fromhex(stored)
+            if messages:
+                problems.add("chain", "; ".join(messages), seq=seq)
+            if isinstance(recorded_us, int) and recorded_us > last_us:
+                last_us = recorded_us
+            last_rec = None
+        before = versions.get(stream)
+        if before is None and first_seen is not None:
+            first_seen[stream] = version  # a version that is not an integer fails there
+            if not isinstance(version, int):
+                version = 0
+        else:
+            before = before or 0
             if version != before + 1:
                 problems.add("chain", f"version {version} of stream {stream!r} follows version "
                              f"{before}" + (" (versions must run 1, 2, 3, …)" if before == 0
                                             else ""), seq=seq)
                 if not isinstance(version, int):
                     version = before
-            versions[stream] = version
-            if tree is not None:
-                tree.add(body, seq, stored)
-            # The next row links to this row's stored hash, so a changed row is reported at
-            # its own seq and not again at the next one.
-            if digest_ok:
-                prev_raw, alt_hex = digest, None
-            else:
-                try:
-                    prev_raw = fromhex(stored)
-                except (ValueError, TypeError):
-                    prev_raw = b""
-                alt_hex = _recompute(prev_hex, body)
-            prev_hex, prev_seq = stored, seq
+        versions[stream] = version
+        if tree is not None:
+            tree.add(body, seq, stored)
+        # The next row links to this row's stored hash, so a changed row is reported at
+        # its own seq and not again at the next one.
+        if digest_ok:
+            prev_raw, alt_hex = digest, None
+        else:
+            try:
+                prev_raw = fromhex(stored)
+            except (ValueError, TypeError):
+                prev_raw = b""
+            alt_hex = _recompute(prev_hex, body)
+        prev_hex, prev_seq = stored, seq
+    state.expect, state.prev_hex, state.prev_raw = expect, prev_hex, prev_raw
+    state.prev_seq, state.alt_hex, state.last_us = prev_seq, alt_hex, last_us
+    return count
+
+
+def scan_chain(conn, problems: Problems, tree: ProofTree | None,
+               progress: Progress | None, path: str | None = None) -> tuple[int, str]:
+    """Check the hash chain in one pass over the rows; returns (events, last hash).
+
+    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
+    Given the database's `path`, a large log without a tree is scanned in pieces by several
+    processes at once (`docket.chain_split`), with the same result.
+    """
+    if tree is None and path is not None:
+        from .chain_split import scan_parallel
+
+        done = scan_parallel(conn, path, problems, progress)
+        if done is not None:
+            return done
+    state = ScanState()
+    count = 0
+    cur = conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
+    while rows := cur.fetchmany(_BATCH):
+        count += scan_rows(rows, state, problems, tree)
         if progress is not None:
             progress(len(rows))
-    return count, prev_hex
+    return count, state.prev_hex

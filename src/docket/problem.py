@@ -29,6 +29,14 @@ class Problems:
         if n <= MAX_LISTED:
             self.items.append({"kind": kind, "seq": seq, "message": message, **where})
 
+    def merge(self, other: "Problems") -> None:
+        """Add the problems `other` found after the ones found here, as if found here."""
+        for item in other.items:
+            self.add(**item)
+        for kind, n in other.count.items():
+            listed = sum(1 for item in other.items if item["kind"] == kind)
+            self.count[kind] = self.count.get(kind, 0) + n - listed
+
     def result(self) -> list[dict]:
         """The problems listed, then one line per kind saying how many were not."""
         out = list(self.items)
