@@ -128,20 +128,20 @@ REPORTED = {"actioned": 1, "specified": 2, "reporter": "Twitter"}
 O1 = {"order_id": "O-1", "stream": "tw", "issuer": "MeitY", "platform": "Twitter",
       "issued_at": "2021-02-01T10:00:00+05:30", "legal_basis": "IT Act s.69A",
       "procedure": "emergency", "target_count": 2, "deadline": "2021-02-02",
-      "first_action_at": "2021-02-01T18:30:00Z", "hours_to_first_action": 14.0}
+      "first_action_at": "2021-02-01T18:30:00Z", "hours_to_first_action": 14}
 # As of the whole of 2021-02-04: @a blocked (1 of 2), past the deadline, N-1 acknowledged.
 ROW_0204 = {**O1, "blocked": 1, "ever_blocked": 1, "restored": 0, "compliance": 0.5,
             "status": "partial", "overdue": True, "notices": ["N-1"], "acknowledged": True,
             "reported": REPORTED}
 # Now (the last event is 2021-02-05): @a restored, nothing blocked: reverted, still overdue.
-ROW_NOW = {**ROW_0204, "blocked": 0, "restored": 1, "compliance": 0.0, "status": "reverted"}
+ROW_NOW = {**ROW_0204, "blocked": 0, "restored": 1, "compliance": 0, "status": "reverted"}
 # As of the whole of 2021-02-02, the deadline day itself: not yet overdue.
 ROW_0202 = {**O1, "blocked": 1, "ever_blocked": 1, "restored": 0, "compliance": 0.5,
             "status": "partial", "overdue": False, "notices": [], "acknowledged": False,
             "reported": None}
 X1 = {"order_id": "X-1", "stream": "other", "issuer": "BTK", "platform": "YouTube",
       "issued_at": "2021-01-15", "legal_basis": None, "procedure": None, "target_count": 3,
-      "blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0.0, "status": "pending",
+      "blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0, "status": "pending",
       "first_action_at": None, "hours_to_first_action": None, "deadline": None,
       "overdue": False, "notices": [], "acknowledged": False, "reported": None}
 N1 = {"kind": "non_compliance", "sent_at": "2021-02-03", "order_ids": ["O-1"],
@@ -179,7 +179,7 @@ def test_compliance_json(db):
     # Issued at 04:30Z on the 1st: nothing blocked before 18:30Z.
     rows = json.loads(ok("compliance", "--json", "--as-of", "2021-02-01T18:29:59Z", db=db))
     assert rows == [{**O1, "first_action_at": None, "hours_to_first_action": None,
-                     "blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0.0,
+                     "blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0,
                      "status": "pending", "overdue": False, "notices": [],
                      "acknowledged": False, "reported": None}]
     assert json.loads(ok("compliance", "--json", "--stream", "tw", db=db)) == [ROW_NOW]
@@ -207,13 +207,13 @@ def test_compliance_csv(db):
     assert ok("compliance", "--csv", "--as-of", "2021-02-04", db=db).splitlines() == [
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
-         'partial,2021-02-01T18:30:00Z,14.0,2021-02-02,true,N-1,true,'
+         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
          '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"'),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-02-02", db=db).splitlines() == [
         COMPLIANCE_HEADER,
         ("O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
-         "partial,2021-02-01T18:30:00Z,14.0,2021-02-02,false,,false,"),
+         "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,"),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-01-01", db=db) == COMPLIANCE_HEADER + "\n"
 
@@ -229,7 +229,7 @@ def test_compliance_table(db):
     ]
     assert ok("compliance", db=db).splitlines()[2] == (
         "O-1       2021-02-01T10:00:00+05:30  2             0        1             1         "
-        "0.0         reverted  2021-02-01T18:30:00Z  yes      N-1      yes           1/2")
+        "0           reverted  2021-02-01T18:30:00Z  yes      N-1      yes           1/2")
 
 
 # -- state ---------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def test_log_marks_retractions_and_shows_corrections(tmp_path):
 DIFF = [
     {"kind": "order", "key": "O-1", "field": "blocked", "from": 1, "to": 0},
     {"kind": "order", "key": "O-1", "field": "restored", "from": 0, "to": 1},
-    {"kind": "order", "key": "O-1", "field": "compliance", "from": 0.5, "to": 0.0},
+    {"kind": "order", "key": "O-1", "field": "compliance", "from": 0.5, "to": 0},
     {"kind": "order", "key": "O-1", "field": "status", "from": "partial", "to": "reverted"},
     {"kind": "order", "key": "O-1", "field": "overdue", "from": False, "to": True},
     {"kind": "order", "key": "O-1", "field": "notices", "from": [], "to": ["N-1"]},
@@ -458,7 +458,7 @@ def test_diff_table(db):
     assert ok("diff", "--from", "2021-02-02", "--to", "2021-02-05", db=db).splitlines() == [
         "order O-1 blocked: 1 -> 0",
         "order O-1 restored: 0 -> 1",
-        "order O-1 compliance: 0.5 -> 0.0",
+        "order O-1 compliance: 0.5 -> 0",
         "order O-1 status: partial -> reverted",
         "order O-1 overdue: no -> yes",
         "order O-1 notices: - -> N-1",
@@ -547,7 +547,7 @@ def test_why_table(db):
         "  compliance:            0.5",
         "  status:                partial",
         "  first_action_at:       2021-02-01T18:30:00Z",
-        "  hours_to_first_action: 14.0",
+        "  hours_to_first_action: 14",
         "  deadline:              2021-02-02",
         "  overdue:               yes",
         "  notices:               N-1",

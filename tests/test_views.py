@@ -278,7 +278,29 @@ def test_fingerprint_ignores_the_question_not_the_answer():
     # Same records, later as_of: O-1's overdue flips, so the answer (and fingerprint) differs.
     d, e = view_at("2021-02-03T23:59:59.999999Z"), view_at("2021-02-04T00:00:00Z")
     assert d["fingerprint"] != e["fingerprint"]
-    assert canonical_view_bytes({"b": 1.0, "a": [2.5, 3.0]}) == b'{"a":[2.5,3],"b":1}'
+    assert canonical_view_bytes({"b": 1, "a": [2.5, 3]}) == b'{"a":[2.5,3],"b":1}'
+
+
+def _floats(obj):
+    if isinstance(obj, float):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _floats(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _floats(v)
+
+
+def test_views_hold_whole_numbers_as_ints():
+    # The fingerprint encodes views as they are, so 1.0 and 1 must never both occur: every
+    # whole ratio is an int (O-1 reaches 100% and hours to first action are whole here).
+    for at in (None, "2021-02-03", "2021-02-12"):
+        view = view_at(at)
+        assert all(not f.is_integer() for f in _floats(view))
+    whole_valued = [r for r in view_at(None)["orders"].values()
+                    if r["compliance"] is not None and r["compliance"] in (0, 1)]
+    assert whole_valued and all(type(r["compliance"]) is int for r in whole_valued)
 
 
 def test_why_order_account_notice():

@@ -13,7 +13,7 @@ import msgspec
 
 from .codec import canonical
 from .times import time_key
-from .views import fingerprint
+from .views import fingerprint, whole
 from .views.compliance import compliance_row
 from .views.state import UNHASHED
 
@@ -151,6 +151,7 @@ def read_view(conn, stream: str) -> dict | None:
 # View-table columns that hold JSON text, and those that hold a boolean as 0/1.
 _JSON_COLUMNS = frozenset({"notices", "reported", "order_ids", "rulings"})
 _BOOL_COLUMNS = frozenset({"overdue", "acknowledged"})
+_REAL_COLUMNS = frozenset(c for c, kind in COLUMN_TYPES.items() if kind is float)
 _ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                  "procedure", "target_count", "blocked", "ever_blocked", "restored",
                  "compliance", "status", "first_action_at", "hours_to_first_action",
@@ -182,6 +183,8 @@ def _from_cells(cells: dict) -> dict:
             value = _decode_json(value)
         elif column in _BOOL_COLUMNS and value is not None:
             value = bool(value)
+        elif column in _REAL_COLUMNS:
+            value = whole(value)
         out[column] = value
     return out
 

@@ -17,25 +17,27 @@ __all__ = [
     "compliance_rows",
     "reference_time",
     "state_view",
+    "whole",
     "explain",
     "diff_views",
 ]
 
 
-def _ints(obj: Any) -> Any:
-    """`obj` with whole floats as ints, so 1.0 and 1 (from any JSON reader) hash alike."""
-    if isinstance(obj, float):
-        return int(obj) if obj.is_integer() else obj
-    if isinstance(obj, dict):
-        return {k: _ints(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_ints(v) for v in obj]
-    return obj
+def whole(number: float | None) -> float | int | None:
+    """A whole float as an int (1.0 -> 1): views hold whole numbers as ints, so a view
+    built by a fold and one read back from SQLite's REAL columns encode alike."""
+    if isinstance(number, float) and number.is_integer():
+        return int(number)
+    return number
 
 
 def canonical_view_bytes(obj: Any) -> bytes:
-    """Canonical JSON of a view: keys sorted, no whitespace, whole floats written as ints."""
-    return msgspec.json.encode(_ints(obj), order="sorted")
+    """Canonical JSON of a view: keys sorted, no whitespace.
+
+    Views hold whole numbers as ints (see `whole`: the two computed ratios, and the REAL
+    columns read back), so no walk over the view is needed here: at a million events the
+    walk cost more than the fold of an as-of query."""
+    return msgspec.json.encode(obj, order="sorted")
 
 
 def fingerprint(obj: Any) -> str:

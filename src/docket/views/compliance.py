@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..times import time_key, upper_bound
+from . import whole
 
 __all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order"]
 
@@ -73,7 +74,7 @@ def compliance_row(
     first = o["first_action_at"]
     hours = None
     if first is not None:
-        hours = round((time_key(first) - time_key(o["issued_at"])) / _US_PER_HOUR, 2)
+        hours = whole(round((time_key(first) - time_key(o["issued_at"])) / _US_PER_HOUR, 2))
     deadline = o["deadline"]
     overdue = (
         deadline is not None
@@ -98,7 +99,7 @@ def compliance_row(
         "blocked": blocked,
         "ever_blocked": ever,
         "restored": ever - blocked,
-        "compliance": round(blocked / tc, 4) if tc else None,
+        "compliance": whole(round(blocked / tc, 4)) if tc else None,
         "status": status,
         "first_action_at": first,
         "hours_to_first_action": hours,
