@@ -169,6 +169,12 @@ def measure_store(kind: str, store: Any, rec: Recorder, args, only: set, ctx: di
 
     if kind == "docket":
         stream = ctx["stream"]
+        if "replay" in only:
+            def rebuild() -> None:
+                f["rebuild_s"], _ = median_of(store.rebuild, args.repeat)
+                f["rebuild_eps"] = total / f["rebuild_s"]
+            log(f"docket: rebuild x{args.repeat}")
+            rec.attempt("rebuild", rebuild)
         if "asof" in only:
             def asof() -> None:
                 per = []
@@ -249,6 +255,7 @@ ROWS = [  # label, key, unit, compare with peers
     ("  median latency", "single_median_ms", "ms", True),
     ("full replay", "replay_eps", "eps", True),
     ("  replay time", "replay_s", "s", False),
+    ("rebuild (replay + tables)", "rebuild_eps", "eps", False),
     ("as-of query (median)", "asof_s", "s", False),
     ("state now", "state_now_s", "s", False),
     ("verify", "verify_eps", "eps", False),
@@ -307,7 +314,7 @@ def growth(results: dict) -> dict:
     """Each Docket figure across the sizes run, and the replay memory's growth."""
     sizes = sorted(int(k) for k in results)
     out: dict[str, Any] = {}
-    for key in ("batch_s", "single_median_ms", "replay_s", "asof_s", "state_now_s",
+    for key in ("batch_s", "single_median_ms", "replay_s", "rebuild_s", "asof_s", "state_now_s",
                 "verify_s", "checkpoint_s", "cli_median_s", "rss_peak_kb"):
         for s in STORES:
             row = {str(n): ("not measured" if "not_measured" in results[str(n)].get(s, {})
@@ -329,7 +336,8 @@ def growth(results: dict) -> dict:
 def print_growth(g: dict, sizes: list[int]) -> None:
     if len(sizes) < 2:
         return
-    units = {"batch_s": "s", "single_median_ms": "ms", "replay_s": "s", "asof_s": "s",
+    units = {"batch_s": "s", "single_median_ms": "ms", "replay_s": "s", "rebuild_s": "s",
+             "asof_s": "s",
              "state_now_s": "s", "verify_s": "s", "checkpoint_s": "s", "cli_median_s": "s",
              "rss_peak_kb": "mb"}
     print("\n== growth ==")

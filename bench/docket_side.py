@@ -1,6 +1,6 @@
 """Docket under test, through its public Python API (SPEC §8) and its `docket` command.
 
-Everything here goes through what a user has: `EventLog(path)`, `append`, `rebuild`,
+Everything here goes through what a user has: `EventLog(path)`, `append`, `replay`, `rebuild`,
 `state(..., as_of=...)`, `verify`, `checkpoint`, and the `docket` executable installed next
 to the running interpreter. If `docket` cannot be imported (not installed, or not written
 yet), `load()` says why and the harness runs the peers alone.
@@ -104,7 +104,13 @@ class DocketSide:
         self.log.append([event])
 
     def replay(self) -> None:
-        """A full replay: the stored views refolded from the whole log."""
+        """A full replay into all views: every stream folded from its first event into its
+        SPEC §5 state view (compliance rows, accounts, notices, fingerprint), in memory, as
+        the peers' replays are; no stored view or snapshot is read."""
+        self.log.replay()
+
+    def rebuild(self) -> None:
+        """A replay that also rewrites the stored view tables, fold state and snapshots."""
         self.log.rebuild()
 
     def state(self, stream: str, as_of: str | None = None) -> Any:

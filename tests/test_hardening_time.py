@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import export_of, invoke
-from strategies import canonical_json, check_chain
+from strategies import canonical_json, check_chain, day_or_time
 
 from docket import EventLog
 from docket.errors import InvalidEvent
@@ -344,3 +344,18 @@ def test_refuses_bad_times_in_the_api_with_the_field(tmp_path):
             log.append([statement(text, "x")])
     assert list(log.read()) == []
     log.close()
+
+
+@settings(max_examples=400)
+@given(value=st.one_of(st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z"),
+                       day_or_time()))
+def test_the_fast_key_of_a_stored_time_is_its_parsed_instant(value):
+    # time_key skips the validating regex for stored (already valid) times; for every value
+    # the log accepts it must give the very instant parse_time gives.
+    from docket.times import parse_time, time_key
+
+    try:
+        expected = parse_time(value)
+    except ValueError:
+        return  # never stored
+    assert time_key(value) == expected

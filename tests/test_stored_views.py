@@ -79,6 +79,7 @@ def check_stream(log: EventLog, records: list[dict], stream: str, every: int,
     want = fresh_view(records, stream)
     assert stored_rows(log, stream) == sorted_rows(want)
     assert library_from_scratch(log, stream) == want
+    assert log.replay(stream) == {stream: want}  # fold_stream's fused loop, no snapshot
     for handle in (log, *others):
         assert handle.state(stream) == want
     # Snapshots sit at every `every`-th record of the current replay order and hold the
@@ -97,16 +98,16 @@ def check_stream(log: EventLog, records: list[dict], stream: str, every: int,
 
 @contextmanager
 def fold_counter():
-    """Count the records `StoredViews` folds (through docket.stored.fold_from)."""
+    """Count the records `StoredViews` folds (through docket.stored.fold_stream)."""
     counts: list[int] = []
-    real = docket.stored.fold_from
+    real = docket.stored.fold_stream
 
-    def spy(state, pairs, on_fold=None):
-        out = real(state, pairs, on_fold)
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
         counts.append(out[2])
         return out
 
-    with mock.patch.object(docket.stored, "fold_from", spy):
+    with mock.patch.object(docket.stored, "fold_stream", spy):
         yield counts
 
 
@@ -338,4 +339,28 @@ def test_rebuild_repairs_damaged_tables(tmp_path):
     assert log.rebuild() == 1
     assert stored_rows(log, "b") == good
     check_stream(log, list(log.read()), "b", docket.stored.SNAPSHOT_EVERY)
+    log.close()
+
+
+def test_replay_returns_every_stream_afresh_and_refuses_an_unknown_one(tmp_path):
+    import pytest
+
+    from docket.errors import InvalidEvent
+
+    log = EventLog(str(tmp_path / "r.db"))
+    for stream in ("s", "t"):
+        log.append([{"type": "order_issued", "stream": stream, "occurred_at": "2021-02-01",
+                     "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X",
+                              "targets": ["@a", "@b"]}},
+                    {"type": "accounts_blocked", "stream": stream, "occurred_at": "2021-02-02",
+                     "data": {"order_id": "O-1", "targets": ["@a"]}}])
+    # Damage the stored view: a replay must not read it.
+    log.store.conn.execute("UPDATE view_orders SET blocked = 99")
+    replayed = log.replay()
+    assert sorted(replayed) == ["s", "t"]
+    assert all(v["orders"]["O-1"]["blocked"] == 1 for v in replayed.values())
+    log.rebuild()
+    assert replayed == {name: log.state(name) for name in ("s", "t")}
+    with pytest.raises(InvalidEvent, match="no stream 'nope'"):
+        log.replay("nope")
     log.close()

@@ -136,6 +136,21 @@ class EventLog(Log):
         with self.store.write() as conn:
             return self.views.rebuild(conn, progress)
 
+    def replay(self, stream: str | None = None,
+               progress: Callable[[int], None] | None = None) -> dict[str, dict]:
+        """Fold every stream (or `stream`) afresh from its first event, trusting no stored
+        view or snapshot, and return each stream's SPEC §5 state view by name: the replay
+        that `verify` compares the stored views with. Nothing is written."""
+        from .fresh import replay_all, replay_stream
+
+        with self.store.read() as conn:
+            known_seq = Selection(conn).known_seq
+            if stream is not None:
+                self._require_stream(conn, stream)
+                return {stream: replay_stream(conn, self.views, stream, known_seq).view}
+            return {name: r.view for name, r in
+                    replay_all(conn, self.views, known_seq, progress).items()}
+
     def count(self) -> int:
         """How many events the log holds."""
         return self.store.conn.execute("SELECT count(*) FROM events").fetchone()[0]

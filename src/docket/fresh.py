@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .errors import AuditError
-from .replay import amendments, fold_from, ordered_records
+from .replay import amendments, fold_stream
 
 __all__ = ["Progress", "Replayed", "replay_all", "replay_stream", "unreadable", "with_progress"]
 
@@ -34,11 +34,11 @@ def replay_stream(conn, views, stream: str, known_seq: int,
     """Fold `stream` from its first event (events up to `known_seq`), ignoring every snapshot.
 
     `views` is the log's `StoredViews` (for `view_of`); `on_fold(key, state, n)` is called
-    after each record, as `replay.fold_from` does.
+    after each record, as `replay.fold_stream` does.
     """
     try:
         amend = amendments(conn, stream, known_seq)
-        state = fold_from(None, ordered_records(conn, stream, known_seq, amend), on_fold)[0]
+        state = fold_stream(conn, stream, known_seq, amend, on_fold=on_fold)[0]
         view = views.view_of(conn, stream, state, amend, known_seq)
     except Exception as exc:  # noqa: BLE001 - stored bytes the fold cannot read
         raise unreadable(stream, exc) from None

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["initial", "evolve", "fold", "PROJECTION_VERSION"]
+__all__ = ["initial", "evolve", "fold", "handler", "PROJECTION_VERSION"]
 
 # Bumped whenever the state layout or a counting rule changes: stored views and snapshots
 # written by another version are rebuilt from the log when the file is opened.
@@ -257,6 +257,14 @@ _HANDLERS: dict[str, Callable[[State, dict, str], None]] = {
     "challenge_filed": _challenge_filed,
     "ruling_issued": _ruling_issued,
 }
+
+
+def handler(kind: str) -> Callable[[State, dict, str], None] | None:
+    """The function that folds one event type's `data` (None: the type changes no state).
+
+    `evolve` is this plus the bookkeeping of `last_seq` and `last_occurred_at`;
+    `docket.replay.fold_stream` calls handlers directly in its hot loop."""
+    return _HANDLERS.get(kind)
 
 
 def evolve(state: State, record: Record) -> State:

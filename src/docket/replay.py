@@ -12,7 +12,7 @@ from typing import Iterator
 import msgspec
 
 from .gcpause import paused_gc
-from .projection import evolve, initial
+from .projection import evolve, handler, initial
 from .timeline import AMENDING, Amendments
 from .times import time_key, upper_bound
 
@@ -21,6 +21,7 @@ __all__ = [
     "amendments",
     "ordered_records",
     "fold_from",
+    "fold_stream",
     "encode_state",
     "decode_state",
     "SNAPSHOT_EVERY",
@@ -31,6 +32,19 @@ __all__ = [
 SNAPSHOT_EVERY = 5_000
 
 _decode = msgspec.json.Decoder().decode
+
+
+class _Folded(msgspec.Struct, gc=False):
+    """The fields of a stored record the fold reads; msgspec skips the rest (sources,
+    hashes, times of recording) in C."""
+
+    type: str
+    occurred_at: str
+    seq: int
+    data: dict
+
+
+_decode_folded = msgspec.json.Decoder(_Folded).decode
 encode_state = msgspec.msgpack.Encoder().encode
 decode_state = msgspec.msgpack.Decoder().decode
 _MAX = 2**63 - 1
@@ -130,3 +144,56 @@ def fold_from(
             if on_fold is not None:
                 on_fold(key, state, n)
     return state, last, n
+
+
+def fold_stream(
+    conn, stream: str, known_seq: int, amend: Amendments, state: dict | None = None,
+    after: tuple[int, int] = (-_MAX, 0), until_us: int = _MAX, on_fold=None,
+) -> tuple[dict, tuple[int, int] | None, int]:
+    """Select `stream`'s records in (after, until_us] known by `known_seq` and fold them
+    onto `state` (or the initial state): `fold_from(state, ordered_records(...), on_fold)`.
+
+    A stream without retractions or corrections (most streams, and every replay's hot path)
+    takes a fused loop: rows straight from the cursor, a slim decode, the event type's
+    handler called directly. It saves the generator, a tuple and two calls per event
+    (measured: a third of a 100k-event fold); the result is the same, as the tests of
+    `evolve` and of replays with amendments check on both paths.
+    """
+    if amend:
+        pairs = ordered_records(conn, stream, known_seq, amend, after=after, until_us=until_us)
+        return fold_from(state, pairs, on_fold)
+    state = initial() if state is None else state
+    cur = conn.execute(
+        "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? "
+        "AND (occurred_us, seq) > (?, ?) AND occurred_us <= ? ORDER BY occurred_us, seq",
+        (stream, known_seq, after[0], after[1], until_us),
+    )
+    decode, handlers = _decode_folded, {}
+    last, n = None, 0
+    last_seq, last_at = state["last_seq"], state["last_occurred_at"]
+    with paused_gc():
+        while rows := cur.fetchmany(4096):
+            for occurred_us, seq, body in rows:
+                record = decode(body)
+                kind = record.type
+                fold = handlers.get(kind, _UNSEEN)
+                if fold is _UNSEEN:
+                    fold = handlers[kind] = handler(kind)
+                n += 1
+                if fold is not None:
+                    last_at = record.occurred_at
+                    fold(state, record.data, last_at)
+                    if record.seq > last_seq:
+                        last_seq = record.seq
+                if on_fold is not None:
+                    # The hook may snapshot the state: bring it up to date first.
+                    state["last_seq"], state["last_occurred_at"] = last_seq, last_at
+                    last = (occurred_us, seq)
+                    on_fold(last, state, n)
+            if rows:
+                last = (rows[-1][0], rows[-1][1])
+    state["last_seq"], state["last_occurred_at"] = last_seq, last_at
+    return state, last, n
+
+
+_UNSEEN = object()

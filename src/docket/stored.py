@@ -19,8 +19,7 @@ from typing import Any, Callable
 from .fold_entries import Entries, completed
 from .projection import PROJECTION_VERSION
 from .replay import (
-    SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_from,
-    ordered_records,
+    SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_stream,
 )
 from .times import upper_bound
 from .view_tables import (
@@ -159,8 +158,8 @@ class StoredViews:
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
         amend = amendments(conn, stream, log_seq)
-        pairs = ordered_records(conn, stream, log_seq, amend, after=(h_occ, h_seq))
-        state, last, n = fold_from(state, pairs, self._snapshotter(conn, stream, log_seq, folded))
+        state, last, n = fold_stream(conn, stream, log_seq, amend, state, after=(h_occ, h_seq),
+                                     on_fold=self._snapshotter(conn, stream, log_seq, folded))
         last = last or (h_occ, h_seq)  # only amending records (never folded) were new
         dirty = {}
         for kind in _ENTITIES:
@@ -234,9 +233,9 @@ class StoredViews:
         else:
             start, folded, state = (snap[0], snap[1]), snap[2], decode_state(snap[3])
         amend = amendments(conn, stream, log_seq)
-        pairs = ordered_records(conn, stream, log_seq, amend, after=start)
-        state, last, n = fold_from(state, pairs,
-                                   self._snapshotter(conn, stream, log_seq, folded, progress))
+        state, last, n = fold_stream(
+            conn, stream, log_seq, amend, state, after=start,
+            on_fold=self._snapshotter(conn, stream, log_seq, folded, progress))
         conn.execute("DELETE FROM docket_fold WHERE stream = ?", (stream,))
         conn.execute("DELETE FROM docket_deadlines WHERE stream = ?", (stream,))
         self._save_deadlines(conn, stream, state["orders"], state["orders"].keys())
@@ -306,9 +305,8 @@ class StoredViews:
             "log_seq <= ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC LIMIT 1",
             (stream, selection.known_seq, selection.until_us)).fetchone()
         start, state = ((snap[0], snap[1]), decode_state(snap[2])) if snap else ((-_MAX, 0), None)
-        pairs = ordered_records(conn, stream, selection.known_seq, amend, after=start,
-                                until_us=selection.until_us)
-        return fold_from(state, pairs)[0], amend
+        return fold_stream(conn, stream, selection.known_seq, amend, state, after=start,
+                           until_us=selection.until_us)[0], amend
 
 def _copy(state: dict) -> dict:
     """A deep copy (through msgpack): callers may fold on it without touching the cache."""
