@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .errors import AuditError
+from .gcpause import paused_gc
 from .replay import amendments, fold_stream
 
 __all__ = ["Progress", "Replayed", "replay_all", "replay_stream", "unreadable", "with_progress"]
@@ -39,7 +40,8 @@ def replay_stream(conn, views, stream: str, known_seq: int,
     try:
         amend = amendments(conn, stream, known_seq)
         state = fold_stream(conn, stream, known_seq, amend, on_fold=on_fold)[0]
-        view = views.view_of(conn, stream, state, amend, known_seq)
+        with paused_gc():  # a view of a big state is a burst of small acyclic objects
+            view = views.view_of(conn, stream, state, amend, known_seq)
     except Exception as exc:  # noqa: BLE001 - stored bytes the fold cannot read
         raise unreadable(stream, exc) from None
     return Replayed(stream, state, amend, view, known_seq)

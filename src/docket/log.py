@@ -18,7 +18,7 @@ from .errors import ConflictError, InvalidEvent, UnknownReference
 from .batch import Batch
 from .gcpause import paused_gc
 from .store import SQLiteStore
-from .times import format_utc, parse_time
+from .times import format_utc, parse_time, time_key
 
 __all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
 
@@ -210,7 +210,7 @@ class Log:
         if meta is not None and meta["hash"] != digest:
             raise InvalidEvent(f"{where}{label}: field `hash`: does not match the record "
                                f"(expected {digest})")
-        occurred_us = parse_time(content["occurred_at"])
+        occurred_us = time_key(content["occurred_at"])  # validated when decoded
         batch.rows.append((seq, ident, stream, version, kind, occurred_us, recorded_us, body, digest))
         batch.events[ident] = (stream, kind, body)
         batch.seq, batch.hash, batch.versions[stream] = seq, digest, version
