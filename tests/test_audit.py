@@ -385,6 +385,16 @@ def test_unreadable_body_is_reported_not_raised(db, tmp_path):
 
 
 # -- triggers ----------------------------------------------------------------------------------
+def test_body_that_is_not_bytes_is_reported_not_raised(db):
+    with tampering(db) as conn:
+        conn.execute("UPDATE events SET body = 5 WHERE seq = 4")
+    report = verify(db, views=False)
+    assert report["ok"] is False
+    problems = chain(report)
+    assert [p["seq"] for p in problems][:1] == [4]
+    assert "the stored bytes are not JSON text but int 5" in problems[0]["message"]
+
+
 def test_dropped_trigger_is_reported(db):
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER events_no_update")

@@ -177,3 +177,16 @@ def test_merged_problems_list_and_count_as_one_list_would(monkeypatch):
     first.merge(second)
     assert first.result() == one.result()
     assert first.result()[-1]["message"] == "2 more chain problems not listed"
+
+
+@pytest.mark.parametrize("folder", ["a#b", "a?b", "a%41b"])
+def test_paths_that_look_like_uri_syntax_open_the_right_file(forced, tmp_path, folder):
+    (tmp_path / folder).mkdir()
+    path = str(tmp_path / folder / "c.db")
+    build(path, [{"type": "statement_published", "stream": "s", "occurred_at": "2021-01-01",
+                  "data": {"speaker": "X", "summary": f"s{i}"}} for i in range(20)], [])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    (seq_done, seq_problems), (par_done, par_problems) = scans(path)
+    assert par_done == seq_done and par_done[0] == 20
+    assert par_problems == seq_problems == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no stray file made

@@ -59,6 +59,8 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
         record = _decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         return out + [f"the stored bytes are not valid JSON ({exc})"]
+    except TypeError:  # a number or NULL where the bytes belong
+        return out + [f"the stored bytes are not JSON text but {type(body).__name__} {body!r}"[:200]]
     if not isinstance(record, dict):
         return out + ["the stored bytes are not a JSON object"]
     try:

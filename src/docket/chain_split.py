@@ -14,8 +14,13 @@ always exactly what `scan_rows` over the whole log gives; the tests compare the 
 damaged logs.
 
 Workers are forked (Linux), so they start in milliseconds with Docket already imported and
-end with `os._exit`, never touching the parent's open SQLite connection. Elsewhere, or on a
-small log, or with one core, the scan stays in one process.
+end with `os._exit`, never touching the parent's open SQLite connection; each opens its own
+read-only connection. SQLite keeps its POSIX lock bookkeeping per process, and a forked
+child inherits the parent's: where a worker's read lands on the WAL read mark the parent
+holds, the child takes no lock of its own, but the parent's real lock covers it, because
+the parent keeps its read transaction open until every worker has finished (`verify` runs
+the scan inside one). Elsewhere, or on a small log, or with one core, the scan stays in one
+process.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import multiprocessing
 import os
 import sqlite3
 import sys
+from pathlib import Path
 
 from .chain import COLUMNS, ScanState, _recompute, scan_rows
 from .fresh import Progress
@@ -77,7 +83,8 @@ def _start_state(conn, lo: int) -> ScanState:
 def _scan_range(job: tuple[str, int, int]) -> tuple:
     """In a worker: scan the rows with lo < seq <= hi from a guessed start state."""
     path, lo, hi = job
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
+    conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True)
     conn.execute("PRAGMA mmap_size = 1073741824")
     try:
         state = _start_state(conn, lo)
