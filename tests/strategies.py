@@ -29,11 +29,16 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
+# The catalogue's list (test_catalog checks it on its own): a "bad scope" is never a real
+# country by chance.
+from docket.catalog import COUNTRY_CODES
+
 __all__ = [
     "MAX_INT", "TYPES", "REQUIRED", "OPTIONAL", "CONFIDENCES", "COUNTRIES", "ZERO_HASH",
     "day", "rfc3339_time", "day_or_time", "stream_names", "identifiers", "texts", "targets",
     "urls", "sources", "counts", "StreamContext", "LogContext", "data_for", "valid_event",
-    "event_stream", "malformed_line", "canonical_json", "check_chain", "to_jsonl",
+    "event_stream", "malformed_line", "canonical_json", "view_fingerprint", "check_chain",
+    "to_jsonl",
 ]
 
 MAX_INT = 2**53 - 1
@@ -518,7 +523,7 @@ def malformed_line(draw) -> tuple[bytes, str]:
     elif how == "bad_scope":
         e["type"], e["data"] = "accounts_blocked", {
             "scope": draw(st.text(max_size=4).filter(lambda s: s != "global"
-                                                     and s not in _ISO_3166))}
+                                                     and s not in COUNTRY_CODES))}
     if how == "truncated_json":
         raw = json.dumps(e).encode()
         return raw[:draw(st.integers(1, len(raw) - 1))].rstrip(b"\r\n") or b"{", how
@@ -533,18 +538,6 @@ def malformed_line(draw) -> tuple[bytes, str]:
     return json.dumps(e, ensure_ascii=False).encode(), how
 
 
-# Every ISO 3166-1 alpha-2 code, so a "bad scope" is never a real country by chance.
-_ISO_3166 = frozenset("""AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH
-    BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW
-    CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI
-    GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO
-    JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH
-    MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA
-    PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
-    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US
-    UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split())
-
-
 # -- independent checks ----------------------------------------------------------------------
 
 def canonical_json(obj) -> bytes:
@@ -557,6 +550,23 @@ def canonical_json(obj) -> bytes:
     """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
+
+
+def view_fingerprint(view: dict) -> str:
+    """SPEC §5 fingerprint written without docket's code: sha256 of the canonical JSON (whole
+    numbers without `.0`, as RFC 8785 writes them) of the view without as_of, known_at and
+    the fingerprint itself."""
+    def whole(o):
+        if isinstance(o, float) and o.is_integer():
+            return int(o)
+        if isinstance(o, dict):
+            return {k: whole(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [whole(v) for v in o]
+        return o
+
+    rest = {k: v for k, v in view.items() if k not in ("as_of", "known_at", "fingerprint")}
+    return "sha256:" + hashlib.sha256(canonical_json(whole(rest))).hexdigest()
 
 
 def check_chain(lines: list[bytes]) -> list[dict]:

@@ -17,7 +17,6 @@ The stream `tw` (seq = append order; replay order is by occurred_at):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from strategies import view_fingerprint
 
 DOCKET = Path(sys.executable).with_name("docket")
 if not DOCKET.exists():  # pragma: no cover - an installed console script elsewhere
@@ -153,23 +154,6 @@ def pretty(obj) -> str:
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def fingerprint(view: dict) -> str:
-    """SPEC §5: sha256 of the canonical JSON (RFC 8785: whole numbers without `.0`) of the
-    view without as_of, known_at and the fingerprint itself."""
-    def ints(o):
-        if isinstance(o, float) and o.is_integer():
-            return int(o)
-        if isinstance(o, dict):
-            return {k: ints(v) for k, v in o.items()}
-        if isinstance(o, list):
-            return [ints(v) for v in o]
-        return o
-
-    rest = {k: v for k, v in view.items() if k not in ("as_of", "known_at", "fingerprint")}
-    text = json.dumps(ints(rest), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
 # -- compliance ----------------------------------------------------------------------------
 def test_compliance_json(db):
     assert ok("compliance", "--json", "--as-of", "2021-02-04", db=db) == pretty([ROW_0204])
@@ -247,12 +231,12 @@ STATE_0204 = {
 def test_state_json(db):
     view = json.loads(ok("state", "--json", "--as-of", "2021-02-04", db=db))
     assert {k: v for k, v in view.items() if k != "fingerprint"} == STATE_0204
-    assert view["fingerprint"] == fingerprint(view)
+    assert view["fingerprint"] == view_fingerprint(view)
     now = json.loads(ok("state", "--json", db=db))
     assert now["last_seq"] == 6 and now["as_of"] is None and now["orders"] == {"O-1": ROW_NOW}
     assert now["accounts"] == {"@a": {"status": "active", "scope": None, "order_id": "O-1",
                                       "since": "2021-02-05"}}
-    assert now["fingerprint"] == fingerprint(now) != view["fingerprint"]
+    assert now["fingerprint"] == view_fingerprint(now) != view["fingerprint"]
     # The question asked is not part of the answer: as_of past the last event, same print.
     later = json.loads(ok("state", "--json", "--as-of", "2021-12-31", db=db))
     assert later["fingerprint"] == now["fingerprint"]

@@ -13,6 +13,7 @@ are being written to it, or have just been — others after a random delay.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -193,21 +194,8 @@ def test_sigkill_during_backdated_appends_that_refold_the_views(db, tmp_path):
     assert got.returncode == 0, got.stdout + got.stderr
 
 
-WRITER = r"""
-import json, sys
-from docket import EventLog
-
-def order_batch(stream, marker, day):
-    events = [{"type": "order_issued", "stream": stream, "occurred_at": day,
-               "id": f"{marker}-{stream}-o",
-               "data": {"order_id": marker, "issuer": "MeitY", "platform": "Twitter",
-                        "targets": [f"@{marker}-{i}" for i in range(3)]}}]
-    events += [{"type": "accounts_blocked", "stream": stream,
-                "occurred_at": f"{day}T1{i}:00:00+05:30", "id": f"{marker}-{stream}-b{i}",
-                "data": {"order_id": marker, "targets": [f"@{marker}-{i}"]}}
-               for i in range(3)]
-    return events
-
+# The writer process defines the very `order_batch` above (its source), then appends.
+WRITER = "import sys\nfrom docket import EventLog\n\n" + inspect.getsource(order_batch) + r"""
 log = EventLog(sys.argv[1])
 print("open", flush=True)
 for n in range(int(sys.argv[2])):

@@ -60,9 +60,7 @@ class EventLog(Log):
         _check_time("as_of", as_of)
         _check_time("known_at", known_at)
         with self.store.read() as conn:
-            streams = [stream] if stream is not None else self._streams(conn)
-            if stream is not None:
-                self._require_stream(conn, stream)
+            streams = self._named_or_all(conn, stream)
             selection = Selection(conn, as_of, known_at)
             rows = []
             for name in streams:
@@ -89,9 +87,7 @@ class EventLog(Log):
             _check_time(name, value)
         after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
         with self.store.read() as conn:
-            streams = [stream] if stream is not None else self._streams(conn)
-            if stream is not None:
-                self._require_stream(conn, stream)
+            streams = self._named_or_all(conn, stream)
             selection = Selection(conn, as_of, known_at)
             out = []
             for name in streams:
@@ -141,15 +137,13 @@ class EventLog(Log):
         """Fold every stream (or `stream`) afresh from its first event, trusting no stored
         view or snapshot, and return each stream's SPEC §5 state view by name: the replay
         that `verify` compares the stored views with. Nothing is written."""
-        from .fresh import replay_all, replay_stream
+        from .fresh import replay_stream, with_progress
 
         with self.store.read() as conn:
             known_seq = Selection(conn).known_seq
-            if stream is not None:
-                self._require_stream(conn, stream)
-                return {stream: replay_stream(conn, self.views, stream, known_seq).view}
-            return {name: r.view for name, r in
-                    replay_all(conn, self.views, known_seq, progress).items()}
+            return {name: replay_stream(conn, self.views, name, known_seq,
+                                        with_progress(None, progress)).view
+                    for name in self._named_or_all(conn, stream)}
 
     def count(self) -> int:
         """How many events the log holds."""
@@ -178,6 +172,13 @@ class EventLog(Log):
     # -- helpers ---------------------------------------------------------------------------
     def _streams(self, conn) -> list[str]:
         return [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
+
+    def _named_or_all(self, conn, stream: str | None) -> list[str]:
+        """[stream] when one is named (and the log has it), else every stream."""
+        if stream is None:
+            return self._streams(conn)
+        self._require_stream(conn, stream)
+        return [stream]
 
     def _require_stream(self, conn, stream: str) -> None:
         if conn.execute("SELECT 1 FROM events WHERE stream = ? LIMIT 1", (stream,)).fetchone() is None:

@@ -73,8 +73,10 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
             problems.add("checkpoint", f"not a Docket checkpoint: {exc}", file=cp_name)
     with log.store.read() as conn:
         check_triggers(conn, problems)
-        size = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-        tree = ProofTree(cp["size"], size) if cp is not None else None
+        tree = None
+        if cp is not None:
+            size = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            tree = ProofTree(cp["size"], size)
         events, _ = scan_chain(conn, problems, tree, progress, log.store.path)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)

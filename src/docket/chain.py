@@ -23,10 +23,11 @@ from .problem import Problems, short
 from .store import TRIGGERS
 from .times import parse_time
 
-__all__ = ["COLUMNS", "ScanState", "check_triggers", "scan_chain", "scan_rows"]
+__all__ = ["ScanState", "check_triggers", "scan_chain", "scan_range", "scan_rows"]
 
 _decode = msgspec.json.Decoder().decode
 _BATCH = 4096
+_ALL = 2**63 - 1  # every seq lies in (-_ALL, _ALL]
 
 
 def check_triggers(conn, problems: Problems) -> None:
@@ -255,10 +256,19 @@ def scan_chain(conn, problems: Problems, tree: ProofTree | None,
         if done is not None:
             return done
     state = ScanState()
+    count = scan_range(conn, -_ALL, _ALL, state, problems, tree, progress=progress)
+    return count, state.prev_hex
+
+
+def scan_range(conn, lo: int, hi: int, state: ScanState, problems: Problems,
+               tree: ProofTree | None = None, first_seen: dict | None = None,
+               progress: Progress | None = None) -> int:
+    """`scan_rows` over the rows with lo < seq <= hi, read in batches; returns their count."""
+    cur = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                       (lo, hi))
     count = 0
-    cur = conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY seq")
     while rows := cur.fetchmany(_BATCH):
-        count += scan_rows(rows, state, problems, tree)
+        count += scan_rows(rows, state, problems, tree, first_seen)
         if progress is not None:
             progress(len(rows))
-    return count, state.prev_hex
+    return count

@@ -31,7 +31,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from .chain import COLUMNS, ScanState, _recompute, scan_rows
+from .chain import ScanState, _recompute, scan_range
 from .fresh import Progress
 from .problem import Problems
 
@@ -85,17 +85,12 @@ def _scan_range(job: tuple[str, int, int]) -> tuple:
     path, lo, hi = job
     # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
     conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True)
-    conn.execute("PRAGMA mmap_size = 1073741824")
     try:
         state = _start_state(conn, lo)
         start = state.key()
         problems, first_seen = Problems(), {}
-        state.versions = {}
-        cur = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq > ? AND seq <= ? "
-                           "ORDER BY seq", (lo, hi))
-        count = 0
-        while rows := cur.fetchmany(4096):
-            count += scan_rows(rows, state, problems, None, first_seen if lo > 0 else None)
+        count = scan_range(conn, lo, hi, state, problems,
+                           first_seen=first_seen if lo > 0 else None)
     finally:
         conn.close()
     return start, first_seen, state, problems, count
@@ -131,17 +126,9 @@ def scan_parallel(conn, path: str, problems: Problems,
                 end.versions = {**state.versions, **end.versions}
                 state, count = end, count + done
             else:
-                count += _rescan(conn, a, b, state, problems)
+                # A damaged piece: scan it here, from where the pieces before really ended.
+                count += scan_range(conn, a, b, state, problems)
             if progress is not None:
                 progress(done)
     return count, state.prev_hex
 
-
-def _rescan(conn, lo: int, hi: int, state: ScanState, problems: Problems) -> int:
-    """Scan the rows lo < seq <= hi here, from the true state (a damaged range)."""
-    cur = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq > ? AND seq <= ? "
-                       "ORDER BY seq", (lo, hi))
-    count = 0
-    while rows := cur.fetchmany(4096):
-        count += scan_rows(rows, state, problems)
-    return count

@@ -149,10 +149,14 @@ def read_view(conn, stream: str) -> dict | None:
     return view
 
 
-# View-table columns that hold JSON text, and those that hold a boolean as 0/1.
-_JSON_COLUMNS = frozenset({"notices", "reported", "order_ids", "rulings"})
-_BOOL_COLUMNS = frozenset({"overdue", "acknowledged"})
-_REAL_COLUMNS = frozenset(c for c, kind in COLUMN_TYPES.items() if kind is float)
+# How a cell read back becomes the view's value: JSON text (lists and objects), a boolean
+# stored as 0/1, a REAL that may hold a whole number.
+_FROM_CELL = {
+    **dict.fromkeys(("notices", "reported", "order_ids", "rulings"),
+                    lambda v: _decode_json(v) if isinstance(v, str) else v),
+    **dict.fromkeys(("overdue", "acknowledged"), lambda v: None if v is None else bool(v)),
+    **dict.fromkeys((c for c, kind in COLUMN_TYPES.items() if kind is float), whole),
+}
 _ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                  "procedure", "target_count", "blocked", "ever_blocked", "restored",
                  "compliance", "status", "first_action_at", "hours_to_first_action",
@@ -184,22 +188,14 @@ def _shaped(table: str, rows: list[tuple], skip: int = 0) -> list[dict]:
     rather than tested per cell: `docket state` reads every row of a million-event log's
     views through here."""
     columns = TABLES[table][0]
-    fix = [(i - skip, c) for i, c in enumerate(columns)
-           if i >= skip and (c in _JSON_COLUMNS or c in _BOOL_COLUMNS or c in _REAL_COLUMNS)]
+    fix = [(i - skip, _FROM_CELL[c]) for i, c in enumerate(columns)
+           if i >= skip and c in _FROM_CELL]
     names = columns[skip:]
     out = []
     for r in rows:
         values = list(r[skip:])
-        for i, column in fix:
-            value = values[i]
-            if column in _JSON_COLUMNS:
-                if isinstance(value, str):
-                    values[i] = _decode_json(value)
-            elif column in _BOOL_COLUMNS:
-                if value is not None:
-                    values[i] = bool(value)
-            else:
-                values[i] = whole(value)
+        for i, convert in fix:
+            values[i] = convert(values[i])
         out.append(dict(zip(names, values)))
     return out
 
