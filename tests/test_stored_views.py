@@ -364,3 +364,27 @@ def test_replay_returns_every_stream_afresh_and_refuses_an_unknown_one(tmp_path)
     with pytest.raises(InvalidEvent, match="no stream 'nope'"):
         log.replay("nope")
     log.close()
+
+
+def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
+    import gc
+
+    log = EventLog(str(tmp_path / "g.db"))
+    log.append([{"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
+                 "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X",
+                          "targets": ["@a"], "target_count": 1}},
+                {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03",
+                 "data": {"order_id": "O-1", "targets": ["@a"]}}])
+    assert gc.isenabled()
+    # The as-of paths pause the collector while they build (docket.gcpause) and restore it.
+    before = log.state("s", as_of="2021-02-02")
+    assert before["orders"]["O-1"]["blocked"] == 0
+    assert log.compliance("s", as_of="2021-02-04")[0]["compliance"] == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert log.state("s", as_of="2021-02-02") == before
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+    log.close()

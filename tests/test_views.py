@@ -12,6 +12,7 @@ from docket.projection import fold
 from docket.times import time_key, upper_bound
 from docket.views import (canonical_view_bytes, compliance_rows, diff_views, explain,
                           reference_time, state_view)
+from docket.views.compliance import compliance_row
 
 STREAM = "twitter-india-2021"
 
@@ -427,3 +428,43 @@ def test_fingerprint_changes_iff_content_changes(records, data):
     bumped = state_view(fold(records[:i]), stream="s", as_of=None, known_at=None, version=2,
                         last_seq=1)
     assert bumped["fingerprint"] != vi["fingerprint"]
+
+
+@st.composite
+def notices_and_acks(draw):
+    """Three orders, notices citing some of them, acknowledgements of notices or orders."""
+    out = [rec(i + 1, "order_issued", "2021-03-01", order_id=oid, issuer=GOV, platform=TW)
+           for i, oid in enumerate("ABC")]
+    notices: list[str] = []
+    for seq in range(4, draw(st.integers(4, 30))):
+        if not notices or draw(st.booleans()):
+            notices.append(f"N{seq}")
+            out.append(rec(seq, "notice_sent", f"2021-03-0{2 + seq % 7}", notice_id=notices[-1],
+                           kind="non_compliance", issuer=GOV, recipient=TW,
+                           order_ids=draw(st.lists(st.sampled_from("ABC"), min_size=1,
+                                                   max_size=3, unique=True))))
+        else:
+            ref = draw(st.sampled_from([*notices, "A", "B", "C"]))
+            out.append(rec(seq, "acknowledgement_sent", f"2021-03-0{2 + seq % 7}", ref_id=ref,
+                           by=TW))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(notices_and_acks())
+def test_acknowledged_means_every_citing_notice_or_the_order_itself(records):
+    # The oracle reads the records, not the fold: an order is acknowledged when it was
+    # acknowledged itself, or when it is cited and every notice citing it was acknowledged.
+    acked = {r["data"]["ref_id"] for r in records if r["type"] == "acknowledgement_sent"}
+    citing = {oid: {r["data"]["notice_id"] for r in records if r["type"] == "notice_sent"
+                    and oid in r["data"]["order_ids"]} for oid in "ABC"}
+    expected = {oid: oid in acked or bool(citing[oid]) and citing[oid] <= acked
+                for oid in "ABC"}
+    state = fold(records)
+    rows = compliance_rows(state, stream="s", ref_time_us=None)  # one pass over the notices
+    assert {r["order_id"]: r["acknowledged"] for r in rows} == expected
+    assert {r["order_id"]: r["notices"] for r in rows} == {
+        oid: sorted(citing[oid]) for oid in "ABC"}
+    for oid in "ABC":  # one row alone looks its notices up one by one: the same answer
+        assert compliance_row(state, oid, stream="s", ref_time_us=None)["acknowledged"] \
+            is expected[oid]
