@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from . import docket_side
 from .peers import EsPeer, RawPeer, es_available
-from .workload import generate, stream_names, time_range
+from .workload import WORKLOADS, generate, stream_names, time_range
 
 MEASURES = ["batch", "single", "replay", "asof", "verify", "checkpoint", "cli", "rss"]
 STORES = ["docket", "eventsourcing", "raw"]
@@ -373,7 +373,8 @@ def _close(store: Any) -> None:
 def run_size(n: int, args, only: set, stores: list[str], EventLog: Any, why: str | None,
              workdir: Path) -> dict:
     log(f"generating {n:,} + {args.single} events")
-    events = generate(n + args.single, seed=args.seed, streams=args.streams)
+    events = generate(n + args.single, seed=args.seed, streams=args.streams,
+                      workload=args.workload)
     base, tail = events[:n], events[n:]
     # The workload lives as long as the run: keep it out of the collector's way for all.
     gc.collect()
@@ -490,6 +491,7 @@ def meta(args, why: str | None) -> dict:
         "git_commit": commit,
         "seed": args.seed,
         "streams": args.streams,
+        "workload": args.workload,
         "single_appends": args.single,
         "batch_size": args.batch_size or "whole workload",
         "repeat": args.repeat,
@@ -516,6 +518,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--asof-queries", type=int, default=5, help="random as-of dates (default 5)")
     p.add_argument("--cli-runs", type=int, default=5, help="timed `docket append` runs (default 5)")
     p.add_argument("--streams", type=int, default=1, help="streams in the workload (default 1)")
+    p.add_argument("--workload", choices=sorted(WORKLOADS), default="growing",
+                   help="growing: new orders and notices all along (default); bounded: at most "
+                        "300 orders and 1,000 notices per stream (see bench/workload.py)")
     p.add_argument("--seed", type=int, default=20210204)
     p.add_argument("--workdir", help="where the databases go (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the databases")

@@ -13,6 +13,12 @@ an `id` so that the idempotency path is exercised too.
 
 The first `n` events of `generate(n + k)` are exactly `generate(n)`: the mix does not depend
 on `n`, so a harness can take a log of N events plus a tail of K events to append one by one.
+
+Two shapes (`WORKLOADS`). In the default, "growing", new orders and notices keep coming (4%
+and 10% of events), so the folded state grows with the log: 40k orders and 100k notices at
+a million events. In "bounded", each stream issues at most 300 orders and 1,000 notices and
+later events move accounts, report and comment on those: the state stops growing while the
+log goes on, which separates the cost of the log's length from the cost of the state's size.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["generate", "stream_names", "time_range", "EPOCH"]
+__all__ = ["generate", "stream_names", "time_range", "EPOCH", "WORKLOADS"]
 
 EPOCH = datetime(2021, 1, 1, tzinfo=timezone.utc)
 
@@ -40,6 +46,8 @@ BACKDATE_EVERY = 500  # about one event in BACKDATE_EVERY is backdated
 _ISSUERS = ["MeitY", "MHA", "DoT", "Court"]
 _PROCEDURES = ["emergency", "regular", "court", "other"]
 _NOTICE_KINDS = ["non_compliance", "show_cause", "final", "other"]
+# Per stream: (most orders, most notices); None is no limit.
+WORKLOADS = {"growing": (None, None), "bounded": (300, 1_000)}
 
 
 def stream_names(streams: int = 1) -> list[str]:
@@ -93,9 +101,11 @@ class _Stream:
 
 
 def generate(
-    n: int, *, seed: int = 20210204, streams: int = 1, accounts: int = 3000
+    n: int, *, seed: int = 20210204, streams: int = 1, accounts: int = 3000,
+    workload: str = "growing",
 ) -> list[dict]:
     """Return `n` event dicts (SPEC §2) in append order; deterministic for a given seed."""
+    max_orders, max_notices = WORKLOADS[workload]
     rng = random.Random(seed)
     states = [_Stream(name) for name in stream_names(streams)]
     pool = [f"@acct{i}" for i in range(accounts)]
@@ -108,6 +118,8 @@ def generate(
         now += rng.randint(1, 900)
         at = now
         kind = "order_issued" if not st.orders else rng.choices(_KINDS, _WEIGHTS)[0]
+        if kind == "order_issued" and max_orders is not None and len(st.orders) >= max_orders:
+            kind = "accounts_blocked"
         backdated = bool(st.orders) and rng.randrange(BACKDATE_EVERY) == 0
         if backdated:
             kind = rng.choice(["accounts_blocked", "notice_sent", "compliance_reported"])
@@ -126,6 +138,8 @@ def generate(
                     break
             else:  # every order we looked at is fully blocked: unblock something instead
                 kind = "notice_sent" if backdated or not st.blocked_list else "accounts_unblocked"
+        if kind == "notice_sent" and max_notices is not None and st.n_notices >= max_notices:
+            kind = "compliance_reported"
 
         if kind == "accounts_blocked":
             if backdated:
