@@ -388,3 +388,52 @@ def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
     finally:
         gc.enable()
     log.close()
+
+
+def test_refold_moving_the_reference_time_flips_overdue(tmp_path):
+    # `overdue` is judged at the latest event folded. A retraction of the latest event moves
+    # that time back before the deadline, a correction moves it past again: the refold must
+    # rewrite the order's row although the order itself did not change.
+    with snapshot_every(2):
+        log = EventLog(str(tmp_path / "o.db"))
+        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(1),
+                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "target_count": 2,
+                          "deadline": day(5)}}
+        other = {**order, "id": "e2", "data": {**order["data"], "order_id": "Q",
+                                                "deadline": day(9)}}
+        block = {"type": "accounts_blocked", "stream": "b", "id": "e3", "occurred_at": day(2),
+                 "data": {"order_id": "O", "count": 1}}
+        log.append([order, other, block, stmt("e4", day(7))])
+        assert [r["overdue"] for r in log.compliance("b")] == [True, False]
+        log.append([{"type": "event_retracted", "stream": "b", "id": "r1",
+                     "occurred_at": day(20), "data": {"target_id": "e4", "reason": "no"}}])
+        assert [r["overdue"] for r in log.compliance("b")] == [False, False]
+        check_stream(log, list(log.read()), "b", 2)
+        log.append([{"type": "event_corrected", "stream": "b", "id": "c1",
+                     "occurred_at": day(21), "data": {"target_id": "e3", "reason": "later",
+                                                      "occurred_at": day(10)}}])
+        assert [r["overdue"] for r in log.compliance("b")] == [True, True]
+        check_stream(log, list(log.read()), "b", 2)
+        log.close()
+
+
+def test_refold_after_a_retraction_removes_what_the_event_made(tmp_path):
+    # A refold writes only what differs from the stored state: what the retracted events
+    # had made (an order with its deadline, a dialogue request) must be removed, not kept.
+    with snapshot_every(2):
+        log = EventLog(str(tmp_path / "r.db"))
+        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(1),
+                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "deadline": day(5)}}
+        talk = {"type": "dialogue_requested", "stream": "b", "id": "e2", "occurred_at": day(3),
+                "data": {"by": "P", "addressee": "G"}}
+        log.append([order, talk, {**talk, "id": "e3", "occurred_at": day(4)}, stmt("e4", day(6))])
+        assert len(log.state("b")["dialogue"]) == 2
+        log.append([{"type": "event_retracted", "stream": "b", "id": f"r{i}",
+                     "occurred_at": day(20), "data": {"target_id": target, "reason": "no"}}
+                    for i, target in enumerate(("e1", "e3"))])
+        view = log.state("b")
+        assert view["orders"] == {} and len(view["dialogue"]) == 1
+        check_stream(log, list(log.read()), "b", 2)
+        # The deadline index forgets the retracted order too.
+        assert log.store.conn.execute("SELECT count(*) FROM docket_deadlines").fetchone() == (0,)
+        log.close()

@@ -3,8 +3,9 @@
 They are updated in the same transaction as each append. When new events land after
 everything already folded, they are folded onto the saved fold state and only the rows
 they touched are rewritten; when an event lands earlier in replay order (backdated, or a
-retraction/correction of an earlier event), the snapshots from that point on are dropped
-and the stream is refolded from the nearest snapshot before it.
+retraction/correction of an earlier event), the snapshots from that point on are dropped,
+the stream is refolded from the nearest snapshot before it, and only the fold entries and
+view rows that came out different are written.
 
 The fold state of each stream's head is kept entity by entity (`docket_fold`), so that an
 append reads and writes only what it touches; a process that appends again reuses the
@@ -23,8 +24,8 @@ from .replay import (
 )
 from .times import upper_bound
 from .view_tables import (
-    COLUMN_TYPES, ENTITY_TABLE, TABLES, entry_rows, read_compliance, read_rows, read_view, row,
-    upsert, view_rows,
+    COLUMN_TYPES, ENTITY_TABLE, TABLES, delete_entries, entry_rows, read_compliance, read_rows,
+    read_view, row, upsert, view_rows,
 )
 from .views import state_view
 from .views.compliance import reference_time
@@ -233,21 +234,60 @@ class StoredViews:
         else:
             start, folded, state = (snap[0], snap[1]), snap[2], decode_state(snap[3])
         amend = amendments(conn, stream, log_seq)
+        head = conn.execute("SELECT scalars FROM docket_view_heads WHERE stream = ?",
+                            (stream,)).fetchone()
         state, last, n = fold_stream(
             conn, stream, log_seq, amend, state, after=start,
             on_fold=self._snapshotter(conn, stream, log_seq, folded, progress))
-        conn.execute("DELETE FROM docket_fold WHERE stream = ?", (stream,))
-        conn.execute("DELETE FROM docket_deadlines WHERE stream = ?", (stream,))
-        self._save_deadlines(conn, stream, state["orders"], state["orders"].keys())
-        conn.executemany("INSERT INTO docket_fold VALUES (?,?,?,?)",
-                         [(stream, kind, k, encode_state(v))
-                          for kind in _ENTITIES for k, v in state[kind].items()])
-        view = self.view_of(conn, stream, state, amend, log_seq, with_fingerprint=False)
-        for table, rows in view_rows(view).items():
-            conn.execute(f"DELETE FROM {table} WHERE stream = ?", (stream,))
-            upsert(conn, table, rows)
+        ref_before = reference_time(decode_state(head[0]), None) if head else None
+        self._write_changes(conn, stream, state, ref_before)
         self._save_head(conn, stream, last or (start if snap else (None, None)), log_seq,
                         folded + n, state, amend)
+
+    def _write_changes(self, conn, stream: str, state: dict, ref_before: int | None) -> None:
+        """Make the stored fold entries and view rows of `stream` those of the refolded
+        `state`, writing only the entities whose encoded entry differs from the stored one.
+
+        A backdated event usually changes a few entities of many; rewriting them all was
+        most of such an append (200k events: 1.7 s of 3.2 s). A rebuild, whose tables are
+        empty, writes everything through the same path. Like an append's, the view rows
+        rewritten are those of the entities that changed, the orders whose notices changed,
+        and the orders whose `overdue` the move of the reference time can flip.
+        """
+        dirty, gone = {}, {}
+        for kind in _ENTITIES:
+            stored = dict(conn.execute("SELECT key, value FROM docket_fold WHERE stream = ? "
+                                       "AND kind = ?", (stream, kind)))
+            changed = []
+            for key, value in state[kind].items():
+                encoded = encode_state(value)
+                if stored.pop(key, None) != encoded:
+                    changed.append((stream, kind, key, encoded))
+            conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)", changed)
+            conn.executemany("DELETE FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
+                             [(stream, kind, key) for key in stored])
+            dirty[kind], gone[kind] = {c[2] for c in changed}, set(stored)
+        orders = dirty["orders"] | dirty["order_notices"] | gone["order_notices"]
+        for key in dirty["notices"]:
+            orders.update(state["notices"][key]["order_ids"])
+        ref_after = reference_time(state, None)
+        if ref_after != ref_before:
+            known = [t for t in (ref_before, ref_after) if t is not None]
+            low = min(known) if len(known) == 2 else -_MAX  # no time: nothing is overdue
+            orders |= {k for (k,) in conn.execute(
+                "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? "
+                "AND end_us < ?", (stream, low, max(known)))}
+        conn.executemany("DELETE FROM docket_deadlines WHERE stream = ? AND order_id = ?",
+                         [(stream, k) for k in dirty["orders"] | gone["orders"]])
+        self._save_deadlines(conn, stream, state["orders"], dirty["orders"])
+        dirty["orders"] = orders
+        for kind in ENTITY_TABLE:
+            upsert(conn, ENTITY_TABLE[kind], entry_rows(state, kind, dirty[kind], stream,
+                                                        ref_after))
+            delete_entries(conn, kind, stream, gone[kind])
+        conn.execute("DELETE FROM view_dialogue WHERE stream = ?", (stream,))
+        upsert(conn, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
+                                       for i, d in enumerate(state["dialogue"], 1)])
 
     def _save_head(self, conn, stream, last, log_seq, folded, state, amend) -> None:
         scalars = {k: v for k, v in state.items() if k not in _ENTITIES}
@@ -267,14 +307,13 @@ class StoredViews:
             if k in orders and orders[k]["deadline"]])
 
     def view_of(self, conn, stream: str, state: dict, amend, known_seq: int,
-                as_of: str | None = None, known_at: str | None = None,
-                with_fingerprint: bool = True) -> dict:
+                as_of: str | None = None, known_at: str | None = None) -> dict:
         """The SPEC §5 state view of a folded state of `stream`."""
         version = conn.execute("SELECT max(version) FROM events WHERE stream = ? AND seq <= ?",
                                (stream, known_seq)).fetchone()[0] or 0
         last_seq = max([state["last_seq"], *amend.seqs])
         return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
-                          version=version, last_seq=last_seq, with_fingerprint=with_fingerprint)
+                          version=version, last_seq=last_seq)
 
     # -- queries ---------------------------------------------------------------------------
     def stored_view(self, conn, stream: str) -> dict | None:

@@ -18,7 +18,7 @@ from .views.compliance import compliance_row
 from .views.state import UNHASHED
 
 __all__ = ["TABLES", "COLUMN_TYPES", "ENTITY_TABLE", "view_rows", "entry_rows", "row",
-           "upsert", "read_rows", "read_view", "read_compliance"]
+           "upsert", "delete_entries", "read_rows", "read_view", "read_compliance"]
 
 _decode_json = msgspec.json.Decoder().decode
 
@@ -105,6 +105,12 @@ def upsert(conn, table: str, rows: list[tuple]) -> None:
         marks = ",".join("?" * len(columns))
         conn.executemany(f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) "
                          f"VALUES ({marks})", rows)
+
+
+def delete_entries(conn, kind: str, stream: str, keys) -> None:
+    """Delete the view-table rows of some entities of one kind (gone from the state)."""
+    conn.executemany(f"DELETE FROM {ENTITY_TABLE[kind]} WHERE stream = ? AND "
+                     f"{_KEY_COLUMN[kind]} = ?", [(stream, k) for k in keys])
 
 
 

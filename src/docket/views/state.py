@@ -21,7 +21,6 @@ def state_view(
     known_at: str | None,
     version: int,
     last_seq: int | None = None,
-    with_fingerprint: bool = True,
 ) -> dict[str, Any]:
     """SPEC §5 state of a folded `state`.
 
@@ -59,6 +58,5 @@ def state_view(
             for c, x in sorted(challenges.items())
         },
     }
-    if with_fingerprint:  # the stored tables do not hold it; hashing a big view costs
-        view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+    view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
     return view
