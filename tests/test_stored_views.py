@@ -376,10 +376,20 @@ def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
                 {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03",
                  "data": {"order_id": "O-1", "targets": ["@a"]}}])
     assert gc.isenabled()
-    # The as-of paths pause the collector while they build (docket.gcpause) and restore it.
-    before = log.state("s", as_of="2021-02-02")
+    # The as-of paths pause the collector while they decode and fold (docket.gcpause) and
+    # restore it afterwards.
+    seen = []
+    fold = log.views.state
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        return fold(*args)
+
+    with mock.patch.object(log.views, "state", watched):
+        before = log.state("s", as_of="2021-02-02")
+        assert log.compliance("s", as_of="2021-02-04")[0]["compliance"] == 1
+    assert seen == [False, False]
     assert before["orders"]["O-1"]["blocked"] == 0
-    assert log.compliance("s", as_of="2021-02-04")[0]["compliance"] == 1
     assert gc.isenabled()
     gc.disable()
     try:
@@ -436,4 +446,28 @@ def test_refold_after_a_retraction_removes_what_the_event_made(tmp_path):
         check_stream(log, list(log.read()), "b", 2)
         # The deadline index forgets the retracted order too.
         assert log.store.conn.execute("SELECT count(*) FROM docket_deadlines").fetchone() == (0,)
+        log.close()
+
+
+def test_retracting_every_event_then_appending_again(tmp_path):
+    # Nothing left to fold: no reference time, a head without a key; then the stream grows
+    # again, backdated and not. The tables follow a fresh replay at every step.
+    with snapshot_every(2):
+        log = EventLog(str(tmp_path / "e.db"))
+        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(2),
+                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "deadline": day(3)}}
+        log.append([order, stmt("e2", day(6))])
+        assert log.compliance("b")[0]["overdue"] is True
+        log.append([{"type": "event_retracted", "stream": "b", "id": f"r{i}",
+                     "occurred_at": day(20), "data": {"target_id": t, "reason": "no"}}
+                    for i, t in enumerate(("e1", "e2"))])
+        assert log.state("b")["orders"] == {} and log.compliance("b") == []
+        check_stream(log, list(log.read()), "b", 2)
+        again = {**order, "id": "e3", "occurred_at": day(4),
+                 "data": {**order["data"], "order_id": "P", "deadline": day(5)}}
+        for batch in ([again], [stmt("e4", day(1))],
+                      [stmt("e5", day(9))]):
+            log.append(batch)
+            check_stream(log, list(log.read()), "b", 2)
+        assert log.compliance("b")[0]["overdue"] is True
         log.close()

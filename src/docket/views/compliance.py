@@ -60,10 +60,10 @@ def compliance_row(
     stream: str,
     ref_time_us: int | None,
     notice_ids: list[str] | None = None,
-    unacknowledged: set[str] | None = None,
+    acknowledged_ids: set[str] | None = None,
 ) -> dict[str, Any]:
     """The compliance row of one order (`notice_ids`: its notices, computed when omitted;
-    `unacknowledged`: the ids of every notice not yet acknowledged, when the caller has it)."""
+    `acknowledged_ids`: the ids of every acknowledged notice, when the caller has them)."""
     o = state["orders"][order_id]
     if notice_ids is None:
         notice_ids = _notices_of(state, order_id)
@@ -86,8 +86,8 @@ def compliance_row(
     )
     if o["acknowledged_at"] is not None:
         acknowledged = True
-    elif unacknowledged is not None:
-        acknowledged = bool(notice_ids) and unacknowledged.isdisjoint(notice_ids)
+    elif acknowledged_ids is not None:
+        acknowledged = bool(notice_ids) and acknowledged_ids.issuperset(notice_ids)
     else:
         notices = state["notices"]
         acknowledged = bool(notice_ids) and all(
@@ -127,10 +127,10 @@ def compliance_rows(state: dict, *, stream: str, ref_time_us: int | None) -> lis
     )
     # One pass over the notices instead of one lookup per citation per order (measured at 1M
     # events, 26k orders citing 65k notices: the rows took 0.46 s instead of 0.6 s).
-    unacknowledged = {n for n, x in state["notices"].items() if x["acknowledged_at"] is None}
+    acknowledged = {n for n, x in state["notices"].items() if x["acknowledged_at"] is not None}
     return [
         compliance_row(state, o["order_id"], stream=stream, ref_time_us=ref_time_us,
                        notice_ids=_notices_of(state, o["order_id"]),
-                       unacknowledged=unacknowledged)
+                       acknowledged_ids=acknowledged)
         for o in orders
     ]
