@@ -113,7 +113,6 @@ def delete_entries(conn, kind: str, stream: str, keys) -> None:
                      f"{_KEY_COLUMN[kind]} = ?", [(stream, k) for k in keys])
 
 
-
 def read_rows(conn, stream: str) -> dict[str, list[tuple]]:
     """The rows the view tables hold for `stream` (for the audit)."""
     out = {}
@@ -122,8 +121,6 @@ def read_rows(conn, stream: str) -> dict[str, list[tuple]]:
             f"SELECT {','.join(columns)} FROM {table} WHERE stream = ? ORDER BY "
             f"{','.join(pk)}", (stream,)))
     return out
-
-
 
 
 def read_view(conn, stream: str) -> dict | None:
