@@ -30,7 +30,7 @@ import docket.replay
 import docket.stored
 from docket import EventLog
 from docket.projection import fold
-from docket.stored import TABLES, view_rows
+from docket.view_tables import TABLES, view_rows
 from docket.times import time_key, upper_bound
 from docket.views import state_view
 

@@ -400,23 +400,31 @@ def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
     log.close()
 
 
+def order(ident, when, order_id="O", **data):
+    """An order_issued record in stream `b` (issuer G, platform P, plus `data`)."""
+    return {"type": "order_issued", "stream": "b", "id": ident, "occurred_at": when,
+            "data": {"order_id": order_id, "issuer": "G", "platform": "P", **data}}
+
+
+def retractions(*targets):
+    """One event_retracted record in stream `b` per target id, dated after everything."""
+    return [{"type": "event_retracted", "stream": "b", "id": f"r-{t}", "occurred_at": day(20),
+             "data": {"target_id": t, "reason": "no"}} for t in targets]
+
+
 def test_refold_moving_the_reference_time_flips_overdue(tmp_path):
     # `overdue` is judged at the latest event folded. A retraction of the latest event moves
     # that time back before the deadline, a correction moves it past again: the refold must
     # rewrite the order's row although the order itself did not change.
     with snapshot_every(2):
         log = EventLog(str(tmp_path / "o.db"))
-        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(1),
-                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "target_count": 2,
-                          "deadline": day(5)}}
-        other = {**order, "id": "e2", "data": {**order["data"], "order_id": "Q",
-                                                "deadline": day(9)}}
         block = {"type": "accounts_blocked", "stream": "b", "id": "e3", "occurred_at": day(2),
                  "data": {"order_id": "O", "count": 1}}
-        log.append([order, other, block, stmt("e4", day(7))])
+        log.append([order("e1", day(1), target_count=2, deadline=day(5)),
+                    order("e2", day(1), "Q", target_count=2, deadline=day(9)),
+                    block, stmt("e4", day(7))])
         assert [r["overdue"] for r in log.compliance("b")] == [True, False]
-        log.append([{"type": "event_retracted", "stream": "b", "id": "r1",
-                     "occurred_at": day(20), "data": {"target_id": "e4", "reason": "no"}}])
+        log.append(retractions("e4"))
         assert [r["overdue"] for r in log.compliance("b")] == [False, False]
         check_stream(log, list(log.read()), "b", 2)
         log.append([{"type": "event_corrected", "stream": "b", "id": "c1",
@@ -432,15 +440,12 @@ def test_refold_after_a_retraction_removes_what_the_event_made(tmp_path):
     # had made (an order with its deadline, a dialogue request) must be removed, not kept.
     with snapshot_every(2):
         log = EventLog(str(tmp_path / "r.db"))
-        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(1),
-                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "deadline": day(5)}}
         talk = {"type": "dialogue_requested", "stream": "b", "id": "e2", "occurred_at": day(3),
                 "data": {"by": "P", "addressee": "G"}}
-        log.append([order, talk, {**talk, "id": "e3", "occurred_at": day(4)}, stmt("e4", day(6))])
+        log.append([order("e1", day(1), deadline=day(5)), talk,
+                    {**talk, "id": "e3", "occurred_at": day(4)}, stmt("e4", day(6))])
         assert len(log.state("b")["dialogue"]) == 2
-        log.append([{"type": "event_retracted", "stream": "b", "id": f"r{i}",
-                     "occurred_at": day(20), "data": {"target_id": target, "reason": "no"}}
-                    for i, target in enumerate(("e1", "e3"))])
+        log.append(retractions("e1", "e3"))
         view = log.state("b")
         assert view["orders"] == {} and len(view["dialogue"]) == 1
         check_stream(log, list(log.read()), "b", 2)
@@ -454,20 +459,32 @@ def test_retracting_every_event_then_appending_again(tmp_path):
     # again, backdated and not. The tables follow a fresh replay at every step.
     with snapshot_every(2):
         log = EventLog(str(tmp_path / "e.db"))
-        order = {"type": "order_issued", "stream": "b", "id": "e1", "occurred_at": day(2),
-                 "data": {"order_id": "O", "issuer": "G", "platform": "P", "deadline": day(3)}}
-        log.append([order, stmt("e2", day(6))])
+        log.append([order("e1", day(2), deadline=day(3)), stmt("e2", day(6))])
         assert log.compliance("b")[0]["overdue"] is True
-        log.append([{"type": "event_retracted", "stream": "b", "id": f"r{i}",
-                     "occurred_at": day(20), "data": {"target_id": t, "reason": "no"}}
-                    for i, t in enumerate(("e1", "e2"))])
+        log.append(retractions("e1", "e2"))
         assert log.state("b")["orders"] == {} and log.compliance("b") == []
         check_stream(log, list(log.read()), "b", 2)
-        again = {**order, "id": "e3", "occurred_at": day(4),
-                 "data": {**order["data"], "order_id": "P", "deadline": day(5)}}
-        for batch in ([again], [stmt("e4", day(1))],
+        for batch in ([order("e3", day(4), "P", deadline=day(5))], [stmt("e4", day(1))],
                       [stmt("e5", day(9))]):
             log.append(batch)
             check_stream(log, list(log.read()), "b", 2)
         assert log.compliance("b")[0]["overdue"] is True
+        log.close()
+
+
+def test_acknowledging_a_notice_rewrites_the_rows_of_the_orders_it_cites(tmp_path):
+    # The acknowledgement changes the notice alone, yet each cited order's row shows
+    # whether all its notices are acknowledged: appended in order and backdated.
+    with snapshot_every(2):
+        log = EventLog(str(tmp_path / "n.db"))
+        notice = {"type": "notice_sent", "stream": "b", "id": "e3", "occurred_at": day(3),
+                  "data": {"notice_id": "N", "kind": "non_compliance", "issuer": "G",
+                           "recipient": "P", "order_ids": ["O", "Q"]}}
+        log.append([order("e1", day(1)), order("e2", day(1), "Q"), notice, stmt("e4", day(8))])
+        assert [r["acknowledged"] for r in log.compliance("b")] == [False, False]
+        for ident, when in (("e5", day(9)), ("e6", day(5))):  # the second lands earlier
+            log.append([{"type": "acknowledgement_sent", "stream": "b", "id": ident,
+                         "occurred_at": when, "data": {"ref_id": "N", "by": "P"}}])
+            assert [r["acknowledged"] for r in log.compliance("b")] == [True, True]
+            check_stream(log, list(log.read()), "b", 2)
         log.close()

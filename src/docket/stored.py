@@ -25,12 +25,12 @@ from .replay import (
 from .times import upper_bound
 from .view_tables import (
     COLUMN_TYPES, ENTITY_TABLE, TABLES, delete_entries, entry_rows, read_compliance, read_rows,
-    read_view, row, upsert, view_rows,
+    read_view, row, upsert,
 )
 from .views import state_view
 from .views.compliance import reference_time
 
-__all__ = ["StoredViews", "TABLES", "view_rows"]
+__all__ = ["StoredViews"]
 
 _MAX = 2**63 - 1
 # Above this many entries a state is dear to snapshot; see `_snapshotter`.
@@ -162,37 +162,16 @@ class StoredViews:
         state, last, n = fold_stream(conn, stream, log_seq, amend, state, after=(h_occ, h_seq),
                                      on_fold=self._snapshotter(conn, stream, log_seq, folded))
         last = last or (h_occ, h_seq)  # only amending records (never folded) were new
-        dirty = {}
+        touched = {}
         for kind in _ENTITIES:
             # What the fold touched; the view code's reads below must not add to it.
-            dirty[kind], state[kind].keys_seen = state[kind].keys_seen, set()
-        ref_after = reference_time(state, None)
-        if ref_after != ref_before:
-            # `overdue` is judged at the latest event: an order flips when the time moves
-            # past its deadline's end.
-            low = -_MAX if ref_before is None else ref_before
-            dirty["orders"] |= {k for (k,) in conn.execute(
-                "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? "
-                "AND end_us < ?", (stream, low, ref_after))}
-        if dirty["notices"]:
-            # An order's row shows its notices and whether they are acknowledged.
-            for key in dirty["notices"]:
-                notice = state["notices"].get(key)
-                if notice is not None:
-                    dirty["orders"].update(notice["order_ids"])
-        ref_us = ref_after
-        for kind in _ENTITIES:
-            keys = dirty[kind]
-            if not keys:
-                continue
-            conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)",
-                             [(stream, kind, k, encode_state(state[kind][k]))
-                              for k in keys if k in state[kind]])
-            if kind in ENTITY_TABLE:
-                upsert(conn, ENTITY_TABLE[kind],
-                             entry_rows(state, kind, keys, stream, ref_us))
-            if kind == "orders":
-                self._save_deadlines(conn, stream, state["orders"], keys)
+            touched[kind], state[kind].keys_seen = state[kind].keys_seen, set()
+            entries = [(stream, kind, k, encode_state(state[kind][k]))
+                       for k in touched[kind] if k in state[kind]]
+            if entries:
+                conn.executemany("INSERT OR REPLACE INTO docket_fold VALUES (?,?,?,?)", entries)
+        self._write_rows(conn, stream, state, touched, dict.fromkeys(_ENTITIES, frozenset()),
+                         ref_before)
         if len(state["dialogue"]) != dialogue_before:
             upsert(conn, "view_dialogue", [
                 row("view_dialogue", stream, {"position": i, **d})
@@ -246,13 +225,12 @@ class StoredViews:
 
     def _write_changes(self, conn, stream: str, state: dict, ref_before: int | None) -> None:
         """Make the stored fold entries and view rows of `stream` those of the refolded
-        `state`, writing only the entities whose encoded entry differs from the stored one.
+        `state`, writing only the entities whose encoded entry differs from the stored one
+        (and the rows that follow from them, `_write_rows`).
 
         A backdated event usually changes a few entities of many; rewriting them all was
         most of such an append (200k events: 1.7 s of 3.2 s). A rebuild, whose tables are
-        empty, writes everything through the same path. Like an append's, the view rows
-        rewritten are those of the entities that changed, the orders whose notices changed,
-        and the orders whose `overdue` the move of the reference time can flip.
+        empty, writes everything through the same path.
         """
         dirty, gone = {}, {}
         for kind in _ENTITIES:
@@ -267,27 +245,39 @@ class StoredViews:
             conn.executemany("DELETE FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
                              [(stream, kind, key) for key in stored])
             dirty[kind], gone[kind] = {c[2] for c in changed}, set(stored)
-        orders = dirty["orders"] | dirty["order_notices"] | gone["order_notices"]
-        for key in dirty["notices"]:
-            orders.update(state["notices"][key]["order_ids"])
+        self._write_rows(conn, stream, state, dirty, gone, ref_before)
+        conn.execute("DELETE FROM view_dialogue WHERE stream = ?", (stream,))
+        upsert(conn, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
+                                       for i, d in enumerate(state["dialogue"], 1)])
+
+    def _write_rows(self, conn, stream: str, state: dict, changed: dict, gone: dict,
+                    ref_before: int | None) -> None:
+        """The view rows and deadline index of `stream` once the fold entries in `changed`
+        (keys by kind) were written and those in `gone` deleted: the rows of those entities,
+        of the orders whose notices changed, and of the orders whose `overdue` the move of
+        the reference time (the latest event folded, `ref_before` before) can flip."""
+        orders = changed["orders"] | changed["order_notices"] | gone["order_notices"]
+        for key in changed["notices"]:
+            notice = state["notices"].get(key)
+            if notice is not None:
+                orders.update(notice["order_ids"])
         ref_after = reference_time(state, None)
         if ref_after != ref_before:
+            # An order flips when the time moves across its deadline's end, either way.
             known = [t for t in (ref_before, ref_after) if t is not None]
             low = min(known) if len(known) == 2 else -_MAX  # no time: nothing is overdue
             orders |= {k for (k,) in conn.execute(
                 "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? "
                 "AND end_us < ?", (stream, low, max(known)))}
-        conn.executemany("DELETE FROM docket_deadlines WHERE stream = ? AND order_id = ?",
-                         [(stream, k) for k in dirty["orders"] | gone["orders"]])
-        self._save_deadlines(conn, stream, state["orders"], dirty["orders"])
-        dirty["orders"] = orders
-        for kind in ENTITY_TABLE:
-            upsert(conn, ENTITY_TABLE[kind], entry_rows(state, kind, dirty[kind], stream,
-                                                        ref_after))
+        moved = changed["orders"] | gone["orders"]
+        if moved:
+            conn.executemany("DELETE FROM docket_deadlines WHERE stream = ? AND order_id = ?",
+                             [(stream, k) for k in moved])
+            self._save_deadlines(conn, stream, state["orders"], changed["orders"])
+        for kind, table in ENTITY_TABLE.items():
+            keys = orders if kind == "orders" else changed[kind]
+            upsert(conn, table, entry_rows(state, kind, keys, stream, ref_after))
             delete_entries(conn, kind, stream, gone[kind])
-        conn.execute("DELETE FROM view_dialogue WHERE stream = ?", (stream,))
-        upsert(conn, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
-                                       for i, d in enumerate(state["dialogue"], 1)])
 
     def _save_head(self, conn, stream, last, log_seq, folded, state, amend) -> None:
         scalars = {k: v for k, v in state.items() if k not in _ENTITIES}

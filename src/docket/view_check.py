@@ -13,7 +13,7 @@ from .fresh import Progress, Replayed, replay_stream, with_progress
 from .output import json_line
 from .problem import Problems
 from .replay import decode_state, encode_state
-from .stored import TABLES, view_rows
+from .view_tables import TABLES, view_rows
 
 __all__ = ["check_views"]
 

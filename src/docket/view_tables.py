@@ -109,8 +109,9 @@ def upsert(conn, table: str, rows: list[tuple]) -> None:
 
 def delete_entries(conn, kind: str, stream: str, keys) -> None:
     """Delete the view-table rows of some entities of one kind (gone from the state)."""
-    conn.executemany(f"DELETE FROM {ENTITY_TABLE[kind]} WHERE stream = ? AND "
-                     f"{_KEY_COLUMN[kind]} = ?", [(stream, k) for k in keys])
+    if keys:
+        conn.executemany(f"DELETE FROM {ENTITY_TABLE[kind]} WHERE stream = ? AND "
+                         f"{_KEY_COLUMN[kind]} = ?", [(stream, k) for k in keys])
 
 
 def read_rows(conn, stream: str) -> dict[str, list[tuple]]:
