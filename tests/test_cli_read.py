@@ -637,14 +637,16 @@ def test_missing_database_and_usage(tmp_path, db):
     assert code == 2 and out == "" and "--from" in err
 
 
-def test_rebuild_progress_bar_only_on_a_terminal(tmp_path):
+def on_terminal(*args, db) -> tuple[int, bytes, bytes]:
+    """Run `docket` with stderr on a pseudo-terminal: (exit code, stdout, what the terminal
+    showed)."""
     import pty
 
-    db, _ = build(tmp_path, "p.db")
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "DOCKET_DB"}
-    proc = subprocess.run([str(DOCKET), "rebuild", "--db", str(db)], stdout=subprocess.PIPE,
-                          stderr=slave, env=env, timeout=120, check=False)
+    proc = subprocess.run([str(DOCKET), *map(str, args), "--db", str(db)],
+                          stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120,
+                          check=False)
     os.close(slave)
     seen = b""
     while True:
@@ -656,8 +658,37 @@ def test_rebuild_progress_bar_only_on_a_terminal(tmp_path):
             break
         seen += chunk
     os.close(master)
-    assert proc.returncode == 0
-    assert proc.stdout == b"rebuilt the views of 1 streams from 6 events\n"
-    assert b"rebuilding" in seen          # the bar, drawn on the terminal (stderr)
-    # piped, stderr stays empty (ok() checks it)
-    assert ok("rebuild", db=db) == "rebuilt the views of 1 streams from 6 events\n"
+    return proc.returncode, proc.stdout, seen
+
+
+# The long commands (brief: import, rebuild, verify, project; checkpoint folds and hashes the
+# whole log too), each with the label its bar shows.
+LONG = {
+    "import": (lambda tmp, db: ("import", jsonl(tmp / "more.jsonl", [OTHER])), "importing"),
+    "rebuild": (lambda tmp, db: ("rebuild",), "rebuilding"),
+    "verify": (lambda tmp, db: ("verify",), "verifying"),
+    "checkpoint": (lambda tmp, db: ("checkpoint",), "checkpoint"),
+    "project": (lambda tmp, db: ("project", "--out", tmp / "proj"), "projecting"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(LONG))
+def test_long_commands_draw_a_progress_bar_only_on_a_terminal(tmp_path, command):
+    args, label = LONG[command]
+    db, _ = build(tmp_path, "t.db")
+    outputs = []
+    for where in ("shown", "piped"):   # two copies of one log: the same run, two stderrs
+        folder = tmp_path / where
+        folder.mkdir()
+        with sqlite3.connect(db) as src, sqlite3.connect(folder / "t.db") as dst:
+            src.backup(dst)
+        argv = args(folder, folder / "t.db")
+        if where == "shown":
+            code, out, seen = on_terminal(*argv, db=folder / "t.db")
+            assert code == 0, seen
+            assert label.encode() in seen         # the bar, drawn on the terminal (stderr)
+            out = out.decode()
+        else:
+            out = ok(*argv, db=folder / "t.db")   # piped: exit 0 and stderr empty
+        outputs.append(out.replace(str(folder), "DIR"))
+    assert outputs[0] == outputs[1] and outputs[0]   # the bar changes nothing else

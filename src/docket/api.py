@@ -167,11 +167,12 @@ class EventLog(Log):
 
         return checkpoint(self, progress=progress)
 
-    def project(self, out_dir) -> dict:
-        """Write each stream's views as files under `out_dir` (`docket project`)."""
+    def project(self, out_dir, progress: Callable[[int], None] | None = None) -> dict:
+        """Write each stream's views as files under `out_dir` (`docket project`);
+        `progress` is ticked twice per event (the fold, then the checkpoint's hashes)."""
         from .project import project
 
-        return project(self, out_dir)
+        return project(self, out_dir, progress=progress)
 
     # -- helpers ---------------------------------------------------------------------------
     def _streams(self, conn) -> list[str]:

@@ -115,7 +115,9 @@ def project(out_dir, as_json, db):
       docket project --out projections/
       docket verify --projections projections/
     """
-    summary = open_log(db).project(out_dir)
+    log = open_log(db)
+    with progress(log.count() * 2, "projecting") as bar:
+        summary = log.project(out_dir, progress=bar)
     if as_json:
         click.echo(json_line(summary))
         return

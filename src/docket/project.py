@@ -19,7 +19,7 @@ import os
 from typing import Any
 
 from .checkpoint import checkpoint_in
-from .fresh import Replayed, replay_stream, unreadable
+from .fresh import Progress, Replayed, replay_stream, unreadable, with_progress
 from .output import pretty_json
 from .replay import Selection, ordered_records
 from .times import time_key
@@ -117,20 +117,23 @@ def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes
     }
 
 
-def render(conn, views, replayed: dict[str, Replayed] | None = None) -> dict[str, bytes]:
+def render(conn, views, replayed: dict[str, Replayed] | None = None,
+           progress: Progress | None = None) -> dict[str, bytes]:
     """Every projection file (`<stream>/<name>` -> bytes) of the log as `conn` sees it.
 
     `replayed` reuses folds already made (the audit's); missing streams are folded here.
+    `progress` is ticked with the records folded and then with the rows the checkpoint
+    hashes (twice the log's length in all when every stream is folded here).
     """
     known_seq = Selection(conn).known_seq
     streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
     folds = {}
     for stream in streams:
         done = (replayed or {}).get(stream)
-        folds[stream] = done if done is not None else replay_stream(conn, views, stream,
-                                                                    known_seq)
+        folds[stream] = done if done is not None else replay_stream(
+            conn, views, stream, known_seq, with_progress(None, progress))
     # Every stream's page shows the whole log's checkpoint, taken once, in this transaction.
-    checkpoint = checkpoint_in(conn, views, folds)
+    checkpoint = checkpoint_in(conn, views, folds, progress=progress)
     out: dict[str, bytes] = {}
     for stream in streams:
         for name, content in render_stream(conn, folds[stream], checkpoint).items():
@@ -163,16 +166,16 @@ def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
     return changed
 
 
-def project(log, out_dir: str) -> dict:
+def project(log, out_dir: str, progress: Progress | None = None) -> dict:
     """Write each stream's views under `out_dir` (`docket project --out DIR`).
 
     Returns `{"streams", "files", "changed"}`: the stream count, every file written (relative
-    paths, sorted) and those whose content changed.
+    paths, sorted) and those whose content changed. `progress`: see `render`.
     """
     from .errors import StorageError
 
     with log.store.read() as conn:
-        files = render(conn, log.views)
+        files = render(conn, log.views, progress=progress)
     try:
         changed = write_files(str(out_dir), files)
     except OSError as exc:
