@@ -1,7 +1,7 @@
 """The chain check in pieces, several processes at once, with the sequential scan's result.
 
 `verify` of the chain is bound by SHA-256, JSON decoding and SQLite reads in Python, about
-6 µs a row on one core; the machines Docket runs on have more than one. The rows are cut
+9 µs a row on one core; the machines Docket runs on have more than one. The rows are cut
 into contiguous seq ranges and each range is scanned by a worker process that guesses the
 state the scan would be in at the range's start (`ScanState`) from the two rows before it,
 and leaves each stream's first version in the range unchecked. The parent then takes the

@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector around big batches.
+"""Pausing Python's cyclic garbage collector around appends, folds and view reads.
 
 A batch of 100k events allocates millions of small, acyclic objects (Structs, dicts, row
 tuples). Each allocation burst triggers collections that walk every live object, the batch

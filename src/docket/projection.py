@@ -22,6 +22,7 @@ State layout::
      "accounts": {target: {"status": "blocked" | "active", "scope", "order_id", "since",
                   "orders": {order_id: True}}},   # orders counting it as blocked now
      "notices": {notice_id: {"kind", "sent_at", "order_ids", "acknowledged_at"}},
+     "order_notices": {order_id: [notice_id, …]},   # the notices citing each order
      "dialogue": [{"by", "addressee", "requested_at"}],
      "challenges": {case_id: {"court", "petitioner", "order_ids", "filed_at",
                     "rulings": [{"court", "outcome", "costs", "currency", "ruled_at"}]}}}

@@ -4,8 +4,10 @@ They are updated in the same transaction as each append. When new events land af
 everything already folded, they are folded onto the saved fold state and only the rows
 they touched are rewritten; when an event lands earlier in replay order (backdated, or a
 retraction/correction of an earlier event), the snapshots from that point on are dropped,
-the stream is refolded from the nearest snapshot before it, and only the fold entries and
-view rows that came out different are written.
+the stream is refolded from the nearest snapshot before it, and only the fold entries that
+came out different are written, with the view rows that follow from them (the orders of
+changed notices, those whose `overdue` the moved reference time can flip, the dialogue and
+the stream row).
 
 The fold state of each stream's head is kept entity by entity (`docket_fold`), so that an
 append reads and writes only what it touches; a process that appends again reuses the
