@@ -20,7 +20,7 @@ from docket import EventLog, Receipt
 from docket.codec import decode_event
 from docket.errors import ConflictError, InvalidEvent, UnknownReference
 from docket.log import ZERO_HASH, chain_hash
-from strategies import canonical_json, check_chain, event_stream
+from strategies import canonical_json, check_chain, event_stream, stream_names
 
 S = "twitter-india-2021"
 RECORDED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -131,6 +131,26 @@ def test_seq_and_versions_are_gapless_across_batches_and_streams(log):
     assert [r["seq"] for r in log.read(after_seq=4)] == [5, 6]
     assert [r["seq"] for r in log.read(stream=S, after_seq=1)] == [4, 6]
     assert log.stream_version(S) == 3 and log.stream_version("nobody") == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(names=st.lists(stream_names(), min_size=0, max_size=8), data=st.data())
+def test_streams_lists_each_stream_once_in_name_order(names, data):
+    # `streams()` skips through the (stream, version) index; the plain DISTINCT query over
+    # every row is the oracle, and so is Python's sort (names are ASCII: byte order).
+    appends = data.draw(st.lists(st.sampled_from(names), max_size=20)) if names else []
+    with tempfile.TemporaryDirectory() as folder:
+        opened = EventLog(str(Path(folder) / "d.db"))
+        try:
+            assert opened.streams() == []
+            for name in appends:
+                opened.append([dialogue(stream=name)])
+            with sqlite3.connect(opened.path) as conn:
+                oracle = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT stream FROM events ORDER BY stream")]
+            assert opened.streams() == oracle == sorted(set(appends))
+        finally:
+            opened.close()
 
 
 # -- idempotency -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .errors import InvalidEvent
 from .gcpause import paused_gc
 from .log import Log
 from .replay import Selection, amendments, ordered_records
+from .store import stream_names
 from .stored import StoredViews
 from .times import parse_time, time_key
 from .views import compliance_rows, diff_views, explain, reference_time
@@ -176,7 +177,7 @@ class EventLog(Log):
 
     # -- helpers ---------------------------------------------------------------------------
     def _streams(self, conn) -> list[str]:
-        return [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
+        return stream_names(conn)
 
     def _named_or_all(self, conn, stream: str | None) -> list[str]:
         """[stream] when one is named (and the log has it), else every stream."""

@@ -42,6 +42,7 @@ from .fresh import Progress, Replayed, replay_all
 from .problem import MAX_LISTED, Problems, problem_line
 from .projection_check import check_projections
 from .replay import Selection
+from .store import stream_names
 from .view_check import check_views
 
 __all__ = [
@@ -87,7 +88,7 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
                 replayed = check_views(conn, log.views, known_seq, problems, progress)
             else:
                 replayed = replay_all(conn, log.views, known_seq, progress, _view_problem(problems))
-            streams = conn.execute("SELECT count(DISTINCT stream) FROM events").fetchone()[0]
+            streams = len(stream_names(conn))
             # A stream that could not be folded was reported already; a fingerprint without
             # it would only add a second, vaguer report of the same damage.
             if cp is not None and len(replayed) == streams:

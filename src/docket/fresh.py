@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from .errors import AuditError
 from .gcpause import paused_gc
 from .replay import amendments, fold_stream
+from .store import stream_names
 
 __all__ = ["Progress", "Replayed", "replay_all", "replay_stream", "unreadable", "with_progress"]
 
@@ -59,7 +60,7 @@ def replay_all(conn, views, known_seq: int, progress: Progress | None = None,
     """Fold every stream afresh; a stream that cannot be folded raises AuditError, or is
     passed to `on_error(stream, error)` (and left out) when that is given."""
     out = {}
-    for (stream,) in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream").fetchall():
+    for stream in stream_names(conn):
         try:
             out[stream] = replay_stream(conn, views, stream, known_seq,
                                         with_progress(None, progress))

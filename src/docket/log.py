@@ -17,7 +17,7 @@ from .codec import canonical, content_of, decode_record, event_from_dict, normal
 from .errors import ConflictError, InvalidEvent, UnknownReference
 from .batch import Batch
 from .gcpause import paused_gc
-from .store import SQLiteStore
+from .store import SQLiteStore, stream_names
 from .times import format_utc, parse_time, time_key
 
 __all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
@@ -311,8 +311,7 @@ class Log:
 
     def streams(self) -> list[str]:
         """The names of the streams in the log, sorted."""
-        return [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT stream FROM events ORDER BY stream")]
+        return stream_names(self.store.conn)
 
     def stream_version(self, stream: str) -> int:
         """The current version of a stream (0 when it has no events)."""

@@ -22,6 +22,7 @@ from .checkpoint import checkpoint_in
 from .fresh import Progress, Replayed, replay_stream, unreadable, with_progress
 from .output import pretty_json
 from .replay import Selection, ordered_records
+from .store import stream_names
 from .times import time_key
 from .views import compliance_rows, reference_time
 
@@ -126,7 +127,7 @@ def render(conn, views, replayed: dict[str, Replayed] | None = None,
     hashes (twice the log's length in all when every stream is folded here).
     """
     known_seq = Selection(conn).known_seq
-    streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
+    streams = stream_names(conn)
     folds = {}
     for stream in streams:
         done = (replayed or {}).get(stream)

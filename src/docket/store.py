@@ -1,7 +1,8 @@
 """The SQLite side of the log: schema, pragmas, transactions and the few queries it needs.
 
-Everything SQLite-specific lives here so that another backend (PostgreSQL, for teams that
-share a log) can offer the same small interface and pass the same contract tests.
+The event log's SQLite specifics live here so that another backend (PostgreSQL, for teams
+that share a log) can offer the same small interface and pass the same contract tests; the
+stored views keep their own tables beside the log (`docket.stored`, `docket.view_tables`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterator
 
 from .errors import StorageError
 
-__all__ = ["SQLiteStore", "FORMAT_VERSION", "BUSY_TIMEOUT_MS"]
+__all__ = ["SQLiteStore", "FORMAT_VERSION", "BUSY_TIMEOUT_MS", "stream_names"]
 
 # The on-disk format of this Docket; a file written by a newer Docket is refused.
 FORMAT_VERSION = 1
@@ -57,6 +58,21 @@ BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
 """
 
 TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
+
+# The streams, in name order, by a skip-scan of the UNIQUE(stream, version) index: one index
+# seek per stream. `SELECT DISTINCT stream` reads every entry of that index instead, which on
+# a 1M-event log took 0.11 s warm and 1.3 s cold, for every command not given --stream.
+_STREAMS = """
+WITH RECURSIVE s(name) AS (
+    SELECT min(stream) FROM events
+    UNION ALL
+    SELECT (SELECT min(stream) FROM events WHERE stream > s.name) FROM s WHERE s.name IS NOT NULL)
+SELECT name FROM s WHERE name IS NOT NULL"""
+
+
+def stream_names(conn) -> list[str]:
+    """The names of the streams in the log, sorted (byte order, as `ORDER BY stream`)."""
+    return [row[0] for row in conn.execute(_STREAMS)]
 
 
 def _disk_full(path: str) -> bool:

@@ -24,6 +24,7 @@ from .projection import PROJECTION_VERSION
 from .replay import (
     SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_stream,
 )
+from .store import stream_names
 from .times import upper_bound
 from .view_tables import (
     COLUMN_TYPES, ENTITY_TABLE, TABLES, delete_entries, entry_rows, read_compliance, read_rows,
@@ -127,7 +128,7 @@ class StoredViews:
             conn.execute(f"DELETE FROM {table}")
         self._cache.clear()
         log_seq = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
-        streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events")]
+        streams = stream_names(conn)
         for stream in streams:
             self._refold(conn, stream, (-_MAX, 0), log_seq, progress)
         return len(streams)

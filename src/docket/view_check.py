@@ -13,6 +13,7 @@ from .fresh import Progress, Replayed, replay_stream, with_progress
 from .output import json_line
 from .problem import Problems
 from .replay import decode_state, encode_state
+from .store import stream_names
 from .view_tables import TABLES, view_rows
 
 __all__ = ["check_views"]
@@ -50,7 +51,7 @@ def check_views(conn, views, known_seq: int, problems: Problems,
                 progress: Progress | None) -> dict[str, Replayed]:
     """Compare every stored view of every stream with a fresh fold, reporting in `problems`;
     returns the folds (streams a fold cannot read are reported and left out)."""
-    streams = [r[0] for r in conn.execute("SELECT DISTINCT stream FROM events ORDER BY stream")]
+    streams = stream_names(conn)
     # Only the keys: a snapshot's state is read when the fresh fold reaches its position.
     snapshots: dict[str, set[tuple[int, int]]] = {}
     for stream, occurred_us, seq in conn.execute(
