@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -664,29 +666,37 @@ def on_terminal(*args, db) -> tuple[int, bytes, bytes]:
 # The long commands (brief: import, rebuild, verify, project; checkpoint folds and hashes the
 # whole log too), each with the label its bar shows.
 LONG = {
-    "import": (lambda tmp, db: ("import", jsonl(tmp / "more.jsonl", [OTHER])), "importing"),
+    "import": (lambda tmp, db: ("import", jsonl(tmp / "more.jsonl", BULK)), "importing"),
     "rebuild": (lambda tmp, db: ("rebuild",), "rebuilding"),
     "verify": (lambda tmp, db: ("verify",), "verifying"),
     "checkpoint": (lambda tmp, db: ("checkpoint",), "checkpoint"),
     "project": (lambda tmp, db: ("project", "--out", tmp / "proj"), "projecting"),
 }
+# Enough events that every command ticks its bar on the way (folds tick every 1,000).
+BULK = [event(f"d{i}", "dialogue_requested", "2021-02-09", "Twitter",
+              {"by": "Twitter", "addressee": "MeitY"}) for i in range(2500)]
 
 
 @pytest.mark.parametrize("command", sorted(LONG))
 def test_long_commands_draw_a_progress_bar_only_on_a_terminal(tmp_path, command):
     args, label = LONG[command]
     db, _ = build(tmp_path, "t.db")
+    if command != "import":
+        ok("import", jsonl(tmp_path / "bulk.jsonl", BULK), db=db)
     outputs = []
     for where in ("shown", "piped"):   # two copies of one log: the same run, two stderrs
         folder = tmp_path / where
         folder.mkdir()
-        with sqlite3.connect(db) as src, sqlite3.connect(folder / "t.db") as dst:
+        with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(folder / "t.db")) as dst:
             src.backup(dst)
         argv = args(folder, folder / "t.db")
         if where == "shown":
             code, out, seen = on_terminal(*argv, db=folder / "t.db")
             assert code == 0, seen
             assert label.encode() in seen         # the bar, drawn on the terminal (stderr)
+            shown = [int(p) for p in re.findall(rb"(\d+)%", seen)]
+            assert shown[-1] == 100, shown        # filled when the work is done ...
+            assert any(0 < p < 100 for p in shown), shown   # ... and ticked on the way
             out = out.decode()
         else:
             out = ok(*argv, db=folder / "t.db")   # piped: exit 0 and stderr empty

@@ -153,6 +153,13 @@ def test_streams_lists_each_stream_once_in_name_order(names, data):
             opened.close()
 
 
+def test_streams_whose_names_are_prefixes_of_each_other(log):
+    names = ["a0", "a", "b", "a-b", "a.", "a-", "a"]
+    for name in names:
+        log.append([dialogue(stream=name)])
+    assert log.streams() == ["a", "a-", "a-b", "a.", "a0", "b"]
+
+
 # -- idempotency -----------------------------------------------------------------------------
 
 def test_same_id_same_content_is_a_duplicate_with_the_original_position(log):

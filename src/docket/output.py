@@ -71,7 +71,11 @@ def csv_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
 
 @contextmanager
 def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; a silent no-op when piped."""
+    """A progress bar on stderr when it is a terminal; a silent no-op when piped.
+
+    The work ticks it as it goes; when the block ends without an error the bar is filled,
+    since `total` is an estimate (a fold ticks every 1,000 events, so each stream's last
+    few and the records it never folds, such as retractions, are not counted)."""
     if not sys.stderr.isatty():
         yield lambda n: None
         return
@@ -79,3 +83,5 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
 
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar.update
+        if total and bar.pos < total:
+            bar.update(total - bar.pos)
