@@ -77,7 +77,8 @@ class EventLog(Log):
                 state, _ = self.views.state(conn, name, selection)
                 rows += compliance_rows(state, stream=name,
                                         ref_time_us=reference_time(state, as_of))
-        rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
+        if len(streams) > 1:  # each stream's rows come sorted; merge them by issue time
+            rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
         return rows
 
     def timeline(self, stream: str | None = None, as_of: str | None = None,
