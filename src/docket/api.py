@@ -177,26 +177,23 @@ class EventLog(Log):
         return project(self, out_dir, progress=progress)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _streams(self, conn) -> list[str]:
-        return stream_names(conn)
-
     def _named_or_all(self, conn, stream: str | None) -> list[str]:
         """[stream] when one is named (and the log has it), else every stream."""
         if stream is None:
-            return self._streams(conn)
+            return stream_names(conn)
         self._require_stream(conn, stream)
         return [stream]
 
     def _require_stream(self, conn, stream: str) -> None:
         if conn.execute("SELECT 1 FROM events WHERE stream = ? LIMIT 1", (stream,)).fetchone() is None:
-            known = ", ".join(self._streams(conn)) or "none"
+            known = ", ".join(stream_names(conn)) or "none"
             raise InvalidEvent(f"--stream: no stream {stream!r} in the log (streams: {known})")
 
     def _one_stream(self, conn, stream: str | None) -> str:
         if stream is not None:
             self._require_stream(conn, stream)
             return stream
-        streams = self._streams(conn)
+        streams = stream_names(conn)
         if len(streams) == 1:
             return streams[0]
         from .errors import UsageError
