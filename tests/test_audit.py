@@ -16,19 +16,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import docket.stored
-from docket import audit
+import docket.stored.maintain
 from docket.api import EventLog
-from docket.checkpoint import ProofTree
+from docket.audit import verify as audit
+from docket.audit.checkpoint import ProofTree
 from docket.codec import canonical
 from docket.errors import AuditError
 from docket.log import ZERO_HASH, chain_hash
 from docket.merkle import consistency_proof, root
-from docket.project import FILES
 from docket.projection import initial
 from docket.replay import encode_state
-from docket.report import build_report
-from docket.store import TRIGGERS
+from docket.report.page import build_report
+from docket.report.project import FILES
+from docket.storage.sqlite import TRIGGERS
 
 S1, S2 = "s1", "s2"
 SRC = [{"title": "a source", "url": "https://example.org/a"}]
@@ -80,12 +80,12 @@ def build(path, batches=BATCHES):
 @pytest.fixture(scope="module")
 def master(tmp_path_factory):
     # Snapshots every 2 events, so that the audit of snapshots is exercised too.
-    saved = docket.stored.SNAPSHOT_EVERY
-    docket.stored.SNAPSHOT_EVERY = 2
+    saved = docket.stored.maintain.SNAPSHOT_EVERY
+    docket.stored.maintain.SNAPSHOT_EVERY = 2
     try:
         return build(tmp_path_factory.mktemp("master") / "docket.db")
     finally:
-        docket.stored.SNAPSHOT_EVERY = saved
+        docket.stored.maintain.SNAPSHOT_EVERY = saved
 
 
 @pytest.fixture

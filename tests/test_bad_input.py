@@ -15,10 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import export_of, file_bytes, invoke, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import export_of, file_bytes, invoke, run
 from strategies import LogContext, event_stream, malformed_line, to_jsonl
 
 STREAM = "dispute-1"

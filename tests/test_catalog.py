@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-
-from docket.catalog import (COUNTRY_CODES, DATA_TYPES, EVENT_TYPES, SCHEMA_VERSION, AnyEvent,
-                            Event, Source, json_schemas)
 from strategies import OPTIONAL, REQUIRED, TYPES
+
+from docket.catalog import (
+    COUNTRY_CODES,
+    DATA_TYPES,
+    EVENT_TYPES,
+    SCHEMA_VERSION,
+    AnyEvent,
+    Event,
+    Source,
+    json_schemas,
+)
 
 # SPEC §2–3, by hand: every enumeration of the catalogue.
 ENUMS = {

@@ -1,4 +1,4 @@
-"""The chain check in pieces (docket.chain_split) reports exactly what one sequential scan
+"""The chain check in pieces (docket.audit.chain_split) reports exactly what one sequential scan
 reports: on untouched logs, and on logs damaged at and around the pieces' boundaries."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from docket import chain_split
-from docket.api import EventLog
-from docket.chain import scan_chain
-from docket.problem import Problems
-from docket.store import TRIGGERS
-
 from strategies import event_stream
+
+from docket.api import EventLog
+from docket.audit import chain_split
+from docket.audit.chain_split import scan_chain
+from docket.audit.problems import Problems
+from docket.storage.sqlite import TRIGGERS
 
 pytestmark = pytest.mark.skipif(not chain_split._can_fork(), reason="forked workers: Linux only")
 
@@ -163,9 +162,9 @@ def test_small_logs_and_one_worker_stay_in_one_process(tmp_path, monkeypatch):
 
 
 def test_merged_problems_list_and_count_as_one_list_would(monkeypatch):
-    import docket.problem
+    import docket.audit.problems
 
-    monkeypatch.setattr(docket.problem, "MAX_LISTED", 3)
+    monkeypatch.setattr(docket.audit.problems, "MAX_LISTED", 3)
     found = [("chain", i) for i in range(5)] + [("trigger", 9)]
     one, first, second = Problems(), Problems(), Problems()
     for kind, i in found:

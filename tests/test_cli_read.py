@@ -28,7 +28,6 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-
 from strategies import view_fingerprint
 
 DOCKET = Path(sys.executable).with_name("docket")

@@ -17,12 +17,19 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from conftest import export_of, invoke
+from hypothesis import HealthCheck, given, settings
+from strategies import (
+    OPTIONAL,
+    REQUIRED,
+    ZERO_HASH,
+    canonical_json,
+    check_chain,
+    event_stream,
+    to_jsonl,
+)
+
 from docket import EventLog
-from strategies import (OPTIONAL, REQUIRED, ZERO_HASH, canonical_json, check_chain,
-                        event_stream, to_jsonl)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "events" / "twitter-india-2021.jsonl"

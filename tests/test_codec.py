@@ -9,13 +9,21 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import canonical_json, day, rfc3339_time, valid_event
 
 from docket.catalog import EVENT_TYPES, Event
-from docket.codec import (RECORD_KEYS, canonical, content_of, decode_event, decode_record,
-                          event_from_dict, iter_lines, normalize_data)
+from docket.codec import (
+    RECORD_KEYS,
+    canonical,
+    content_of,
+    decode_event,
+    decode_record,
+    event_from_dict,
+    iter_lines,
+    normalize_data,
+)
 from docket.errors import InvalidEvent
 from docket.times import format_utc, is_day, parse_time, upper_bound
-from strategies import canonical_json, day, rfc3339_time, valid_event
 
 US = 1_000_000
 DAY_US = 86_400 * US

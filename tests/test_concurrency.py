@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import DOCKET, _env, export_of
 from strategies import check_chain, to_jsonl
 

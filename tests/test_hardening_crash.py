@@ -25,7 +25,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import DOCKET, _env, export_of
 from strategies import check_chain, to_jsonl
 

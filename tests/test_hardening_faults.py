@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import export_of, invoke, run
 from strategies import check_chain, to_jsonl
 
@@ -291,7 +290,7 @@ def test_full_disk_is_one_error_and_writes_nothing(tiny_disk, tmp_path, leave):
 def test_max_page_count_is_one_error_and_writes_nothing(tmp_path, monkeypatch):
     """The same through SQLite's own limit: every connection Docket opens may grow the file
     by a few pages only (max_page_count is per connection, so it is set on each)."""
-    from docket import store
+    from docket.storage import sqlite as store
 
     db = tmp_path / "docket.db"
     before = seed(db)

@@ -24,10 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import DOCKET, _env, export_of, invoke, run
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from conftest import DOCKET, _env, export_of, invoke, run
 from strategies import canonical_json, check_chain, valid_event
 
 from docket import EventLog

@@ -13,10 +13,9 @@ import random
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from conftest import export_of, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import export_of, invoke
 from strategies import canonical_json, check_chain, day_or_time
 
 from docket import EventLog

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import canonical_json, check_chain, event_stream, stream_names
 
 from docket import EventLog, Receipt
 from docket.codec import decode_event
 from docket.errors import ConflictError, InvalidEvent, UnknownReference
 from docket.log import ZERO_HASH, chain_hash
-from strategies import canonical_json, check_chain, event_stream, stream_names
 
 S = "twitter-india-2021"
 RECORDED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")

@@ -10,12 +10,23 @@ files number leaves from 1; the indices below are converted to 0-based.
 import hashlib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docket.merkle import (
-    EMPTY_ROOT, TreeBuilder, consistency_proof, consistency_proof_from_hashes, inclusion_proof,
-    inclusion_proof_from_hashes, leaf_hash, node_hash, root, root_from_hashes,
-    root_from_leaf_hashes, verify_consistency, verify_inclusion,
+    EMPTY_ROOT,
+    TreeBuilder,
+    consistency_proof,
+    consistency_proof_from_hashes,
+    inclusion_proof,
+    inclusion_proof_from_hashes,
+    leaf_hash,
+    node_hash,
+    root,
+    root_from_hashes,
+    root_from_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
 )
 
 H = bytes.fromhex

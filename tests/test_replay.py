@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import docket.replay
-import docket.stored
+import docket.stored.maintain
 from docket import EventLog
 from docket.projection import fold
-from docket.view_tables import TABLES, view_rows
+from docket.stored.rows import TABLES, view_rows
 from docket.times import time_key, upper_bound
 from docket.views import state_view
 
@@ -61,7 +61,7 @@ def new_log():
 @contextmanager
 def snapshot_every(n: int):
     """Snapshots every `n` events of replay order (the module default is 5,000)."""
-    with mock.patch.object(docket.stored, "SNAPSHOT_EVERY", n), \
+    with mock.patch.object(docket.stored.maintain, "SNAPSHOT_EVERY", n), \
             mock.patch.object(docket.replay, "SNAPSHOT_EVERY", n):
         yield
 

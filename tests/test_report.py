@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from docket import merkle, report
+from docket import merkle
 from docket.api import EventLog
 from docket.cli import main
-from docket.report import blocked_series, build_report, checkpoint_of
+from docket.report import page as report
+from docket.report.page import blocked_series, build_report, checkpoint_of
 from docket.times import format_utc, time_key
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"

@@ -29,7 +29,7 @@ from test_replay import (
     story,
 )
 
-import docket.stored
+import docket.stored.maintain
 from docket import EventLog
 from docket.projection import fold
 from docket.replay import amendments, decode_state, fold_from, ordered_records
@@ -56,7 +56,7 @@ def head(log: EventLog, stream: str) -> tuple | None:
         if row is None:
             return None
         state = decode_state(row[4])
-        for kind in docket.stored._ENTITIES:
+        for kind in docket.stored.maintain._ENTITIES:
             state[kind] = {}
         for kind, k, value in conn.execute(
                 "SELECT kind, key, value FROM docket_fold WHERE stream = ?", (stream,)):
@@ -98,16 +98,16 @@ def check_stream(log: EventLog, records: list[dict], stream: str, every: int,
 
 @contextmanager
 def fold_counter():
-    """Count the records `StoredViews` folds (through docket.stored.fold_stream)."""
+    """Count the records `StoredViews` folds (through docket.stored.maintain.fold_stream)."""
     counts: list[int] = []
-    real = docket.stored.fold_stream
+    real = docket.stored.maintain.fold_stream
 
     def spy(*args, **kwargs):
         out = real(*args, **kwargs)
         counts.append(out[2])
         return out
 
-    with mock.patch.object(docket.stored, "fold_stream", spy):
+    with mock.patch.object(docket.stored.maintain, "fold_stream", spy):
         yield counts
 
 
@@ -338,7 +338,7 @@ def test_rebuild_repairs_damaged_tables(tmp_path):
     assert stored_rows(log, "b") != good
     assert log.rebuild() == 1
     assert stored_rows(log, "b") == good
-    check_stream(log, list(log.read()), "b", docket.stored.SNAPSHOT_EVERY)
+    check_stream(log, list(log.read()), "b", docket.stored.maintain.SNAPSHOT_EVERY)
     log.close()
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from strategies import view_fingerprint
 
 from docket.projection import fold
 from docket.times import time_key, upper_bound
-from docket.views import (canonical_view_bytes, compliance_rows, diff_views, explain,
-                          reference_time, state_view)
+from docket.views import (
+    canonical_view_bytes,
+    compliance_rows,
+    diff_views,
+    explain,
+    reference_time,
+    state_view,
+)
 from docket.views.compliance import compliance_row
 
 STREAM = "twitter-india-2021"

@@ -8,8 +8,8 @@ from .errors import InvalidEvent
 from .gcpause import paused_gc
 from .log import Log
 from .replay import Selection, amendments, ordered_records
-from .store import stream_names
-from .stored import StoredViews
+from .storage.sqlite import stream_names
+from .stored.maintain import StoredViews
 from .times import parse_time, time_key
 from .views import compliance_rows, diff_views, explain, reference_time
 
@@ -159,20 +159,20 @@ class EventLog(Log):
     def verify(self, checkpoint=None, projections=None, *, views: bool = True,
                progress: Callable[[int], None] | None = None) -> dict:
         """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see `docket.audit`."""
-        from .audit import verify
+        from .audit.verify import verify
 
         return verify(self, checkpoint, projections, views=views, progress=progress)
 
     def checkpoint(self, progress: Callable[[int], None] | None = None) -> dict:
         """The log's checkpoint now (`docket checkpoint`): size, root, head, fingerprint."""
-        from .audit import checkpoint
+        from .audit.verify import checkpoint
 
         return checkpoint(self, progress=progress)
 
     def project(self, out_dir, progress: Callable[[int], None] | None = None) -> dict:
         """Write each stream's views as files under `out_dir` (`docket project`);
         `progress` is ticked twice per event (the fold, then the checkpoint's hashes)."""
-        from .project import project
+        from .report.project import project
 
         return project(self, out_dir, progress=progress)
 

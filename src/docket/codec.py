@@ -17,6 +17,8 @@ from .errors import InvalidEvent
 
 __all__ = [
     "canonical",
+    "json_text",
+    "pretty_json",
     "decode_event",
     "event_from_dict",
     "content_of",
@@ -51,6 +53,16 @@ def canonical(obj: Any) -> bytes:
         return _encoder.encode(obj)
     except (UnicodeEncodeError, TypeError, OverflowError) as exc:
         raise InvalidEvent(f"cannot be encoded canonically: {exc}") from None
+
+
+def json_text(obj: Any) -> str:
+    """One compact JSON line, fields in the order given (for messages and receipts)."""
+    return msgspec.json.encode(obj).decode()
+
+
+def pretty_json(obj: Any) -> str:
+    """Indented JSON with sorted keys: views as `--json` prints them and projection files."""
+    return msgspec.json.format(msgspec.json.encode(obj, order="sorted"), indent=2).decode()
 
 
 def _where(line: int | None, raw: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from .errors import AuditError
 from .gcpause import paused_gc
 from .replay import amendments, fold_stream
-from .store import stream_names
+from .storage.sqlite import stream_names
 
 __all__ = ["Progress", "Replayed", "replay_all", "replay_stream", "unreadable", "with_progress"]
 

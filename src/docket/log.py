@@ -12,12 +12,12 @@ from typing import Callable, Iterable, Iterator
 
 import msgspec
 
+from .batch import Batch
 from .catalog import SCHEMA_VERSION, Event
 from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
 from .errors import ConflictError, InvalidEvent, UnknownReference
-from .batch import Batch
 from .gcpause import paused_gc
-from .store import SQLiteStore, stream_names
+from .storage.sqlite import SQLiteStore, stream_names
 from .times import format_utc, parse_time, time_key
 
 __all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]

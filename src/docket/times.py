@@ -8,8 +8,8 @@ the whole day, i.e. everything before the next day 00:00 UTC.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 __all__ = [
     "parse_time",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..times import time_key, upper_bound
-from . import whole
+from .numbers import whole
 
 __all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order"]
 

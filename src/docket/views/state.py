@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fingerprint
 from .compliance import compliance_rows, reference_time
+from .numbers import fingerprint
 
 __all__ = ["state_view", "UNHASHED"]
 

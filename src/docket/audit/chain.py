@@ -13,17 +13,16 @@ import hashlib
 
 import msgspec
 
-from .catalog import SCHEMA_VERSION
+from ..catalog import SCHEMA_VERSION
+from ..codec import canonical, json_text
+from ..fresh import Progress
+from ..log import ZERO_HASH
+from ..storage.sqlite import TRIGGERS
+from ..times import parse_time
 from .checkpoint import ProofTree
-from .codec import canonical
-from .fresh import Progress
-from .log import ZERO_HASH
-from .output import json_line
-from .problem import Problems, short
-from .store import TRIGGERS
-from .times import parse_time
+from .problems import Problems, short
 
-__all__ = ["ScanState", "check_triggers", "scan_chain", "scan_range", "scan_rows"]
+__all__ = ["ScanState", "check_triggers", "scan_range", "scan_rows"]
 
 _decode = msgspec.json.Decoder().decode
 _BATCH = 4096
@@ -76,11 +75,11 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
     for field, column in (("seq", seq), ("id", ident), ("stream", stream),
                           ("version", version), ("type", kind)):
         if record.get(field) != column:
-            out.append(f"the stored bytes say {field} {json_line(record.get(field))}, "
-                       f"the row says {json_line(column)}")
+            out.append(f"the stored bytes say {field} {json_text(record.get(field))}, "
+                       f"the row says {json_text(column)}")
     schema = record.get("schema_version")
     if not (isinstance(schema, int) and 1 <= schema <= SCHEMA_VERSION):
-        out.append(f"unknown schema_version {json_line(schema)}")
+        out.append(f"unknown schema_version {json_text(schema)}")
     try:
         at = parse_time(record.get("recorded_at"))
     except ValueError as exc:
@@ -239,25 +238,6 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
     state.expect, state.prev_hex, state.prev_raw = expect, prev_hex, prev_raw
     state.prev_seq, state.alt_hex, state.last_us = prev_seq, alt_hex, last_us
     return count
-
-
-def scan_chain(conn, problems: Problems, tree: ProofTree | None,
-               progress: Progress | None, path: str | None = None) -> tuple[int, str]:
-    """Check the hash chain in one pass over the rows; returns (events, last hash).
-
-    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
-    Given the database's `path`, a large log without a tree is scanned in pieces by several
-    processes at once (`docket.chain_split`), with the same result.
-    """
-    if tree is None and path is not None:
-        from .chain_split import scan_parallel
-
-        done = scan_parallel(conn, path, problems, progress)
-        if done is not None:
-            return done
-    state = ScanState()
-    count = scan_range(conn, -_ALL, _ALL, state, problems, tree, progress=progress)
-    return count, state.prev_hex
 
 
 def scan_range(conn, lo: int, hi: int, state: ScanState, problems: Problems,

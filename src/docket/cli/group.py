@@ -1,4 +1,4 @@
-"""The `docket` command line: each command parses, calls one library function, formats.
+"""The `docket` click group, its common options and the error -> exit code mapping.
 
 Errors from the library become one line `Error: …` on stderr with the SPEC §6 exit code;
 never a traceback.
@@ -7,11 +7,12 @@ never a traceback.
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 
 import click
 
-from .errors import DocketError
+from ..errors import DocketError
 
 __all__ = ["main"]
 
@@ -78,15 +79,29 @@ def db_option(func):
 
 def open_log(db: str, *, create: bool = False):
     """Open the log for a command; reading commands refuse a file that does not exist."""
-    from .api import EventLog
+    from ..api import EventLog
 
     return EventLog(db, create=create)
+
+
+def _show_library_news() -> None:
+    """Print what the library reports through `logging` (news such as a rebuild of stale
+    views) as `docket: …` lines on stderr."""
+    logger = logging.getLogger("docket")
+    if not any(getattr(h, "_docket_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("docket: %(message)s"))
+        handler._docket_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.INFO)
 
 
 class _Group(click.Group):
     """A click group whose usage errors are one line `Error: …` (exit 2), as SPEC §6 says."""
 
     def main(self, args=None, prog_name=None, complete_var=None, **extra):  # noqa: D102
+        _show_library_news()
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
@@ -111,8 +126,3 @@ def main() -> None:
       docket compliance --as-of 2021-02-08
     """
 
-
-from . import cli_write  # noqa: E402,F401  (registers the commands)
-from . import cli_read  # noqa: E402,F401
-from . import cli_report  # noqa: E402,F401
-from . import cli_audit  # noqa: E402,F401

@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .checkpoint import checkpoint_in
-from .fresh import Progress, Replayed, replay_stream, unreadable, with_progress
-from .output import pretty_json
-from .replay import Selection, ordered_records
-from .store import stream_names
-from .times import time_key
-from .views import compliance_rows, reference_time
+from ..audit.checkpoint import checkpoint_in
+from ..codec import pretty_json
+from ..fresh import Progress, Replayed, replay_stream, unreadable, with_progress
+from ..replay import Selection, ordered_records
+from ..storage.sqlite import stream_names
+from ..times import time_key
+from ..views import compliance_rows, reference_time
 
 __all__ = [
     "FILES",
@@ -95,7 +95,7 @@ def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes
     """
     # Imported here: the page's modules are only needed when projections are written or
     # compared, and `docket verify` without --projections should not load them.
-    from .report import render_page
+    from .page import render_page
 
     state, stream = replayed.state, replayed.stream
     rows = compliance_rows(state, stream=stream, ref_time_us=reference_time(state, None))
@@ -173,7 +173,7 @@ def project(log, out_dir: str, progress: Progress | None = None) -> dict:
     Returns `{"streams", "files", "changed"}`: the stream count, every file written (relative
     paths, sorted) and those whose content changed. `progress`: see `render`.
     """
-    from .errors import StorageError
+    from ..errors import StorageError
 
     with log.store.read() as conn:
         files = render(conn, log.views, progress=progress)

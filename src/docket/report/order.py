@@ -4,9 +4,9 @@ target count, deadline, notices and reported figures marked) and its figures.
 
 from __future__ import annotations
 
-from .report_axis import ticks
-from .report_format import DAY_US, cell, esc, fmt_num
-from .times import time_key, upper_bound
+from ..times import time_key, upper_bound
+from .axis import ticks
+from .format import DAY_US, cell, esc, fmt_num
 
 __all__ = ["order_section"]
 

@@ -4,8 +4,8 @@ stacked bar per day when there are too many events to draw), and its legend.
 
 from __future__ import annotations
 
-from .report_axis import BrokenAxis
-from .report_format import DAY_US, TYPE_COLOURS, day_label, esc, event_summary, type_colour
+from .axis import BrokenAxis
+from .format import DAY_US, TYPE_COLOURS, day_label, esc, event_summary, type_colour
 
 __all__ = ["legend", "timeline_svg"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import bisect
 from datetime import datetime
 
-from .report_format import DAY_US, HOUR_US, esc, utc
-from .times import time_key
+from ..times import time_key
+from .format import DAY_US, HOUR_US, esc, utc
 
 __all__ = ["BrokenAxis", "ticks"]
 

@@ -5,7 +5,7 @@ An append reads only the entries its events touch, so its cost does not grow wit
 
 from __future__ import annotations
 
-from .replay import decode_state
+from ..replay import decode_state
 
 __all__ = ["Entries", "completed"]
 

@@ -31,11 +31,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from .chain import ScanState, _recompute, scan_range
-from .fresh import Progress
-from .problem import Problems
+from ..fresh import Progress
+from .chain import _ALL, ScanState, _recompute, scan_range
+from .checkpoint import ProofTree
+from .problems import Problems
 
-__all__ = ["PARALLEL_MIN_ROWS", "scan_parallel", "workers"]
+__all__ = ["PARALLEL_MIN_ROWS", "scan_chain", "scan_parallel", "workers"]
 
 # Below this many rows, starting processes costs more than it saves.
 PARALLEL_MIN_ROWS = int(os.environ.get("DOCKET_PARALLEL_MIN_ROWS", "50000"))
@@ -132,3 +133,19 @@ def scan_parallel(conn, path: str, problems: Problems,
                 progress(done)
     return count, state.prev_hex
 
+
+def scan_chain(conn, problems: Problems, tree: ProofTree | None,
+               progress: Progress | None, path: str | None = None) -> tuple[int, str]:
+    """Check the hash chain in one pass over the rows; returns (events, last hash).
+
+    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
+    Given the database's `path`, a large log without a tree is scanned in pieces by several
+    processes at once (`scan_parallel`), with the same result.
+    """
+    if tree is None and path is not None:
+        done = scan_parallel(conn, path, problems, progress)
+        if done is not None:
+            return done
+    state = ScanState()
+    count = scan_range(conn, -_ALL, _ALL, state, problems, tree, progress=progress)
+    return count, state.prev_hex

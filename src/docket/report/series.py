@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .projection import evolve, initial
-from .timeline import AMENDING
-from .times import time_key
-from .views.compliance import compliance_row
+from ..projection import evolve, initial
+from ..timeline import AMENDING
+from ..times import time_key
+from ..views.compliance import compliance_row
 
 __all__ = ["blocked_series", "time_keys"]
 

@@ -8,13 +8,13 @@ this check is what catches it, naming the table and row.
 
 from __future__ import annotations
 
-from .errors import AuditError
-from .fresh import Progress, Replayed, replay_stream, with_progress
-from .output import json_line
-from .problem import Problems
-from .replay import decode_state, encode_state
-from .store import stream_names
-from .view_tables import TABLES, view_rows
+from ..codec import json_text
+from ..errors import AuditError
+from ..fresh import Progress, Replayed, replay_stream, with_progress
+from ..replay import decode_state, encode_state
+from ..storage.sqlite import stream_names
+from ..stored.rows import TABLES, view_rows
+from .problems import Problems
 
 __all__ = ["check_views"]
 
@@ -37,7 +37,7 @@ def _compare_rows(table: str, expected: list[tuple], stored: list[tuple],
             problems.add("view", "missing from the table (a fresh replay has it)", **where)
             continue
         got = have[key]
-        diffs = [f"{c} is {json_line(g)} in the table, {json_line(w)} in a fresh replay"
+        diffs = [f"{c} is {json_text(g)} in the table, {json_text(w)} in a fresh replay"
                  for c, g, w in zip(columns, got, row) if g != w]
         if diffs:
             problems.add("view", "; ".join(diffs), **where)

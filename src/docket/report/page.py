@@ -17,11 +17,11 @@ network, the same bytes for the same log (no wall-clock time in it). Every text 
 
 from __future__ import annotations
 
-from .report_format import DAY_US, day_label, esc
-from .report_order import order_section
-from .report_series import blocked_series, time_keys
-from .report_table import checkpoint_block, compliance_table, event_table
-from .report_timeline import legend, timeline_svg
+from .format import DAY_US, day_label, esc
+from .order import order_section
+from .series import blocked_series, time_keys
+from .table import checkpoint_block, compliance_table, event_table
+from .timeline import legend, timeline_svg
 
 __all__ = ["AGGREGATE_ABOVE", "blocked_series", "build_report", "checkpoint_of", "render_page"]
 
@@ -36,7 +36,7 @@ def checkpoint_of(log) -> dict:
     if callable(method):
         cp = dict(method())
         return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in cp.items()}
-    from . import merkle
+    from .. import merkle
 
     with log.store.read() as conn:
         bodies = [bytes(body) for (body,) in conn.execute("SELECT body FROM events ORDER BY seq")]

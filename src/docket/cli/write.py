@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from .cli import _errors, db_option, main, open_log
-from .errors import InvalidEvent
-from .output import json_line, progress
+from ..errors import InvalidEvent
+from .format import json_line, progress
+from .group import _errors, db_option, main, open_log
 
 
 def _read_source(path: str):
@@ -22,7 +22,7 @@ def _read_source(path: str):
 
 
 def _numbered(source):
-    from .codec import iter_lines
+    from ..codec import iter_lines
 
     return list(iter_lines(source))
 
@@ -73,7 +73,7 @@ def append(file, type_, stream, occurred_at, data, actor, ident, confidence, exp
     else:
         with _read_source(file) as source:
             numbered = _numbered(source)
-        from .codec import decode_event
+        from ..codec import decode_event
 
         events = [decode_event(raw, line=n) for n, raw in numbered]
         receipts = log.append(events, expected_version, stream=stream,
@@ -152,8 +152,8 @@ def types(as_json):
     Example:
       docket types --json
     """
-    from .catalog import DATA_TYPES, json_schemas
-    from .output import pretty_json
+    from ..catalog import DATA_TYPES, json_schemas
+    from .format import pretty_json
 
     if as_json:
         click.echo(pretty_json(json_schemas()))

@@ -12,11 +12,11 @@ from typing import Any
 
 import msgspec
 
-from .codec import canonical
-from .times import time_key
-from .views import fingerprint, whole
-from .views.compliance import compliance_row
-from .views.state import UNHASHED
+from ..codec import canonical
+from ..times import time_key
+from ..views import fingerprint, whole
+from ..views.compliance import compliance_row
+from ..views.state import UNHASHED
 
 __all__ = ["TABLES", "COLUMN_TYPES", "ENTITY_TABLE", "view_rows", "entry_rows", "row",
            "upsert", "delete_entries", "read_rows", "read_view", "read_compliance"]

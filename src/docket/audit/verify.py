@@ -29,7 +29,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .chain import check_triggers, scan_chain
+from ..fresh import Progress, Replayed, replay_all
+from ..replay import Selection
+from ..storage.sqlite import stream_names
+from .chain import check_triggers
+from .chain_split import scan_chain
 from .checkpoint import (
     CHECKPOINT_VERSION,
     ProofTree,
@@ -38,12 +42,9 @@ from .checkpoint import (
     checkpoint,
     load_checkpoint,
 )
-from .fresh import Progress, Replayed, replay_all
-from .problem import MAX_LISTED, Problems, problem_line
-from .projection_check import check_projections
-from .replay import Selection
-from .store import stream_names
-from .view_check import check_views
+from .problems import MAX_LISTED, Problems, problem_line
+from .projections import check_projections
+from .replay_check import check_views
 
 __all__ = [
     "CHECKPOINT_VERSION",

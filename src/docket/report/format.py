@@ -6,9 +6,10 @@ Shared by every part of the page, so that one value always reads the same wherev
 from __future__ import annotations
 
 import html
-import inspect
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from ..views.summary import event_summary as summary_line
 
 __all__ = [
     "DAY_US",
@@ -94,13 +95,10 @@ def cell(value: Any) -> str:
 
 
 def event_summary(record: dict) -> str:
-    """The CLI's one-line description (`docket log`), untruncated where it allows."""
-    from .cli_read import _summary as summary
-
+    """The timeline's one-line description (`docket log`), uncut; the type for a record
+    whose data the summary cannot read."""
     try:
-        if "width" in inspect.signature(summary).parameters:
-            return summary(record, width=100_000)
-        return summary(record)
+        return summary_line(record)
     except (KeyError, TypeError, AttributeError):
         return record["type"]
 

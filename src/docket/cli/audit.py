@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from .cli import _errors, db_option, main, open_log
-from .errors import StorageError
-from .output import json_line, pretty_json, progress
+from ..errors import StorageError
+from .format import json_line, pretty_json, progress
+from .group import _errors, db_option, main, open_log
 
 
 @main.command()
@@ -42,7 +42,7 @@ def verify(checkpoint_file, projections, no_views, as_json, db):
     if as_json:
         click.echo(pretty_json(report))
     else:
-        from .problem import problem_line
+        from ..audit.problems import problem_line
 
         for problem in report["problems"]:
             click.echo(problem_line(problem))

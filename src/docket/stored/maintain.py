@@ -16,24 +16,39 @@ state it already holds in memory while no other process has changed the stream.
 
 from __future__ import annotations
 
-import sys
+import logging
 from typing import Any, Callable
 
-from .fold_entries import Entries, completed
-from .projection import PROJECTION_VERSION
-from .replay import (
-    SNAPSHOT_EVERY, Selection, amendments, decode_state, encode_state, fold_stream,
+from ..projection import PROJECTION_VERSION
+from ..replay import (
+    SNAPSHOT_EVERY,
+    Selection,
+    amendments,
+    decode_state,
+    encode_state,
+    fold_stream,
 )
-from .store import stream_names
-from .times import upper_bound
-from .view_tables import (
-    COLUMN_TYPES, ENTITY_TABLE, TABLES, delete_entries, entry_rows, read_compliance, read_rows,
-    read_view, row, upsert,
+from ..storage.sqlite import stream_names
+from ..times import upper_bound
+from ..views import state_view
+from ..views.compliance import reference_time
+from .head import Entries, completed
+from .rows import (
+    COLUMN_TYPES,
+    ENTITY_TABLE,
+    TABLES,
+    delete_entries,
+    entry_rows,
+    read_compliance,
+    read_rows,
+    read_view,
+    row,
+    upsert,
 )
-from .views import state_view
-from .views.compliance import reference_time
 
 __all__ = ["StoredViews"]
+
+_log = logging.getLogger("docket")
 
 _MAX = 2**63 - 1
 # Above this many entries a state is dear to snapshot; see `_snapshotter`.
@@ -102,8 +117,7 @@ class StoredViews:
             self.rebuild(conn)
             conn.execute("INSERT OR REPLACE INTO docket_meta VALUES ('projection', ?)",
                          (str(PROJECTION_VERSION),))
-        print(f"docket: rebuilt the stored views of {self.store.path} for this version",
-              file=sys.stderr)
+        _log.warning("rebuilt the stored views of %s for this version", self.store.path)
 
     # -- maintenance ---------------------------------------------------------------------
     def after_append(self, conn, touched: dict[str, tuple[int, int]]) -> None:

@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from .errors import StorageError
+from ..errors import StorageError
 
 __all__ = ["SQLiteStore", "FORMAT_VERSION", "BUSY_TIMEOUT_MS", "stream_names"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .cli import _errors, db_option, main, open_log
-from .output import cell, csv_text, json_line, pretty_json, progress, table
+from ..views.summary import event_summary
+from .format import cell, csv_text, json_line, pretty_json, progress, table
+from .group import _errors, db_option, main, open_log
 
 
 def read_options(func):
@@ -97,48 +98,6 @@ def state(stream, as_of, known_at, as_json, as_csv, db):
                      ("case_id", "court", "petitioner", "filed_at", "rulings")))
 
 
-def _summary(record: dict, width: int = 110) -> str:
-    """A one-line description of an event for the timeline (its actor is printed apart)."""
-    d = record["data"]
-    kind = record["type"]
-    if kind == "order_issued":
-        n = d.get("target_count", len(d.get("targets") or ())) or "?"
-        text = f"orders {d['platform']} to block {n} targets ({d['order_id']}, by {d['issuer']})"
-    elif kind in ("accounts_blocked", "accounts_unblocked"):
-        verb = "blocks" if kind == "accounts_blocked" else "unblocks"
-        what = ("every target" if d.get("all_targets") else
-                f"{len(d['targets'])} named accounts" if d.get("targets") else
-                f"{d['count']} accounts" if d.get("count") is not None else "accounts")
-        scope = f" in {d['scope']}" if d.get("scope") not in (None, "global") else ""
-        text = f"{verb} {what}{scope}" + (f" under {d['order_id']}" if d.get("order_id") else "")
-        if d.get("basis") == "platform_rules":
-            text += " (platform rules)"
-    elif kind == "notice_sent":
-        text = f"sends {d['kind'].replace('_', '-')} notice {d['notice_id']} to {d['recipient']}"
-    elif kind == "acknowledgement_sent":
-        text = f"acknowledges {d['ref_id']}"
-    elif kind == "dialogue_requested":
-        text = f"asks {d['addressee']} for dialogue"
-    elif kind == "statement_published":
-        text = d["summary"]
-    elif kind == "compliance_reported":
-        text = f"reports {d['actioned']} of {d['specified']} actioned under {d['order_id']}"
-    elif kind == "meeting_held":
-        text = "meets " + ", ".join(d["participants"])
-    elif kind == "challenge_filed":
-        text = f"files {d['case_id']} in {d['court']}"
-    elif kind == "ruling_issued":
-        costs = f", costs {d['costs']} {d.get('currency') or ''}".rstrip() if d.get("costs") else ""
-        text = f"{d['case_id']}: {d['outcome']}{costs}"
-    elif kind == "event_retracted":
-        text = f"retracts {d['target_id']}: {d['reason']}"
-    elif kind == "event_corrected":
-        text = f"corrects {d['target_id']}: {d['reason']}"
-    else:
-        text = kind
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 @main.command(name="log")
 @read_options
 @click.option("--from", "since", help="Only events that occurred at or after this time.")
@@ -158,7 +117,7 @@ def log_(stream, as_of, known_at, since, as_json, as_csv, db):
     if as_json:
         click.echo(pretty_json(records))
         return
-    rows = [{**r, "summary": _summary(r),
+    rows = [{**r, "summary": event_summary(r, width=110),
              "sources": [s.get("url") or s["title"] for s in r["sources"]]} for r in records]
     if as_csv:
         click.echo(csv_text(rows, ("seq", "occurred_at", "stream", "type", "actor", "confidence",

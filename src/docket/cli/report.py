@@ -7,7 +7,7 @@ import tempfile
 
 import click
 
-from .cli import _errors, db_option, main, open_log
+from .group import _errors, db_option, main, open_log
 
 
 @main.command()
@@ -29,7 +29,7 @@ def report(stream, as_of, known_at, output, db):
       docket report -o report.html
       docket report --stream twitter-india-2021 --as-of 2021-02-11 -o feb11.html
     """
-    from .report import build_report
+    from ..report.page import build_report
 
     page = build_report(open_log(db), stream, as_of=as_of, known_at=known_at)
     if output == "-":

@@ -4,7 +4,7 @@ checkpoint of the log the page was made from.
 
 from __future__ import annotations
 
-from .report_format import DAY_US, cell, day_label, esc, event_summary, is_http, type_colour
+from .format import DAY_US, cell, day_label, esc, event_summary, is_http, type_colour
 
 __all__ = ["DETAIL_ROWS", "checkpoint_block", "compliance_table", "event_table"]
 

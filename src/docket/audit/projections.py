@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from .errors import AuditError
-from .fresh import Replayed
-from .problem import Problems
-from .project import FILES, render
+from ..errors import AuditError
+from ..fresh import Replayed
+from ..report.project import FILES, render
+from .problems import Problems
 
 __all__ = ["check_projections"]
 

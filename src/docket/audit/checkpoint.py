@@ -15,13 +15,13 @@ from typing import Any
 
 import msgspec
 
-from .fresh import Progress, Replayed, replay_all
-from .log import ZERO_HASH
-from .merkle import EMPTY_ROOT, TreeBuilder, leaf_hash, verify_consistency
-from .output import json_line
-from .problem import Problems, short
-from .replay import Selection
-from .views import fingerprint
+from ..codec import json_text
+from ..fresh import Progress, Replayed, replay_all
+from ..log import ZERO_HASH
+from ..merkle import EMPTY_ROOT, TreeBuilder, leaf_hash, verify_consistency
+from ..replay import Selection
+from ..views import fingerprint
+from .problems import Problems, short
 
 __all__ = [
     "CHECKPOINT_VERSION",
@@ -97,15 +97,15 @@ def load_checkpoint(source: Any) -> dict:
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")  # noqa: TRY004 - bad content, one error type
     if data.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(f"field `version`: {json_line(data.get('version'))} is not "
+        raise ValueError(f"field `version`: {json_text(data.get('version'))} is not "
                          f"{CHECKPOINT_VERSION}")
     size = data.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        message = f"field `size`: {json_line(size)} is not a count of events"
+        message = f"field `size`: {json_text(size)} is not a count of events"
         raise ValueError(message)
     for key in ("root", "head"):
         if not isinstance(data.get(key), str) or not _HEX64.match(data[key]):
-            raise ValueError(f"field `{key}`: {json_line(data.get(key))} is not 64 hex digits")
+            raise ValueError(f"field `{key}`: {json_text(data.get(key))} is not 64 hex digits")
     if not isinstance(data.get("fingerprint"), str):
         raise ValueError("field `fingerprint`: missing or not a string")  # noqa: TRY004
     return data

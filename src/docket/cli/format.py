@@ -8,19 +8,10 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
-import msgspec
+from ..codec import json_text as json_line
+from ..codec import pretty_json
 
 __all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell"]
-
-
-def json_line(obj: Any) -> str:
-    """One compact JSON line (field order as given)."""
-    return msgspec.json.encode(obj).decode()
-
-
-def pretty_json(obj: Any) -> str:
-    """Indented JSON with sorted keys, for views printed with `--json`."""
-    return msgspec.json.format(msgspec.json.encode(obj, order="sorted"), indent=2).decode()
 
 
 def cell(value: Any) -> str:

@@ -1,0 +1,2 @@
+"""What Docket writes for readers: the self-contained HTML report (`page`) and the files of
+`docket project` (`project`)."""
