@@ -9,7 +9,7 @@ defaulted field never changes the bytes (and hashes) of old events.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, NamedTuple, Union
 
 import msgspec
 
@@ -23,6 +23,12 @@ __all__ = [
     "EVENT_TYPES",
     "DATA_TYPES",
     "AnyEvent",
+    "AMENDING",
+    "Ref",
+    "References",
+    "REFERENCES",
+    "introduced",
+    "citations",
     "json_schemas",
 ]
 
@@ -250,6 +256,71 @@ DATA_TYPES: dict[str, type] = {
 
 EVENT_TYPES: dict[str, type] = {tag: _event(tag, dt) for tag, dt in DATA_TYPES.items()}
 AnyEvent = Union[tuple(EVENT_TYPES.values())]  # type: ignore[valid-type]
+
+
+class Ref(NamedTuple):
+    """A `data` field that names an entity of the stream: which kinds it may name, the field,
+    and whether it holds a list of ids."""
+
+    kinds: tuple[str, ...]
+    field: str
+    many: bool = False
+
+
+class References(NamedTuple):
+    """What one event type does to the stream's entities: the field that introduces a new
+    one (its id must be new), and the fields that cite existing ones (each must resolve)."""
+
+    introduces: Ref | None = None
+    cites: tuple[Ref, ...] = ()
+
+
+_ORDER, _ORDERS = Ref(("order",), "order_id"), Ref(("order",), "order_ids", many=True)
+_EVENT = Ref(("event",), "target_id")
+
+# The one table of references (SPEC §3): the append's reference check, `why`, the report and
+# the test strategies read it. An entity is an order, notice, case or an event (by its id).
+REFERENCES: dict[str, References] = {
+    "order_issued": References(introduces=_ORDER),
+    "accounts_blocked": References(cites=(_ORDER,)),
+    "accounts_unblocked": References(cites=(_ORDER,)),
+    "notice_sent": References(introduces=Ref(("notice",), "notice_id"), cites=(_ORDERS,)),
+    "acknowledgement_sent": References(cites=(Ref(("notice", "order"), "ref_id"),)),
+    "dialogue_requested": References(),
+    "meeting_held": References(),
+    "statement_published": References(),
+    "compliance_reported": References(cites=(_ORDER,)),
+    "challenge_filed": References(introduces=Ref(("case",), "case_id"), cites=(_ORDERS,)),
+    "ruling_issued": References(cites=(Ref(("case",), "case_id"),)),
+    "event_retracted": References(cites=(_EVENT,)),
+    "event_corrected": References(cites=(_EVENT,)),
+}
+
+# The types that amend another event instead of telling a development.
+AMENDING = frozenset({"event_retracted", "event_corrected"})
+
+
+def introduced(kind: str, data: dict) -> tuple[str, str] | None:
+    """(entity kind, id) of the entity an event of type `kind` introduces, if any."""
+    ref = REFERENCES[kind].introduces
+    if ref is None or data.get(ref.field) is None:
+        return None
+    return ref.kinds[0], data[ref.field]
+
+
+def citations(kind: str, data: dict) -> list[tuple[Ref, str, str]]:
+    """(ref, field path, id) of every id an event of type `kind` cites in `data`, in field
+    order; the path names a list's element (`order_ids[1]`)."""
+    out = []
+    for ref in REFERENCES[kind].cites:
+        value = data.get(ref.field)
+        if value is None:
+            continue
+        if ref.many:
+            out += [(ref, f"{ref.field}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            out.append((ref, ref.field, value))
+    return out
 
 
 def json_schemas() -> dict[str, dict]:

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 import msgspec
 
 from .batch import Batch
-from .catalog import SCHEMA_VERSION, Event
+from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, citations, introduced
 from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
 from .errors import ConflictError, InvalidEvent, UnknownReference
 from .gcpause import paused_gc
@@ -25,11 +25,7 @@ __all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
 ZERO_HASH = "0" * 64
 _decode_body = msgspec.json.Decoder().decode
 
-# Which `data` fields name an order, notice or case that must already exist in the stream,
-# and which introduce a new one.
-_NEW_REF = {"order_issued": ("order", "order_id"), "notice_sent": ("notice", "notice_id"),
-            "challenge_filed": ("case", "case_id")}
-_AMENDING = ("event_retracted", "event_corrected")
+_AMENDING = AMENDING
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -214,9 +210,9 @@ class Log:
         batch.rows.append((seq, ident, stream, version, kind, occurred_us, recorded_us, body, digest))
         batch.events[ident] = (stream, kind, body)
         batch.seq, batch.hash, batch.versions[stream] = seq, digest, version
-        if kind in _NEW_REF:
-            ref_kind, field = _NEW_REF[kind]
-            key = (stream, ref_kind, content["data"][field])
+        new = introduced(kind, content["data"])
+        if new is not None:
+            key = (stream, *new)
             batch.refs[key] = seq
             batch.ref_rows.append((*key, seq))
         elif kind in _AMENDING:
@@ -243,46 +239,40 @@ class Log:
         `new` is False when checking the replacement data of a correction, whose identifier
         (order_id, notice_id, case_id) is the one already in the stream.
         """
-        def need(ref_kind: str, field: str, value: str, what: str) -> None:
-            if not batch.has_ref(stream, ref_kind, value):
-                raise UnknownReference(f"{where}field `data.{field}`: unknown {what} {value!r} "
-                                       f"in stream {stream!r}")
-
-        if new and kind in _NEW_REF:
-            ref_kind, field = _NEW_REF[kind]
-            if batch.has_ref(stream, ref_kind, data[field]):
-                raise InvalidEvent(f"{where}field `data.{field}`: {ref_kind} {data[field]!r} "
+        new_ref = REFERENCES[kind].introduces
+        if new and new_ref is not None:
+            ref_kind, value = new_ref.kinds[0], data[new_ref.field]
+            if batch.has_ref(stream, ref_kind, value):
+                raise InvalidEvent(f"{where}field `data.{new_ref.field}`: {ref_kind} {value!r} "
                                    f"already exists in stream {stream!r}")
-        if kind in ("accounts_blocked", "accounts_unblocked", "compliance_reported"):
-            if data.get("order_id") is not None:
-                need("order", "order_id", data["order_id"], "order")
-        elif kind in ("notice_sent", "challenge_filed"):
-            for i, order_id in enumerate(data.get("order_ids") or ()):
-                need("order", f"order_ids[{i}]", order_id, "order")
-        elif kind == "acknowledgement_sent":
-            if not (batch.has_ref(stream, "notice", data["ref_id"])
-                    or batch.has_ref(stream, "order", data["ref_id"])):
-                raise UnknownReference(f"{where}field `data.ref_id`: unknown notice or order "
-                                       f"{data['ref_id']!r} in stream {stream!r}")
-        elif kind == "ruling_issued":
-            need("case", "case_id", data["case_id"], "case")
-        elif kind in _AMENDING:
-            target = batch.find_event(data["target_id"])
-            if target is None or target[0] != stream:
-                raise UnknownReference(f"{where}field `data.target_id`: unknown event "
-                                       f"{data['target_id']!r} in stream {stream!r}")
-            if target[1] in _AMENDING:
-                raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is a "
-                                   f"{target[1]}; amend the original event instead")
-            if kind == "event_corrected" and data.get("data") is not None:
-                t_kind, original = target[1], target[2]["data"]
-                data = {**data, "data": normalize_data(t_kind, data["data"], where=where)}
-                if t_kind in _NEW_REF:
-                    field = _NEW_REF[t_kind][1]
-                    if data["data"][field] != original[field]:
-                        raise InvalidEvent(f"{where}field `data.data.{field}`: a correction "
-                                           "cannot change an identifier")
-                self._check_refs(batch, t_kind, data["data"], stream, where, new=False)
+        for ref, path, value in citations(kind, data):
+            if ref.kinds == ("event",):
+                data = self._check_target(batch, kind, data, stream, where)
+            elif not any(batch.has_ref(stream, k, value) for k in ref.kinds):
+                raise UnknownReference(f"{where}field `data.{path}`: unknown "
+                                       f"{' or '.join(ref.kinds)} {value!r} in stream {stream!r}")
+        return data
+
+    def _check_target(self, batch: Batch, kind: str, data: dict, stream: str,
+                      where: str) -> dict:
+        """A retraction or correction names an ordinary event of the same stream; a
+        correction's replacement data is valid for the target's type, keeps its identifier,
+        and its references resolve. Returns the data (replacement normalized)."""
+        target = batch.find_event(data["target_id"])
+        if target is None or target[0] != stream:
+            raise UnknownReference(f"{where}field `data.target_id`: unknown event "
+                                   f"{data['target_id']!r} in stream {stream!r}")
+        if target[1] in _AMENDING:
+            raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is a "
+                               f"{target[1]}; amend the original event instead")
+        if kind == "event_corrected" and data.get("data") is not None:
+            t_kind, original = target[1], target[2]["data"]
+            data = {**data, "data": normalize_data(t_kind, data["data"], where=where)}
+            ref = REFERENCES[t_kind].introduces
+            if ref is not None and data["data"][ref.field] != original[ref.field]:
+                raise InvalidEvent(f"{where}field `data.data.{ref.field}`: a correction "
+                                   "cannot change an identifier")
+            self._check_refs(batch, t_kind, data["data"], stream, where, new=False)
         return data
 
     # -- reading ---------------------------------------------------------------------------

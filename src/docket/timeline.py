@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .catalog import AMENDING
 from .times import time_key
 
 __all__ = ["AMENDING", "Amendments", "replay_key"]
-
-AMENDING = frozenset({"event_retracted", "event_corrected"})
 
 
 def replay_key(record: dict) -> tuple[int, int]:
