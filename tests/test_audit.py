@@ -25,10 +25,10 @@ from docket.errors import AuditError
 from docket.log import ZERO_HASH, chain_hash
 from docket.merkle import consistency_proof, root
 from docket.projection import initial
-from docket.replay import encode_state
 from docket.report.page import build_report
 from docket.report.project import FILES
 from docket.storage.sqlite import TRIGGERS
+from docket.stored.snapshots import encode_state
 
 S1, S2 = "s1", "s2"
 SRC = [{"title": "a source", "url": "https://example.org/a"}]

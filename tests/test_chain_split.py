@@ -16,7 +16,7 @@ from docket.api import EventLog
 from docket.audit import chain_split
 from docket.audit.chain_split import scan_chain
 from docket.audit.problems import Problems
-from docket.storage.sqlite import TRIGGERS
+from docket.storage.sqlite import TRIGGERS, SQLiteStorage
 
 pytestmark = pytest.mark.skipif(not chain_split._can_fork(), reason="forked workers: Linux only")
 
@@ -30,13 +30,14 @@ def forced(monkeypatch):
 
 def scans(path):
     """(sequential report, report in pieces) of the chain of the log at `path`."""
-    conn = sqlite3.connect(path)
+    storage = SQLiteStorage(path, create=False)
     try:
         one, many = Problems(), Problems()
-        sequential = scan_chain(conn, one, None, None)
-        pieces = chain_split.scan_parallel(conn, path, many, None)
+        with storage.reading():
+            sequential = scan_chain(storage, one, None, None)
+            pieces = chain_split.scan_parallel(storage, many, None)
     finally:
-        conn.close()
+        storage.close()
     assert pieces is not None, "the log was not scanned in pieces"
     return (sequential, one.result()), (pieces, many.result())
 
@@ -151,14 +152,15 @@ def test_small_logs_and_one_worker_stay_in_one_process(tmp_path, monkeypatch):
     path = str(tmp_path / "c.db")
     build(path, [{"type": "statement_published", "stream": "s", "occurred_at": "2021-01-01",
                   "data": {"speaker": "X", "summary": "s"}}], [])
-    conn = sqlite3.connect(path)
-    assert chain_split.scan_parallel(conn, path, Problems(), None) is None  # below the minimum
-    monkeypatch.setattr(chain_split, "PARALLEL_MIN_ROWS", 0)
-    monkeypatch.setenv("DOCKET_WORKERS", "1")
-    assert chain_split.scan_parallel(conn, path, Problems(), None) is None
-    monkeypatch.setenv("DOCKET_WORKERS", "2")
-    assert chain_split.scan_parallel(conn, path, Problems(), None) is not None
-    conn.close()
+    storage = SQLiteStorage(path, create=False)
+    with storage.reading():
+        assert chain_split.scan_parallel(storage, Problems(), None) is None  # below the minimum
+        monkeypatch.setattr(chain_split, "PARALLEL_MIN_ROWS", 0)
+        monkeypatch.setenv("DOCKET_WORKERS", "1")
+        assert chain_split.scan_parallel(storage, Problems(), None) is None
+        monkeypatch.setenv("DOCKET_WORKERS", "2")
+        assert chain_split.scan_parallel(storage, Problems(), None) is not None
+    storage.close()
 
 
 def test_merged_problems_list_and_count_as_one_list_would(monkeypatch):

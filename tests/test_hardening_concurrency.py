@@ -35,8 +35,7 @@ from strategies import check_chain
 
 from docket import EventLog
 from docket.errors import ConflictError
-from docket.fresh import replay_stream
-from docket.replay import Selection
+from docket.replay import replay_stream
 
 SHARED = "shared"
 COMMON = "common"
@@ -291,8 +290,8 @@ def api_reader(db: str, stop: threading.Event, seen: dict, problems: Problems) -
 # -- the test -----------------------------------------------------------------------------------
 
 def fresh_view(log: EventLog, stream: str) -> dict:
-    with log.store.read() as conn:
-        return replay_stream(conn, log.views, stream, Selection(conn).known_seq).view
+    with log.storage.reading():
+        return replay_stream(log.storage, stream, log.storage.known_seq()).view
 
 
 def test_eight_writers_with_and_without_expected_version_and_readers(tmp_path):

@@ -29,8 +29,7 @@ from conftest import DOCKET, _env, export_of
 from strategies import check_chain, to_jsonl
 
 from docket import EventLog
-from docket.fresh import replay_stream
-from docket.replay import Selection
+from docket.replay import replay_stream
 
 STREAMS = ("bulk-0", "bulk-1")
 ORDERS = 400  # per stream; 4 events each: 3 200 events
@@ -93,8 +92,8 @@ def marker_of(record: dict) -> str:
 
 def fresh_view(log: EventLog, stream: str) -> dict:
     """The state view from a fold of the whole stream (no snapshot, no stored view)."""
-    with log.store.read() as conn:
-        return replay_stream(conn, log.views, stream, Selection(conn).known_seq).view
+    with log.storage.reading():
+        return replay_stream(log.storage, stream, log.storage.known_seq()).view
 
 
 def check_after_crash(db: Path, batches: dict[str, int]) -> list[dict]:

@@ -294,14 +294,14 @@ def test_max_page_count_is_one_error_and_writes_nothing(tmp_path, monkeypatch):
 
     db = tmp_path / "docket.db"
     before = seed(db)
-    real_init = store.SQLiteStore.__init__
+    real_init = store.SQLiteStorage.__init__
 
     def limited(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
-        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
-        self.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+        self._conn.execute(f"PRAGMA max_page_count = {pages + 2}")
 
-    monkeypatch.setattr(store.SQLiteStore, "__init__", limited)
+    monkeypatch.setattr(store.SQLiteStorage, "__init__", limited)
     big = [{"type": "statement_published", "stream": STREAM, "occurred_at": "2021-02-04",
             "data": {"speaker": "G", "summary": "x" * 2000}} for _ in range(300)]
     src = batch_file(tmp_path, big)
@@ -310,7 +310,7 @@ def test_max_page_count_is_one_error_and_writes_nothing(tmp_path, monkeypatch):
         one_error(code, out, err, "full")
         assert out == ""
     assert export_of(db) == before
-    monkeypatch.setattr(store.SQLiteStore, "__init__", real_init)
+    monkeypatch.setattr(store.SQLiteStorage, "__init__", real_init)
     code, out, err = invoke("append", "--db", db, src)
     assert code == 0, err
     assert len(check_chain(export_of(db).splitlines())) == len(SEED) + len(big)

@@ -20,7 +20,8 @@ from strategies import canonical_json, check_chain, day_or_time
 
 from docket import EventLog
 from docket.errors import InvalidEvent
-from docket.replay import Selection, amendments, fold_from, ordered_records
+from docket.replay import fold_stream, view_of
+from docket.timeline import Selection, amendments
 from docket.times import format_utc
 
 S = "time-stream"
@@ -55,11 +56,11 @@ def statement(occurred_at: str, ident: str, stream: str = S) -> dict:
 def fresh_view(log: EventLog, stream: str) -> dict:
     """The state view from a fold of the whole stream from its first event (no snapshot,
     no stored view), to compare with what the stored views answer."""
-    with log.store.read() as conn:
-        selection = Selection(conn)
-        amend = amendments(conn, stream, selection.known_seq)
-        state = fold_from(None, ordered_records(conn, stream, selection.known_seq, amend))[0]
-        return log.views.view_of(conn, stream, state, amend, selection.known_seq)
+    with log.storage.reading():
+        selection = Selection(log.storage)
+        amend = amendments(log.storage, stream, selection.known_seq)
+        state = fold_stream(log.storage, stream, selection.known_seq, amend)[0]
+        return view_of(log.storage, stream, state, amend, selection.known_seq)
 
 
 def test_offsets_cover_minus_12_to_plus_14():

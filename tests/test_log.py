@@ -397,9 +397,10 @@ def test_database_enforces_unique_ids_and_stream_versions(log):
 
 
 def test_wal_and_full_synchronous(log):
-    assert log.store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert log.store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert log.store.conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+    conn = log.storage._conn  # the backend's own connection: its pragmas are the point
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
 
 
 # -- import: lossless ------------------------------------------------------------------------

@@ -61,8 +61,7 @@ def new_log():
 @contextmanager
 def snapshot_every(n: int):
     """Snapshots every `n` events of replay order (the module default is 5,000)."""
-    with mock.patch.object(docket.stored.maintain, "SNAPSHOT_EVERY", n), \
-            mock.patch.object(docket.replay, "SNAPSHOT_EVERY", n):
+    with mock.patch.object(docket.stored.maintain, "SNAPSHOT_EVERY", n):
         yield
 
 
@@ -121,15 +120,15 @@ def sorted_rows(view: dict) -> dict[str, list[tuple]]:
     """`view_rows` of a view in the order `StoredViews.stored_rows` reads them (by key)."""
     out = {}
     for table, rows in view_rows(view).items():
-        columns, pk = TABLES[table]
+        columns, pk = TABLES[table].names, TABLES[table].key
         idx = [columns.index(c) for c in pk]
         out[table] = sorted(rows, key=lambda row: tuple(row[i] for i in idx))
     return out
 
 
 def stored_rows(log: EventLog, stream: str) -> dict[str, list[tuple]]:
-    with log.store.read() as conn:
-        return log.views.stored_rows(conn, stream)
+    with log.storage.reading():
+        return log.views.stored_rows(stream)
 
 
 CONTENT = ("stream", "orders", "accounts", "notices", "dialogue", "challenges")
@@ -624,8 +623,8 @@ def test_snapshot_plus_tail_equals_full_replay(data):
             marks.append(last_recorded_at(log))
         records = list(log.read())
         current, _ = story(records, "s")
-        with log.store.read() as conn:
-            n_snaps = conn.execute("SELECT count(*) FROM docket_snapshots").fetchone()[0]
+        with log.storage.reading():
+            n_snaps = len(log.storage.select("docket_snapshots"))
         assert n_snaps == len(current) // every  # so the queries below can use them
         for _ in range(4):
             as_of = draw(st.none() | times(), label="as_of")

@@ -31,8 +31,10 @@ from test_replay import (
 
 import docket.stored.maintain
 from docket import EventLog
-from docket.projection import fold
-from docket.replay import amendments, decode_state, fold_from, ordered_records
+from docket.projection import fold, fold_records
+from docket.replay import records_in_order, view_of
+from docket.stored.snapshots import decode_state
+from docket.timeline import amendments
 from docket.times import time_key
 
 MAX = 2**63 - 1
@@ -41,35 +43,35 @@ MAX = 2**63 - 1
 # -- helpers ---------------------------------------------------------------------------------
 def snapshots(log: EventLog, stream: str) -> list[tuple]:
     """(occurred_us, seq, log_seq, folded, state blob) of each snapshot, in replay order."""
-    with log.store.read() as conn:
-        return list(conn.execute(
-            "SELECT occurred_us, seq, log_seq, folded, state FROM docket_snapshots "
-            "WHERE stream = ? ORDER BY occurred_us, seq", (stream,)))
+    with log.storage.reading():
+        return [r[1:] for r in log.storage.select("docket_snapshots", (stream,))]
 
 
 def head(log: EventLog, stream: str) -> tuple | None:
     """(occurred_us, seq, log_seq, folded, fold state) of the stream's head, the state put
     together from its scalars and its entities (one `docket_fold` row each)."""
-    with log.store.read() as conn:
-        row = conn.execute("SELECT occurred_us, seq, log_seq, folded, scalars FROM "
-                           "docket_view_heads WHERE stream = ?", (stream,)).fetchone()
+    with log.storage.reading():
+        row = log.storage.get("docket_view_heads", (stream,),
+                              ("occurred_us", "seq", "log_seq", "folded", "scalars"))
         if row is None:
             return None
         state = decode_state(row[4])
         for kind in docket.stored.maintain._ENTITIES:
             state[kind] = {}
-        for kind, k, value in conn.execute(
-                "SELECT kind, key, value FROM docket_fold WHERE stream = ?", (stream,)):
+        for kind, k, value in log.storage.select("docket_fold", (stream,),
+                                                 ("kind", "key", "value")):
             state[kind][k] = decode_state(value)
         return (*row[:4], state)
 
 
 def library_from_scratch(log: EventLog, stream: str) -> dict:
-    """The library's own fresh replay: fold_from over ordered_records, no snapshot."""
-    with log.store.read() as conn:
-        amend = amendments(conn, stream, MAX)
-        state = fold_from(None, ordered_records(conn, stream, MAX, amend))[0]
-        return log.views.view_of(conn, stream, state, amend, MAX)
+    """The library's own fresh replay, through the timeline's records (dicts) and
+    `fold_records`, no snapshot."""
+    with log.storage.reading():
+        amend = amendments(log.storage, stream, MAX)
+        records = [r for _, r in records_in_order(log.storage, stream, MAX, amend)
+                   if "retracted" not in r and r["type"] not in AMENDING]
+        return view_of(log.storage, stream, fold_records(records), amend, MAX)
 
 
 def check_stream(log: EventLog, records: list[dict], stream: str, every: int,
@@ -214,11 +216,10 @@ def test_rebuild_equals_incremental_maintenance(data):
         streams = log.streams()
 
         def dump():
-            with log.store.read() as conn:
-                tables = {s: log.views.stored_rows(conn, s) for s in streams}
-                snaps = [(r[0], r[1], r[2], r[3], decode_state(r[4])) for r in conn.execute(
-                    "SELECT stream, occurred_us, seq, folded, state FROM docket_snapshots "
-                    "ORDER BY stream, occurred_us, seq")]
+            with log.storage.reading():
+                tables = {s: log.views.stored_rows(s) for s in streams}
+                snaps = [(r[0], r[1], r[2], r[4], decode_state(r[5]))
+                         for r in log.storage.select("docket_snapshots")]
             heads = {s: head(log, s) for s in streams}
             heads = {s: (h[0], h[1], h[3], h[4]) for s, h in heads.items()}  # not log_seq
             return tables, snaps, heads
@@ -355,7 +356,9 @@ def test_replay_returns_every_stream_afresh_and_refuses_an_unknown_one(tmp_path)
                     {"type": "accounts_blocked", "stream": stream, "occurred_at": "2021-02-02",
                      "data": {"order_id": "O-1", "targets": ["@a"]}}])
     # Damage the stored view: a replay must not read it.
-    log.store.conn.execute("UPDATE view_orders SET blocked = 99")
+    with log.storage.writing():  # the view tables are ordinary tables
+        log.storage.upsert("view_orders", [
+            r[:8] + (99,) + r[9:] for r in log.storage.select("view_orders")])
     replayed = log.replay()
     assert sorted(replayed) == ["s", "t"]
     assert all(v["orders"]["O-1"]["blocked"] == 1 for v in replayed.values())
@@ -450,7 +453,8 @@ def test_refold_after_a_retraction_removes_what_the_event_made(tmp_path):
         assert view["orders"] == {} and len(view["dialogue"]) == 1
         check_stream(log, list(log.read()), "b", 2)
         # The deadline index forgets the retracted order too.
-        assert log.store.conn.execute("SELECT count(*) FROM docket_deadlines").fetchone() == (0,)
+        with log.storage.reading():
+            assert log.storage.select("docket_deadlines") == []
         log.close()
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import view_fingerprint
 
-from docket.projection import fold
+from docket.projection import Cited, fold, fold_records
 from docket.times import time_key, upper_bound
 from docket.views import (
     canonical_view_bytes,
@@ -293,35 +293,43 @@ def test_views_hold_whole_numbers_as_ints():
     assert whole_valued and all(type(r["compliance"]) is int for r in whole_valued)
 
 
+def explain_records(records, ref, **kwargs):
+    """`explain` over a fold of `records` (dicts in replay order)."""
+    kwargs.setdefault("stream", records[0]["stream"] if records else None)
+    return explain(lambda on_fold: fold_records(records, on_fold=on_fold, record_type=Cited),
+                   ref, **kwargs)
+
+
 def test_why_order_account_notice():
     recs = selected(None)
-    why = explain(recs, "O-1")
+    why = explain_records(recs, "O-1")
     assert why["kind"] == "order" and why["status"] == view_at(None)["orders"]["O-1"]
     # Issue, blocks under it, the notice naming it and its acknowledgement, the orderless
-    # unblock of @b that lowered its count, and the direct acknowledgement.
-    assert [e["seq"] for e in why["events"]] == [1, 3, 6, 8, 10, 14, 17]
+    # unblock of @b that lowered its count, the direct acknowledgement, and the challenge
+    # that names it (the catalogue's table of references: a challenge cites its orders).
+    assert [e["seq"] for e in why["events"]] == [1, 3, 6, 8, 10, 14, 17, 19]
     assert why["events"][0] == {"seq": 1, "id": "e1", "occurred_at": "2021-02-01",
                                 "type": "order_issued", "actor": GOV,
                                 "sources": [{"title": "source 1"}]}
-    assert [e["seq"] for e in explain(recs, "O-2")["events"]] == [
+    assert [e["seq"] for e in explain_records(recs, "O-2")["events"]] == [
         2, 4, 6, 7, 9, 10, 24, 11, 12, 13, 16, 18, 21]
-    why = explain(recs, "@b")
+    why = explain_records(recs, "@b")
     assert why["kind"] == "account" and why["status"] == B_BACK
     assert [e["seq"] for e in why["events"]] == [1, 8, 14]
-    assert [e["seq"] for e in explain(recs, "@z")["events"]] == [5]
-    why = explain(recs, "N-2")
+    assert [e["seq"] for e in explain_records(recs, "@z")["events"]] == [5]
+    why = explain_records(recs, "N-2")
     assert (why["ref"], why["kind"], why["status"]) == ("N-2", "notice", N2_ACK)
     assert [(e["seq"], e["type"]) for e in why["events"]] == [
         (7, "notice_sent"), (21, "acknowledgement_sent")]
     with pytest.raises(KeyError):
-        explain(recs, "@nobody")
+        explain_records(recs, "@nobody")
     with pytest.raises(KeyError):
-        explain(selected("2021-02-01"), "O-2")  # not issued yet
+        explain_records(selected("2021-02-01"), "O-2")  # not issued yet
 
 
 def test_why_status_respects_as_of():
     as_of = "2021-02-04T00:00:00Z"
-    why = explain(selected(as_of), "O-1", as_of=as_of)
+    why = explain_records(selected(as_of), "O-1", as_of=as_of)
     assert why["status"]["overdue"] is True and why["status"]["blocked"] == 1
     assert why["status"]["stream"] == STREAM
     assert [e["seq"] for e in why["events"]] == [1, 3, 6]
@@ -330,7 +338,7 @@ def test_why_status_respects_as_of():
 def test_why_listed_but_never_moved():
     recs = [rec(1, "order_issued", "2021-02-01", order_id="X", issuer=GOV, platform=TW,
                 targets=["@q"])]
-    why = explain(recs, "@q")
+    why = explain_records(recs, "@q")
     assert why["kind"] == "account" and why["status"]["status"] == "active"
     assert [e["seq"] for e in why["events"]] == [1]
 

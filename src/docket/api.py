@@ -1,19 +1,29 @@
-"""`EventLog`, the Python API of SPEC §8: the log with its stored views, queries and audit."""
+"""`EventLog`, the Python API of SPEC §8: the log with its stored views, queries and audit.
+
+It composes three parts: the `Log` (append and read), the `StoredViews` (applied to what
+each append wrote, in the same transaction) and the audit. Errors name the arguments of
+these methods (`as_of`, `stream`); the command line maps them to its options.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import functools
+from typing import Callable, Iterable, Iterator
 
-from .errors import InvalidEvent
+from .catalog import Event
+from .errors import InvalidArgument, MissingArgument
 from .gcpause import paused_gc
-from .log import Log
-from .replay import Selection, amendments, ordered_records
-from .storage.sqlite import stream_names
+from .log import Log, Receipt
+from .projection import Cited
+from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
+from .timeline import Selection, amendments
 from .times import parse_time, time_key
 from .views import compliance_rows, diff_views, explain, reference_time
 
 __all__ = ["EventLog"]
+
+Progress = Callable[[int], None]
 
 
 def _check_time(name: str, value: str | None) -> None:
@@ -21,60 +31,160 @@ def _check_time(name: str, value: str | None) -> None:
         try:
             parse_time(value)
         except ValueError as exc:
-            raise InvalidEvent(f"--{name.replace('_', '-')}: {exc}") from None
+            raise InvalidArgument(name, "{arg}: " + str(exc)) from None
 
 
-class EventLog(Log):
-    """The log, its stored views and its audit, in one SQLite file.
+def _collector_paused(method):
+    """Run `method` with Python's cyclic collector paused (and restored for the caller).
+
+    Appends, folds and view reads allocate millions of small acyclic objects; each burst
+    triggers collections that walk every live object again. This is the one place the
+    collector is paused (bench/README.md has the figures that keep it)."""
+
+    @functools.wraps(method)
+    def paused(*args, **kwargs):
+        with paused_gc():
+            return method(*args, **kwargs)
+
+    return paused
+
+
+class EventLog:
+    """The log, its stored views and its audit, in one database (a SQLite file, or a
+    PostgreSQL database given as a `postgresql://` URL).
 
     >>> log = EventLog("docket.db")                                  # doctest: +SKIP
     >>> log.append([{"type": "order_issued", ...}])                  # doctest: +SKIP
     >>> log.compliance("twitter-india-2021", as_of="2021-02-08")     # doctest: +SKIP
     """
 
-    def __init__(self, path: str = "docket.db", *, create: bool = True) -> None:
-        super().__init__(path, create=create)
-        self.views = StoredViews(self.store)
+    def __init__(self, location="docket.db", *, create: bool = True) -> None:
+        self.log = Log(location, create=create)
+        self.storage = self.log.storage
+        self.path = self.log.path
+        self.views = StoredViews(self.storage)
+
+    # -- writing ---------------------------------------------------------------------------
+    @_collector_paused
+    def append(self, events: Iterable[dict | Event], expected_version: int | None = None, *,
+               stream: str | None = None, lines: Iterable[int] | None = None,
+               progress: Progress | None = None) -> list[Receipt]:
+        """Append events atomically (SPEC §2): every one is appended (or found a duplicate)
+        or none; the stored views are brought up to date in the same transaction.
+
+        `expected_version` checks the version of the batch's single stream before it;
+        `stream` fills in events that name none; `lines` numbers them for error messages.
+        """
+        return self._write(self.log.decode(events, lines), expected_version, stream, progress)
+
+    @_collector_paused
+    def import_lines(self, numbered_lines: Iterable[tuple[int, bytes]], *,
+                     stream: str | None = None,
+                     progress: Progress | None = None) -> list[Receipt]:
+        """Import JSONL lines: input events, or exported records (kept exactly, hashes
+        included), as one atomic batch."""
+        return self._write(self.log.decode_lines(numbered_lines), None, stream, progress)
+
+    def _write(self, decoded, expected_version, stream, progress) -> list[Receipt]:
+        try:
+            with self.storage.writing():
+                appended = self.log.write(decoded, expected_version, stream, progress)
+                self.views.apply(appended.touched)
+        except BaseException:
+            self.views.abandoned()
+            raise
+        self.views.committed()
+        return appended.receipts
+
+    @_collector_paused
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Rebuild every stored view and snapshot from the log; returns the stream count."""
+        with self.storage.writing():
+            return self.views.rebuild(progress)
+
+    # -- reading the log -------------------------------------------------------------------
+    def read(self, stream: str | None = None, after_seq: int = 0,
+             limit: int | None = None) -> Iterator[dict]:
+        """Records (dicts, `hash` included) in seq order after `after_seq`, streamed in
+        pages; a suspended reader holds no transaction."""
+        return self.log.read(stream, after_seq, limit)
+
+    def follow(self, after_seq: int = 0, stream: str | None = None,
+               poll: float = 1.0) -> Iterator[dict]:
+        """Every record after `after_seq` in seq order, then each new one as it commits,
+        none skipped or repeated, until the caller stops (SPEC §6 `log --follow`).
+
+        Writers commit in seq order (the chain has one writer at a time), so reading on from
+        the last seq seen never skips an event; between commits nothing is held. `poll` is
+        the longest wait before looking again (a backend that can be woken wakes sooner)."""
+        last = after_seq
+        while True:
+            for record in self.log.read(None, last):
+                last = record["seq"]
+                if stream is None or record["stream"] == stream:
+                    yield record
+            self.storage.wait_for_commit(last, poll)
+
+    def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
+        """Exported JSONL lines (canonical records with `hash`), newline-terminated."""
+        return self.log.export_lines(stream)
+
+    def streams(self) -> list[str]:
+        """The names of the streams in the log, sorted."""
+        return self.log.streams()
+
+    def stream_version(self, stream: str) -> int:
+        """The current version of a stream (0 when it has no events)."""
+        return self.log.stream_version(stream)
+
+    def count(self) -> int:
+        """How many events the log holds."""
+        with self.storage.reading():
+            return self.storage.count()
+
+    def views_stale(self) -> str | None:
+        """Why the stored views cannot be used (written by another version of the fold; the
+        queries then fold from the log), or None."""
+        with self.storage.reading():
+            return self.views.stale()
 
     # -- views -------------------------------------------------------------------------
+    @_collector_paused
     def state(self, stream: str | None = None, as_of: str | None = None,
               known_at: str | None = None) -> dict:
         """SPEC §5 state of one stream (the only one when `stream` is None)."""
         _check_time("as_of", as_of)
         _check_time("known_at", known_at)
-        # A view is a burst of small acyclic objects (a snapshot decoded and folded on, or
-        # rows read back): with the collector on, an as-of query at 1M events took 1.7 times
-        # as long (reading the stored view of 200k events, about a tenth longer).
-        with self.store.read() as conn, paused_gc():
-            stream = self._one_stream(conn, stream)
-            return self._state_view(conn, stream, Selection(conn, as_of, known_at))
+        with self.storage.reading():
+            stream = self._one_stream(stream)
+            return self._state_view(stream, Selection(self.storage, as_of, known_at))
 
-    def _state_view(self, conn, stream: str, selection: Selection) -> dict:
+    def _state_view(self, stream: str, selection: Selection) -> dict:
         if selection.is_current:
             # The tables kept with every append answer "now" without a fold.
-            view = self.views.stored_view(conn, stream)
+            view = self.views.stored_view(stream)
             if view is not None:
                 return view
-        state, amend = self.views.state(conn, stream, selection)
-        return self.views.view_of(conn, stream, state, amend, selection.known_seq,
+        state, amend = self.views.state(stream, selection)
+        return self.views.view_of(stream, state, amend, selection.known_seq,
                                   selection.as_of, selection.known_at)
 
+    @_collector_paused
     def compliance(self, stream: str | None = None, as_of: str | None = None,
                    known_at: str | None = None) -> list[dict]:
         """SPEC §5 compliance: one row per order (of every stream when `stream` is None)."""
         _check_time("as_of", as_of)
         _check_time("known_at", known_at)
-        with self.store.read() as conn, paused_gc():  # as in `state`
-            streams = self._named_or_all(conn, stream)
-            selection = Selection(conn, as_of, known_at)
+        with self.storage.reading():
+            streams = self._named_or_all(stream)
+            selection = Selection(self.storage, as_of, known_at)
             rows = []
             for name in streams:
-                stored = self.views.stored_compliance(conn, name) if selection.is_current \
-                    else None
+                stored = self.views.stored_compliance(name) if selection.is_current else None
                 if stored is not None:
                     rows += stored
                     continue
-                state, _ = self.views.state(conn, name, selection)
+                state, _ = self.views.state(name, selection)
                 rows += compliance_rows(state, stream=name,
                                         ref_time_us=reference_time(state, as_of))
         if len(streams) > 1:  # each stream's rows come sorted; merge them by issue time
@@ -88,18 +198,17 @@ class EventLog(Log):
         Every stream when `stream` is None (merged in replay order); `since` keeps events
         that occurred at or after that time.
         """
-        # `since` is `--from` on the command line, and errors name the option.
-        for name, value in (("as_of", as_of), ("known_at", known_at), ("from", since)):
+        for name, value in (("as_of", as_of), ("known_at", known_at), ("since", since)):
             _check_time(name, value)
         after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
-        with self.store.read() as conn:
-            streams = self._named_or_all(conn, stream)
-            selection = Selection(conn, as_of, known_at)
+        with self.storage.reading():
+            streams = self._named_or_all(stream)
+            selection = Selection(self.storage, as_of, known_at)
             out = []
             for name in streams:
-                amend = amendments(conn, name, selection.known_seq)
-                out += ordered_records(conn, name, selection.known_seq, amend, after=after,
-                                       until_us=selection.until_us, annotate=True)
+                amend = amendments(self.storage, name, selection.known_seq)
+                out += records_in_order(self.storage, name, selection.known_seq, amend,
+                                        after=after, until_us=selection.until_us)
         out.sort(key=lambda pair: pair[0])
         return [record for _, record in out]
 
@@ -109,95 +218,97 @@ class EventLog(Log):
         with their sources, that made it so (`docket why`)."""
         _check_time("as_of", as_of)
         _check_time("known_at", known_at)
-        with self.store.read() as conn:
-            stream = self._one_stream(conn, stream)
-            selection = Selection(conn, as_of, known_at)
-            amend = amendments(conn, stream, selection.known_seq)
-            records = (r for _, r in ordered_records(conn, stream, selection.known_seq, amend,
-                                                     until_us=selection.until_us))
-            try:
-                return explain(records, ref, stream=stream, as_of=as_of)
-            except KeyError:
-                raise InvalidEvent(f"REF: {ref!r} is not an order, notice or target in stream "
-                                   f"{stream!r} at that time") from None
+        with self.storage.reading():
+            stream = self._one_stream(stream)
+            selection = Selection(self.storage, as_of, known_at)
+            amend = amendments(self.storage, stream, selection.known_seq)
 
+            def fold(on_fold):
+                return fold_stream(self.storage, stream, selection.known_seq, amend,
+                                   until_us=selection.until_us, on_fold=on_fold,
+                                   record_type=Cited)[0]
+
+            try:
+                return explain(fold, ref, stream=stream, as_of=as_of)
+            except KeyError:
+                raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice or "
+                                      f"target in stream {stream!r} at that time") from None
+
+    @_collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,
              known_at: str | None = None) -> list[dict]:
         """What changed in the views of a stream between as-of `from_` and as-of `to`."""
-        _check_time("from", from_)
+        _check_time("from_", from_)
         _check_time("to", to)
         _check_time("known_at", known_at)
-        with self.store.read() as conn, paused_gc():  # as in `state`
-            stream = self._one_stream(conn, stream)
-            before = self._state_view(conn, stream, Selection(conn, from_, known_at))
-            after = self._state_view(conn, stream, Selection(conn, to, known_at))
+        with self.storage.reading():
+            stream = self._one_stream(stream)
+            before = self._state_view(stream, Selection(self.storage, from_, known_at))
+            after = self._state_view(stream, Selection(self.storage, to, known_at))
         return diff_views(before, after)
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild every stored view and snapshot from the log; returns the stream count."""
-        with self.store.write() as conn:
-            return self.views.rebuild(conn, progress)
-
+    @_collector_paused
     def replay(self, stream: str | None = None,
-               progress: Callable[[int], None] | None = None) -> dict[str, dict]:
+               progress: Progress | None = None) -> dict[str, dict]:
         """Fold every stream (or `stream`) afresh from its first event, trusting no stored
         view or snapshot, and return each stream's SPEC §5 state view by name: the replay
         that `verify` compares the stored views with. Nothing is written."""
-        from .fresh import replay_stream, with_progress
-
-        with self.store.read() as conn:
-            known_seq = Selection(conn).known_seq
-            return {name: replay_stream(conn, self.views, name, known_seq,
+        with self.storage.reading():
+            known_seq = self.storage.known_seq()
+            return {name: replay_stream(self.storage, name, known_seq,
                                         with_progress(None, progress)).view
-                    for name in self._named_or_all(conn, stream)}
-
-    def count(self) -> int:
-        """How many events the log holds."""
-        return self.store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+                    for name in self._named_or_all(stream)}
 
     # -- audit ---------------------------------------------------------------------------
+    @_collector_paused
     def verify(self, checkpoint=None, projections=None, *, views: bool = True,
-               progress: Callable[[int], None] | None = None) -> dict:
-        """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see `docket.audit`."""
+               progress: Progress | None = None) -> dict:
+        """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see
+        `docket.audit.verify`."""
         from .audit.verify import verify
 
         return verify(self, checkpoint, projections, views=views, progress=progress)
 
-    def checkpoint(self, progress: Callable[[int], None] | None = None) -> dict:
+    @_collector_paused
+    def checkpoint(self, progress: Progress | None = None) -> dict:
         """The log's checkpoint now (`docket checkpoint`): size, root, head, fingerprint."""
-        from .audit.verify import checkpoint
+        from .audit.checkpoint import checkpoint
 
         return checkpoint(self, progress=progress)
 
-    def project(self, out_dir, progress: Callable[[int], None] | None = None) -> dict:
+    @_collector_paused
+    def project(self, out_dir, progress: Progress | None = None) -> dict:
         """Write each stream's views as files under `out_dir` (`docket project`);
         `progress` is ticked twice per event (the fold, then the checkpoint's hashes)."""
         from .report.project import project
 
         return project(self, out_dir, progress=progress)
 
-    # -- helpers ---------------------------------------------------------------------------
-    def _named_or_all(self, conn, stream: str | None) -> list[str]:
+    def close(self) -> None:
+        """Close the underlying database; later calls raise StorageError."""
+        self.log.close()
+
+    # -- helpers (inside a transaction) --------------------------------------------------
+    def _named_or_all(self, stream: str | None) -> list[str]:
         """[stream] when one is named (and the log has it), else every stream."""
         if stream is None:
-            return stream_names(conn)
-        self._require_stream(conn, stream)
+            return self.storage.stream_names()
+        self._require_stream(stream)
         return [stream]
 
-    def _require_stream(self, conn, stream: str) -> None:
-        if conn.execute("SELECT 1 FROM events WHERE stream = ? LIMIT 1", (stream,)).fetchone() is None:
-            known = ", ".join(stream_names(conn)) or "none"
-            raise InvalidEvent(f"--stream: no stream {stream!r} in the log (streams: {known})")
+    def _require_stream(self, stream: str) -> None:
+        if not self.storage.has_stream(stream):
+            known = ", ".join(self.storage.stream_names()) or "none"
+            raise InvalidArgument("stream", f"{{arg}}: no stream {stream!r} in the log "
+                                  f"(streams: {known})")
 
-    def _one_stream(self, conn, stream: str | None) -> str:
+    def _one_stream(self, stream: str | None) -> str:
         if stream is not None:
-            self._require_stream(conn, stream)
+            self._require_stream(stream)
             return stream
-        streams = stream_names(conn)
+        streams = self.storage.stream_names()
         if len(streams) == 1:
             return streams[0]
-        from .errors import UsageError
-
-        raise UsageError("give --stream: the log holds "
-                         + (f"{len(streams)} streams: {', '.join(streams)}" if streams
-                            else "no streams"))
+        raise MissingArgument("stream", "give {arg}: the log holds "
+                              + (f"{len(streams)} streams: {', '.join(streams)}" if streams
+                                 else "no streams"))

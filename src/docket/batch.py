@@ -19,8 +19,8 @@ _decode_body = msgspec.json.Decoder().decode
 class Batch:
     """The state one append transaction needs: head, stream versions and known references."""
 
-    def __init__(self, conn, head: tuple[int, str, int]) -> None:
-        self.conn = conn
+    def __init__(self, storage, head: tuple[int, str, int]) -> None:
+        self.storage = storage
         self.seq, self.hash, self.last_recorded = head
         self.now = now_utc()
         self._formatted = (-1, "")
@@ -43,10 +43,7 @@ class Batch:
 
     def version(self, stream: str) -> int:
         if stream not in self.versions:
-            row = self.conn.execute(
-                "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-            self.versions[stream] = row[0] or 0
+            self.versions[stream] = self.storage.stream_version(stream)
         return self.versions[stream]
 
     def has_ref(self, stream: str, kind: str, ref_id: str) -> bool:
@@ -58,25 +55,19 @@ class Batch:
         if self.bulk:
             # A big batch loads the stream's references once and resolves them in memory.
             self.loaded_refs.add(stream)
-            for ref_kind, ident, seq in self.conn.execute(
-                "SELECT kind, ref_id, seq FROM refs WHERE stream = ?", (stream,)
-            ):
+            for ref_kind, ident, seq in self.storage.refs(stream):
                 self.refs[(stream, ref_kind, ident)] = seq
             return key in self.refs
-        row = self.conn.execute(
-            "SELECT seq FROM refs WHERE stream = ? AND kind = ? AND ref_id = ?", key
-        ).fetchone()
-        if row is not None:
-            self.refs[key] = row[0]
-        return row is not None
+        seq = self.storage.ref_seq(*key)
+        if seq is not None:
+            self.refs[key] = seq
+        return seq is not None
 
     def corrected_times(self, stream: str, target_id: str) -> list[str]:
         """The occurred_at values earlier corrections gave to one event (stored or batched)."""
         bodies = [b for _, (st, kind, b) in self.events.items()
                   if st == stream and kind == "event_corrected"]
-        bodies += [r[0] for r in self.conn.execute(
-            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
-            "AND r.kind = 'event_corrected'", (stream,))]
+        bodies += self.storage.amending_bodies(stream, 2**63 - 1, ("event_corrected",))
         out = []
         for body in bodies:
             data = _decode_body(body)["data"]
@@ -86,12 +77,7 @@ class Batch:
 
     def prefetch_ids(self, ids: list[str]) -> None:
         """Learn which of a batch's ids the log already holds, in a few queries."""
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            self.stored_ids.update(
-                r[0] for r in self.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
-            )
+        self.stored_ids.update(self.storage.existing_ids(ids))
         self.asked.update(ids)
 
     def find_event(self, ident: str) -> tuple[str, str, dict] | None:
@@ -101,9 +87,7 @@ class Batch:
             return stream, kind, _decode_body(body)
         if ident in self.asked and ident not in self.stored_ids:
             return None
-        row = self.conn.execute(
-            "SELECT stream, type, body, seq, version, hash FROM events WHERE id = ?", (ident,)
-        ).fetchone()
+        row = self.storage.event_by_id(ident)
         if row is None:
             return None
         return row[0], row[1], _decode_body(row[2])
@@ -113,4 +97,4 @@ class Batch:
         for row in self.rows:
             if row[1] == ident:
                 return row[8]
-        return self.conn.execute("SELECT hash FROM events WHERE id = ?", (ident,)).fetchone()[0]
+        return self.storage.event_by_id(ident)[3]

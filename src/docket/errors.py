@@ -10,6 +10,8 @@ __all__ = [
     "StorageError",
     "AuditError",
     "UsageError",
+    "InvalidArgument",
+    "MissingArgument",
 ]
 
 
@@ -45,3 +47,24 @@ class UsageError(DocketError):
     """The command needs something it was not given (e.g. which stream); exit code 2."""
 
     exit_code = 2
+
+
+class _ArgumentMixin:
+    """An error about one argument of a library call. The message names it as the library
+    does (`as_of`); `message_for(name)` puts another name in its place (the CLI's flag)."""
+
+    def __init__(self, argument: str, template: str) -> None:
+        self.argument, self.template = argument, template
+        super().__init__(template.replace("{arg}", argument))  # type: ignore[call-arg]
+
+    def message_for(self, name: str) -> str:
+        """The message naming the argument `name` instead."""
+        return self.template.replace("{arg}", name)
+
+
+class InvalidArgument(_ArgumentMixin, InvalidEvent):
+    """An argument that is not valid (a time that is not a time, a stream the log lacks)."""
+
+
+class MissingArgument(_ArgumentMixin, UsageError):
+    """A call that needs an argument it was not given (which stream, of several)."""

@@ -1,31 +1,40 @@
 """`Log`: the append-only log of events, with its hash chain (SPEC §1–2, §7).
 
-`docket.api.EventLog` builds on it with the views and the audit; this module knows nothing
-of them except the `views` hook that the append calls inside its transaction.
+It writes events and returns what it wrote (`Appended`: the receipts and, per stream, the
+earliest replay position the batch changes); it knows nothing of the views. `docket.api`
+composes it with the stored views, which apply that in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import msgspec
 
 from .batch import Batch
 from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, citations, introduced
-from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
+from .codec import (
+    canonical,
+    content_of,
+    decode_event,
+    decode_record,
+    event_from_dict,
+    is_record,
+    normalize_data,
+)
 from .errors import ConflictError, InvalidEvent, UnknownReference
-from .gcpause import paused_gc
-from .storage.sqlite import SQLiteStore, stream_names
+from .storage import open_storage
+from .storage.base import ZERO_HASH, EventRow
 from .times import format_utc, parse_time, time_key
 
-__all__ = ["Log", "Receipt", "ZERO_HASH", "chain_hash"]
+__all__ = ["Appended", "Log", "Receipt", "ZERO_HASH", "chain_hash"]
 
-ZERO_HASH = "0" * 64
 _decode_body = msgspec.json.Decoder().decode
-
 _AMENDING = AMENDING
+# Records per page when reading the log (each page its own short transaction).
+PAGE = 2048
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -44,14 +53,29 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + body).hexdigest()
 
 
-class Log:
-    """One SQLite file of streams of immutable events: append and read."""
+class Appended(NamedTuple):
+    """What one append wrote: a receipt per event, and for each stream it changed the
+    earliest replay position (occurred_us, seq) its events change (a retraction or a
+    correction changes its target's old and new positions)."""
 
-    def __init__(self, path: str = "docket.db", *, create: bool = True) -> None:
-        self.path = str(path)
-        self.store = SQLiteStore(self.path, create=create)
-        # Called inside each append transaction with the streams it touched (see api.py).
-        self.views = None
+    receipts: list[Receipt]
+    touched: dict[str, tuple[int, int]]
+
+
+# An event ready to be written: its line (or None), the event, its record fields (an
+# exported record's seq, hashes and times) or None.
+Decoded = tuple[int | None, Event, dict | None]
+
+
+class Log:
+    """Streams of immutable events in one database: append and read.
+
+    `location` is a SQLite path or a `postgresql://` URL (see `docket.storage`), or an open
+    `Storage`."""
+
+    def __init__(self, location="docket.db", *, create: bool = True) -> None:
+        self.storage = open_storage(location, create=create)
+        self.path = self.storage.location
 
     # -- writing ---------------------------------------------------------------------------
     def append(
@@ -68,13 +92,9 @@ class Log:
         `expected_version` checks the version of the batch's single stream before it;
         `stream` fills in events that name none; `lines` numbers them for error messages.
         """
-        line_numbers = list(lines) if lines is not None else None
-        with paused_gc():
-            decoded = []
-            for i, obj in enumerate(events):
-                line = line_numbers[i] if line_numbers else None
-                decoded.append((line, event_from_dict(obj, line=line), None))
-            return self._write(decoded, expected_version, stream, progress)
+        decoded = self.decode(events, lines)
+        with self.storage.writing():
+            return self.write(decoded, expected_version, stream, progress).receipts
 
     def import_lines(
         self,
@@ -84,69 +104,71 @@ class Log:
         progress: Callable[[int], None] | None = None,
     ) -> list[Receipt]:
         """Import JSONL: input events, or exported records (kept exactly, hashes included)."""
-        from .codec import decode_event, is_record
+        decoded = self.decode_lines(numbered_lines)
+        with self.storage.writing():
+            return self.write(decoded, None, stream, progress).receipts
 
-        with paused_gc():
-            decoded = []
-            for line, raw in numbered_lines:
-                if is_record(raw):
-                    event, meta = decode_record(raw, line=line)
-                    decoded.append((line, event, meta))
-                else:
-                    decoded.append((line, decode_event(raw, line=line), None))
-            return self._write(decoded, None, stream, progress)
+    @staticmethod
+    def decode(events: Iterable[dict | Event], lines: Iterable[int] | None = None
+               ) -> list[Decoded]:
+        """Validate events given as dicts (or Events), numbered by `lines` for errors."""
+        line_numbers = list(lines) if lines is not None else None
+        decoded = []
+        for i, obj in enumerate(events):
+            line = line_numbers[i] if line_numbers else None
+            decoded.append((line, event_from_dict(obj, line=line), None))
+        return decoded
 
-    def _write(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
+    @staticmethod
+    def decode_lines(numbered_lines: Iterable[tuple[int, bytes]]) -> list[Decoded]:
+        """Validate JSONL lines: input events, or exported records (with their record
+        fields, which the append keeps exactly)."""
+        decoded = []
+        for line, raw in numbered_lines:
+            if is_record(raw):
+                event, meta = decode_record(raw, line=line)
+                decoded.append((line, event, meta))
+            else:
+                decoded.append((line, decode_event(raw, line=line), None))
+        return decoded
+
+    def write(self, decoded: list[Decoded], expected_version: int | None = None,
+              default_stream: str | None = None,
+              progress: Callable[[int], None] | None = None) -> Appended:
+        """Write decoded events inside the caller's write transaction (`storage.writing()`)
+        and return what was written; raises (and the caller rolls back) on the first
+        invalid event, so a batch is all or nothing."""
         if expected_version is not None:
             streams = {(e.stream or default_stream) for _, e, _ in decoded}
             if len(streams) > 1:
                 raise InvalidEvent("expected_version needs a batch of one stream")
+        storage = self.storage
+        batch = Batch(storage, storage.head())
+        batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
+        batch.bulk = len(decoded) > 200
+        checked_batch_version = expected_version is None
         receipts: list[Receipt] = []
-        try:
-            receipts = self._write_batch(decoded, expected_version, default_stream, progress)
-        except BaseException:
-            if self.views is not None:
-                self.views.abandoned()
-            raise
-        if self.views is not None:
-            self.views.committed()
+        for n, (line, event, meta) in enumerate(decoded, 1):
+            where = f"line {line}: " if line is not None else (
+                f"event #{n}: " if len(decoded) > 1 else "")
+            stream = event.stream or default_stream
+            if stream is None:
+                raise InvalidEvent(f"{where}{_label(event)}: field `stream`: missing "
+                                   "(give it in the event or with --stream)")
+            # The batch's expected_version is checked at its first new event, before
+            # anything else about that event, so a stale writer always sees exit 3.
+            receipt = self._append_one(batch, event, meta, stream, where,
+                                       None if checked_batch_version else expected_version)
+            if not receipt.duplicate:
+                checked_batch_version = True
+            receipts.append(receipt)
+            if progress is not None and n % 1000 == 0:
+                progress(1000)
+        if batch.rows:
+            storage.insert_events(batch.rows, batch.ref_rows)
         if progress is not None:
             progress(len(decoded) % 1000)
-        return receipts
-
-    def _write_batch(self, decoded, expected_version, default_stream, progress) -> list[Receipt]:
-        receipts: list[Receipt] = []
-        with self.store.write() as conn:
-            batch = Batch(conn, self.store.head(conn))
-            batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
-            batch.bulk = len(decoded) > 200
-            checked_batch_version = expected_version is None
-            for n, (line, event, meta) in enumerate(decoded, 1):
-                where = f"line {line}: " if line is not None else (
-                    f"event #{n}: " if len(decoded) > 1 else "")
-                stream = event.stream or default_stream
-                if stream is None:
-                    raise InvalidEvent(f"{where}{_label(event)}: field `stream`: missing "
-                                       "(give it in the event or with --stream)")
-                # The batch's expected_version is checked at its first new event, before
-                # anything else about that event, so a stale writer always sees exit 3.
-                receipt = self._append_one(batch, event, meta, stream, where,
-                                           None if checked_batch_version else expected_version)
-                if not receipt.duplicate:
-                    checked_batch_version = True
-                receipts.append(receipt)
-                if progress is not None and n % 1000 == 0:
-                    progress(1000)
-            if batch.rows:
-                conn.executemany(
-                    "INSERT INTO events (seq, id, stream, version, type, occurred_us, "
-                    "recorded_us, body, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-                    batch.rows,
-                )
-                conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", batch.ref_rows)
-                if self.views is not None:
-                    self.views.after_append(conn, batch.touched)
-        return receipts
+        return Appended(receipts, batch.touched)
 
     def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str,
                     batch_expected: int | None = None) -> Receipt:
@@ -207,7 +229,8 @@ class Log:
             raise InvalidEvent(f"{where}{label}: field `hash`: does not match the record "
                                f"(expected {digest})")
         occurred_us = time_key(content["occurred_at"])  # validated when decoded
-        batch.rows.append((seq, ident, stream, version, kind, occurred_us, recorded_us, body, digest))
+        batch.rows.append(EventRow(seq, ident, stream, version, kind, occurred_us, recorded_us,
+                                   body, digest))
         batch.events[ident] = (stream, kind, body)
         batch.seq, batch.hash, batch.versions[stream] = seq, digest, version
         new = introduced(kind, content["data"])
@@ -276,42 +299,43 @@ class Log:
         return data
 
     # -- reading ---------------------------------------------------------------------------
-    def read(self, stream: str | None = None, after_seq: int = 0) -> Iterator[dict]:
-        """Records (dicts, `hash` included) in seq order, streamed from one read snapshot."""
-        for body, digest in self._rows(stream, after_seq):
-            record = _decode_body(body)
-            record["hash"] = digest
-            yield record
+    def read(self, stream: str | None = None, after_seq: int = 0,
+             limit: int | None = None) -> Iterator[dict]:
+        """Records (dicts, `hash` included) in seq order after `after_seq` (of `stream`), at
+        most `limit` of them, streamed in pages: each page is its own short transaction, so
+        a reader left suspended holds nothing and never blocks an append."""
+        left = limit
+        while left is None or left > 0:
+            size = PAGE if left is None else min(PAGE, left)
+            page = self.storage.read_page(stream, after_seq, size)
+            for _, body, digest in page:
+                record = _decode_body(body)
+                record["hash"] = digest
+                yield record
+            if len(page) < size:
+                return
+            after_seq = page[-1][0]
+            if left is not None:
+                left -= len(page)
 
     def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
         """Exported JSONL lines (canonical records with `hash`), newline-terminated."""
         for record in self.read(stream):
             yield canonical(record) + b"\n"
 
-    def _rows(self, stream: str | None, after_seq: int) -> Iterator[tuple[bytes, str]]:
-        with self.store.read() as conn:
-            if stream is None:
-                cur = conn.execute("SELECT body, hash FROM events WHERE seq > ? ORDER BY seq",
-                                   (after_seq,))
-            else:
-                cur = conn.execute("SELECT body, hash FROM events WHERE stream = ? AND seq > ? "
-                                   "ORDER BY seq", (stream, after_seq))
-            while rows := cur.fetchmany(2048):
-                yield from rows
-
     def streams(self) -> list[str]:
         """The names of the streams in the log, sorted."""
-        return stream_names(self.store.conn)
+        with self.storage.reading():
+            return self.storage.stream_names()
 
     def stream_version(self, stream: str) -> int:
         """The current version of a stream (0 when it has no events)."""
-        row = self.store.conn.execute(
-            "SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
-        return row[0] or 0
+        with self.storage.reading():
+            return self.storage.stream_version(stream)
 
     def close(self) -> None:
-        """Close the underlying database."""
-        self.store.close()
+        """Close the underlying database; later calls raise StorageError."""
+        self.storage.close()
 
 
 def _label(event: Event) -> str:

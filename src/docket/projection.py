@@ -30,9 +30,12 @@ State layout::
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["initial", "evolve", "fold", "handler", "PROJECTION_VERSION"]
+import msgspec
+
+__all__ = ["initial", "evolve", "fold", "fold_pages", "fold_records", "handler", "Folded",
+           "Cited", "OnFold", "PROJECTION_VERSION"]
 
 # Bumped whenever the state layout or a counting rule changes: stored views and snapshots
 # written by another version are rebuilt from the log when the file is opened.
@@ -261,36 +264,85 @@ _HANDLERS: dict[str, Callable[[State, dict, str], None]] = {
 
 
 def handler(kind: str) -> Callable[[State, dict, str], None] | None:
-    """The function that folds one event type's `data` (None: the type changes no state).
-
-    `evolve` is this plus the bookkeeping of `last_seq` and `last_occurred_at`;
-    `docket.replay.fold_stream` calls handlers directly in its hot loop."""
+    """The function that folds one event type's `data` (None: the type changes no state)."""
     return _HANDLERS.get(kind)
 
 
-def evolve(state: State, record: Record) -> State:
-    """Fold one stored record into `state` (in place) and return it.
+class Folded(msgspec.Struct, gc=False):
+    """The fields of a stored record the fold reads; msgspec skips the rest (sources,
+    hashes, times of recording) in C."""
 
-    Retractions, corrections and unknown types are ignored: the timeline layer has applied
-    them already, and a newer catalogue's events must not break an older fold.
+    type: str
+    occurred_at: str
+    seq: int
+    data: dict
+    id: str = ""
+
+
+class Cited(Folded, gc=False):
+    """A record as `why` and the report's series read it: also who acted and the sources."""
+
+    actor: str | None = None
+    sources: list = []
+
+
+# (state after it, the record's replay key, the record, how many folded so far)
+OnFold = Callable[[tuple[int, int], Any, State, int], None]
+
+
+def fold_pages(state: State | None, pages: Iterable[Sequence[tuple[int, int, Any]]],
+               decode: Callable[[Any], Any], on_fold: OnFold | None = None,
+               ) -> tuple[State, tuple[int, int] | None, int]:
+    """THE fold loop: every replay, snapshot, as-of query, `why` and chart goes through it.
+
+    `pages` are sequences of (occurred_us, seq, item) in replay order, already selected and
+    amended; `decode(item)` gives a record with `type`, `occurred_at`, `seq` and `data`
+    attributes (a `Folded` decoded from the stored bytes, or the item itself). Retractions,
+    corrections and unknown types change nothing (the timeline applied them; a newer
+    catalogue's events must not break an older fold). `on_fold(key, record, state, n)` is
+    called after each record with the state brought up to date (for snapshots and for the
+    views that watch the fold). Returns (state, key of the last record, records seen).
     """
-    handler = _HANDLERS.get(record["type"])
-    if handler is None:
-        return state
-    at = record["occurred_at"]
-    handler(state, record["data"], at)
-    seq = record["seq"]
-    if seq > state["last_seq"]:
-        state["last_seq"] = seq
-    # Records come in replay order, so the last one folded occurred latest.
-    state["last_occurred_at"] = at
-    return state
+    state = initial() if state is None else state
+    last_seq, last_at = state["last_seq"], state["last_occurred_at"]
+    get = _HANDLERS.get
+    last, n = None, 0
+    for page in pages:
+        for occurred_us, seq, item in page:
+            record = decode(item)
+            fold = get(record.type)
+            n += 1
+            if fold is not None:
+                last_at = record.occurred_at  # replay order: the latest folded so far
+                fold(state, record.data, last_at)
+                if record.seq > last_seq:
+                    last_seq = record.seq
+            if on_fold is not None:
+                state["last_seq"], state["last_occurred_at"] = last_seq, last_at
+                on_fold((occurred_us, seq), record, state, n)
+        if page:
+            last = (page[-1][0], page[-1][1])
+    state["last_seq"], state["last_occurred_at"] = last_seq, last_at
+    return state, last, n
 
 
-def fold(records, state: State | None = None) -> State:
-    """Fold `records` (replay order) onto `state`, or onto `initial()` when none is given."""
-    if state is None:
-        state = initial()
-    for record in records:
-        evolve(state, record)
-    return state
+def fold_records(records: Iterable[Record], state: State | None = None,
+                 on_fold: OnFold | None = None, record_type: type = Folded) -> State:
+    """Fold `records` given as dicts (replay order) onto `state` or `initial()`, through
+    `fold_pages`, each converted to `record_type` (`Cited` for hooks that cite them)."""
+    def convert(record: Record):
+        return msgspec.convert(record, record_type)
+
+    return fold_pages(state, [[(0, 0, r) for r in records]], convert, on_fold)[0]
+
+
+def evolve(state: State, record: Record) -> State:
+    """Fold one stored record (a dict, in replay order after the ones before) into `state`,
+    in place, and return it."""
+    return fold_records((record,), state)
+
+
+def fold(records: Iterable[Record], state: State | None = None) -> State:
+    """Fold `records` (dicts, replay order) onto `state`, or onto `initial()` when none is
+    given."""
+    return fold_records(records, state)

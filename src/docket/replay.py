@@ -1,194 +1,208 @@
-"""Replaying a stream from the log into a folded state: selection, snapshots, the fold.
+"""Replaying a stream from the log: its records in replay order, amended, and folded.
 
-Everything here reads inside the caller's transaction (`conn`), so a view is computed from
-one consistent snapshot of the file.
+Everything here reads inside the caller's transaction of a `docket.storage.base.Storage`, so
+a view is computed from one consistent snapshot. The fold itself is `projection.fold_pages`,
+the one fold loop; this module feeds it:
+
+- a stream without retractions or corrections (most streams, and every replay's hot path)
+  feeds the stored rows straight through, each body decoded into a slim `Folded` record in
+  the loop (msgspec skips sources and hashes in C);
+- a stream with amendments feeds records already amended (retracted ones and the amending
+  records themselves dropped, corrected ones replaced), with the few events a correction
+  moved merged in at their new place.
+
+`replay_stream` folds a stream from its first event, trusting no stored view or snapshot:
+the audit compares the stored views, a checkpoint's fingerprint and the committed
+projections with it, and `docket project` writes its files from it.
 """
 
 from __future__ import annotations
 
 import heapq
-from typing import Iterator
+from collections.abc import Callable
+from typing import Any, Iterator, NamedTuple
 
 import msgspec
 
-from .gcpause import paused_gc
-from .projection import evolve, handler, initial
-from .timeline import AMENDING, Amendments
-from .times import time_key, upper_bound
+from .errors import AuditError
+from .projection import Cited, Folded, OnFold, fold_pages
+from .timeline import Amendments, amendments
+from .times import time_key
+from .views import state_view
 
 __all__ = [
-    "Selection",
-    "amendments",
-    "ordered_records",
-    "fold_from",
+    "Progress",
+    "Replayed",
     "fold_stream",
-    "encode_state",
-    "decode_state",
-    "SNAPSHOT_EVERY",
+    "records_in_order",
+    "replay_all",
+    "replay_stream",
+    "unreadable",
+    "with_progress",
 ]
 
-# A snapshot of the fold every this many events of replay order: an as-of query then folds
-# at most this many events past the nearest snapshot (a few % of a 200k-event stream).
-SNAPSHOT_EVERY = 5_000
-
-_decode = msgspec.json.Decoder().decode
-
-
-class _Folded(msgspec.Struct, gc=False):
-    """The fields of a stored record the fold reads; msgspec skips the rest (sources,
-    hashes, times of recording) in C."""
-
-    type: str
-    occurred_at: str
-    seq: int
-    data: dict
-
-
-_decode_folded = msgspec.json.Decoder(_Folded).decode
-encode_state = msgspec.msgpack.Encoder().encode
-decode_state = msgspec.msgpack.Decoder().decode
+Progress = Callable[[int], None]
 _MAX = 2**63 - 1
+_FIRST = (-_MAX, 0)
+_decode_dict = msgspec.json.Decoder().decode
+_DECODERS = {Folded: msgspec.json.Decoder(Folded).decode,
+             Cited: msgspec.json.Decoder(Cited).decode}
 
 
-class Selection:
-    """What a view may see: events known at `known_at` that occurred by `as_of`."""
-
-    __slots__ = ("as_of", "known_at", "known_seq", "until_us")
-
-    def __init__(self, conn, as_of: str | None = None, known_at: str | None = None) -> None:
-        self.as_of, self.known_at = as_of, known_at
-        self.until_us = upper_bound(as_of) if as_of is not None else _MAX
-        if known_at is None:
-            row = conn.execute("SELECT max(seq) FROM events").fetchone()
-        else:
-            row = conn.execute(
-                "SELECT max(seq) FROM events WHERE recorded_us <= ?", (upper_bound(known_at),)
-            ).fetchone()
-        self.known_seq = row[0] or 0
-
-    @property
-    def is_current(self) -> bool:
-        """True when this is the whole log as it stands (no as_of, no known_at)."""
-        return self.as_of is None and self.known_at is None
+def _same(item: Any) -> Any:
+    return item
 
 
-def amendments(conn, stream: str, known_seq: int) -> Amendments:
-    """The retractions and corrections of `stream` with seq up to `known_seq`."""
-    rows = conn.execute(
-        "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
-        "AND r.kind IN (?, ?) AND r.seq <= ? ORDER BY r.seq",
-        (stream, *sorted(AMENDING), known_seq),
-    )
-    return Amendments(_decode(body) for (body,) in rows)
-
-
-def _replay_rows(conn, stream: str, known_seq: int, after: tuple[int, int], until_us: int):
-    """A cursor over (occurred_us, seq, body) of `stream` in replay order, in
-    (after, until_us], known by `known_seq` (an index scan of `events_replay`)."""
-    return conn.execute(
-        "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? "
-        "AND (occurred_us, seq) > (?, ?) AND occurred_us <= ? ORDER BY occurred_us, seq",
-        (stream, known_seq, after[0], after[1], until_us),
-    )
-
-
-def ordered_records(
-    conn, stream: str, known_seq: int, amend: Amendments, after: tuple[int, int] = (-_MAX, 0),
-    until_us: int = _MAX, annotate: bool = False,
-) -> Iterator[tuple[tuple[int, int], dict]]:
-    """(replay key, record) of the stream in replay order, amended, in (after, until_us].
-
-    Streams from an index scan; the few events a correction moved are merged in at their
-    new place (and skipped at their old one). With `annotate`, retracted events and the
-    amending records themselves are kept (marked) instead of dropped: the timeline view.
-    """
+def _amended_pages(storage, stream: str, known_seq: int, amend: Amendments,
+                   after: tuple[int, int], until_us: int, decode, apply
+                   ) -> Iterator[list[tuple[int, int, Any]]]:
+    """Pages of (occurred_us, seq, record) in replay order, each record decoded and amended
+    (`apply` returns None for one to drop); events a correction moved are skipped at their
+    stored place and merged in at their new one."""
     moved = amend.moved()
-    apply = amend.annotate if annotate else amend.apply
-    cur = _replay_rows(conn, stream, known_seq, after, until_us)
-
-    def scanned() -> Iterator[tuple[tuple[int, int], dict]]:
-        while rows := cur.fetchmany(4096):
-            for occurred_us, seq, body in rows:
-                record = apply(_decode(body)) if amend else _decode(body)
-                if record is None or (moved and record["id"] in moved):
-                    continue
-                yield (occurred_us, seq), record
-
+    pages = storage.replay_rows(stream, known_seq, after, until_us)
     if not moved:
-        yield from scanned()
+        for rows in pages:
+            page = []
+            for occurred_us, seq, body in rows:
+                record = apply(decode(body))
+                if record is not None:
+                    page.append((occurred_us, seq, record))
+            yield page
         return
+
+    def scanned():
+        for rows in pages:
+            for occurred_us, seq, body in rows:
+                record = apply(decode(body))
+                if record is not None and _ident(record) not in moved:
+                    yield occurred_us, seq, record
+
     extra = []
-    marks = ",".join("?" * len(moved))
-    for (body,) in conn.execute(
-        f"SELECT body FROM events WHERE seq <= ? AND id IN ({marks})", (known_seq, *moved)
-    ):
-        record = apply(_decode(body))
+    for body in storage.bodies_by_id(list(moved), known_seq):
+        record = apply(decode(body))
         if record is None:
             continue
-        key = (time_key(record["occurred_at"]), record["seq"])
+        key = (time_key(_occurred(record)), _seq(record))
         if after < key and key[0] <= until_us:
-            extra.append((key, record))
-    extra.sort(key=lambda pair: pair[0])
-    yield from heapq.merge(scanned(), extra, key=lambda pair: pair[0])
+            extra.append((*key, record))
+    extra.sort(key=lambda item: (item[0], item[1]))
+    page: list = []
+    for item in heapq.merge(scanned(), extra, key=lambda item: (item[0], item[1])):
+        page.append(item)
+        if len(page) == 4096:
+            yield page
+            page = []
+    yield page
 
 
-def fold_from(
-    state: dict | None, pairs: Iterator[tuple[tuple[int, int], dict]], on_fold=None
-) -> tuple[dict, tuple[int, int] | None, int]:
-    """Fold `pairs` onto `state` (or the initial state).
+def _ident(record) -> str:
+    return record["id"] if isinstance(record, dict) else record.id
 
-    Returns (state, key of the last record folded or None, count folded). `on_fold(key,
-    state, n)` is called after each record, for writing snapshots.
-    """
-    state = initial() if state is None else state
-    last, n = None, 0
-    with paused_gc():
-        for key, record in pairs:
-            evolve(state, record)
-            last = key
-            n += 1
-            if on_fold is not None:
-                on_fold(key, state, n)
-    return state, last, n
+
+def _occurred(record) -> str:
+    return record["occurred_at"] if isinstance(record, dict) else record.occurred_at
+
+
+def _seq(record) -> int:
+    return record["seq"] if isinstance(record, dict) else record.seq
 
 
 def fold_stream(
-    conn, stream: str, known_seq: int, amend: Amendments, state: dict | None = None,
-    after: tuple[int, int] = (-_MAX, 0), until_us: int = _MAX, on_fold=None,
+    storage, stream: str, known_seq: int, amend: Amendments, state: dict | None = None,
+    after: tuple[int, int] = _FIRST, until_us: int = _MAX, on_fold: OnFold | None = None,
+    record_type: type = Folded,
 ) -> tuple[dict, tuple[int, int] | None, int]:
-    """Select `stream`'s records in (after, until_us] known by `known_seq` and fold them
-    onto `state` (or the initial state): `fold_from(state, ordered_records(...), on_fold)`.
+    """Fold `stream`'s records in (after, until_us] known by `known_seq` onto `state` (or the
+    initial state), through `projection.fold_pages`; returns (state, last key, count).
 
-    A stream without retractions or corrections (most streams, and every replay's hot path)
-    takes a fused loop: rows straight from the cursor, a slim decode, the event type's
-    handler called directly. It saves the generator, a tuple and a call per event (measured:
-    about a fifth of a 100k-event fold); the result is the same, as the tests of `evolve`
-    and of replays with amendments check on both paths.
-    """
-    if amend:
-        pairs = ordered_records(conn, stream, known_seq, amend, after=after, until_us=until_us)
-        return fold_from(state, pairs, on_fold)
-    state = initial() if state is None else state
-    cur = _replay_rows(conn, stream, known_seq, after, until_us)
-    decode = _decode_folded
-    last, n = None, 0
-    last_seq, last_at = state["last_seq"], state["last_occurred_at"]
-    with paused_gc():
-        while rows := cur.fetchmany(4096):
-            for occurred_us, seq, body in rows:
-                record = decode(body)
-                fold = handler(record.type)
-                n += 1
-                if fold is not None:
-                    last_at = record.occurred_at
-                    fold(state, record.data, last_at)
-                    if record.seq > last_seq:
-                        last_seq = record.seq
-                if on_fold is not None:
-                    # The hook may snapshot the state: bring it up to date first.
-                    state["last_seq"], state["last_occurred_at"] = last_seq, last_at
-                    on_fold((occurred_us, seq), state, n)
-            last = (rows[-1][0], rows[-1][1])
-    state["last_seq"], state["last_occurred_at"] = last_seq, last_at
-    return state, last, n
+    `record_type` is what each record is decoded as (`Cited` for folds that cite them)."""
+    decode = _DECODERS[record_type]
+    if not amend:
+        return fold_pages(state, storage.replay_rows(stream, known_seq, after, until_us),
+                          decode, on_fold)
+    pages = _amended_pages(storage, stream, known_seq, amend, after, until_us, decode,
+                           amend.apply_struct)
+    return fold_pages(state, pages, _same, on_fold)
 
+
+def records_in_order(storage, stream: str, known_seq: int, amend: Amendments,
+                     after: tuple[int, int] = _FIRST, until_us: int = _MAX,
+                     ) -> Iterator[tuple[tuple[int, int], dict]]:
+    """(replay key, record) of the stream in replay order in (after, until_us], as the
+    timeline shows it: whole records (dicts), corrected, retracted ones marked `retracted`
+    and the amending records themselves kept (`docket log`)."""
+    for page in _amended_pages(storage, stream, known_seq, amend, after, until_us,
+                               _decode_dict, amend.annotate):
+        for occurred_us, seq, record in page:
+            yield (occurred_us, seq), record
+
+
+class Replayed(NamedTuple):
+    """One stream folded from scratch: the state, its amendments and the SPEC §5 state view."""
+
+    stream: str
+    state: dict
+    amend: Any
+    view: dict
+    known_seq: int
+
+
+def view_of(storage, stream: str, state: dict, amend: Amendments, known_seq: int,
+            as_of: str | None = None, known_at: str | None = None) -> dict:
+    """The SPEC §5 state view of a folded `state` of `stream` (its version as of
+    `known_seq`; `last_seq` counts the amending records too)."""
+    last_seq = max([state["last_seq"], *amend.seqs])
+    return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
+                      version=storage.stream_version(stream, known_seq), last_seq=last_seq)
+
+
+def replay_stream(storage, stream: str, known_seq: int,
+                  on_fold: OnFold | None = None) -> Replayed:
+    """Fold `stream` from its first event (events up to `known_seq`), ignoring every stored
+    view and snapshot. Raises AuditError when the stored bytes cannot be folded."""
+    try:
+        amend = amendments(storage, stream, known_seq)
+        state = fold_stream(storage, stream, known_seq, amend, on_fold=on_fold)[0]
+        view = view_of(storage, stream, state, amend, known_seq)
+    except AuditError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - stored bytes the fold cannot read
+        raise unreadable(stream, exc) from None
+    return Replayed(stream, state, amend, view, known_seq)
+
+
+def unreadable(stream: str, exc: Exception) -> AuditError:
+    """The error for a stream whose stored bytes a fresh replay cannot read."""
+    return AuditError(f"stream {stream!r}: a fresh replay fails ({type(exc).__name__}: {exc}); "
+                      "`docket verify` shows which events are damaged")
+
+
+def replay_all(storage, known_seq: int, progress: Progress | None = None,
+               on_error: Callable[[str, AuditError], None] | None = None
+               ) -> dict[str, Replayed]:
+    """Fold every stream afresh; a stream that cannot be folded raises AuditError, or is
+    passed to `on_error(stream, error)` (and left out) when that is given."""
+    out = {}
+    for stream in storage.stream_names():
+        try:
+            out[stream] = replay_stream(storage, stream, known_seq, with_progress(None, progress))
+        except AuditError as exc:
+            if on_error is None:
+                raise
+            on_error(stream, exc)
+    return out
+
+
+def with_progress(hook: OnFold | None, progress: Progress | None) -> OnFold | None:
+    """`hook`, also ticking `progress` every 1000 records folded."""
+    if progress is None:
+        return hook
+
+    def on_fold(key, record, state, n):
+        if n % 1000 == 0:
+            progress(1000)
+        if hook is not None:
+            hook(key, record, state, n)
+
+    return on_fold

@@ -12,10 +12,34 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .catalog import AMENDING
-from .times import time_key
+import msgspec
 
-__all__ = ["AMENDING", "Amendments", "replay_key"]
+from .catalog import AMENDING
+from .times import time_key, upper_bound
+
+__all__ = ["AMENDING", "Amendments", "Selection", "amendments", "replay_key"]
+
+_MAX = 2**63 - 1
+_decode = msgspec.json.Decoder().decode
+
+
+class Selection:
+    """What a view may see: events known at `known_at` that occurred by `as_of`.
+
+    Made inside a transaction of `storage` (`known_seq` is the last seq known then)."""
+
+    __slots__ = ("as_of", "known_at", "known_seq", "until_us")
+
+    def __init__(self, storage, as_of: str | None = None, known_at: str | None = None) -> None:
+        self.as_of, self.known_at = as_of, known_at
+        self.until_us = upper_bound(as_of) if as_of is not None else _MAX
+        self.known_seq = storage.known_seq(
+            upper_bound(known_at) if known_at is not None else None)
+
+    @property
+    def is_current(self) -> bool:
+        """True when this is the whole log as it stands (no as_of, no known_at)."""
+        return self.as_of is None and self.known_at is None
 
 
 def replay_key(record: dict) -> tuple[int, int]:
@@ -68,6 +92,17 @@ class Amendments:
                                         "reason": retraction["data"]["reason"]}}
         return out
 
+    def apply_struct(self, record):
+        """`apply` for a record decoded as a Struct (the fold's): None when retracted (or
+        itself amending)."""
+        if record.type in AMENDING:
+            return None
+        ident = record.id
+        if ident in self.retracted:
+            return None
+        change = self.corrected.get(ident)
+        return record if change is None else msgspec.structs.replace(record, **change)
+
     def apply(self, record: dict) -> dict | None:
         """The record as the story now knows it: None when retracted (or itself amending)."""
         if record["type"] in AMENDING:
@@ -79,3 +114,9 @@ class Amendments:
         if change is None:
             return record
         return {**record, **change}
+
+
+def amendments(storage, stream: str, known_seq: int) -> Amendments:
+    """The retractions and corrections of `stream` with seq up to `known_seq`."""
+    return Amendments(_decode(body) for body in
+                      storage.amending_bodies(stream, known_seq, sorted(AMENDING)))

@@ -15,9 +15,8 @@ import msgspec
 
 from ..catalog import SCHEMA_VERSION
 from ..codec import canonical, json_text
-from ..fresh import Progress
-from ..log import ZERO_HASH
-from ..storage.sqlite import TRIGGERS
+from ..replay import Progress
+from ..storage.base import ZERO_HASH
 from ..times import parse_time
 from .checkpoint import ProofTree
 from .problems import Problems, short
@@ -29,19 +28,10 @@ _BATCH = 4096
 _ALL = 2**63 - 1  # every seq lies in (-_ALL, _ALL]
 
 
-def check_triggers(conn, problems: Problems) -> None:
+def check_triggers(storage, problems: Problems) -> None:
     """Report each immutability trigger that is missing or does not refuse its change."""
-    found = {name: sql for name, sql in conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
-    for name in TRIGGERS:
-        table, _, op = name.partition("_no_")
-        sql = " ".join((found.get(name) or "").upper().split())
-        if name not in found:
-            problems.add("trigger", f"missing: nothing refuses {op.upper()} on `{table}`",
-                         trigger=name)
-        elif f"BEFORE {op.upper()} ON {table.upper()}" not in sql or "RAISE(ABORT" not in sql:
-            problems.add("trigger", f"does not refuse {op.upper()} on `{table}` (its SQL: "
-                         f"{found[name]})", trigger=name)
+    for name, message in storage.immutability_problems():
+        problems.add("trigger", message, trigger=name)
 
 
 def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[str]:
@@ -49,7 +39,7 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
 
     An empty list means the row is right after all (some valid record the fast path's
     fragments did not foresee)."""
-    seq, ident, stream, version, kind, recorded_us, body, stored_hash = row
+    seq, ident, stream, version, kind, recorded_us, body, stored_hash = row[:8]
     out = []
     recomputed = _recompute(prev_hex, body)
     if recomputed != stored_hash:
@@ -115,8 +105,6 @@ class _Head(msgspec.Struct, gc=False):
 
 _decode_head = msgspec.json.Decoder(_Head).decode
 
-# The columns the scan reads, in the order `scan_rows` unpacks them.
-COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash"
 
 
 class ScanState:
@@ -154,7 +142,7 @@ class ScanState:
 
 def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None = None,
               first_seen: dict | None = None) -> int:
-    """Check `rows` (tuples of COLUMNS in seq order) going on from `state`, which is updated;
+    """Check `rows` (`ChainRow` tuples in seq order) going on from `state`, which is updated;
     returns how many rows there were.
 
     With `first_seen` (a dict), a stream not yet in `state.versions` is not checked at its
@@ -175,7 +163,7 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
     last_rec = None  # the recorded_at text that last parsed to last_us
     count = 0
     for row in rows:
-        seq, ident, stream, version, kind, recorded_us, body, stored = row
+        seq, ident, stream, version, kind, recorded_us, body, stored, _ = row
         count += 1
         if seq != expect:
             problems.add("chain", f"missing: the log goes from seq {expect - 1} to {seq}"
@@ -240,14 +228,12 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
     return count
 
 
-def scan_range(conn, lo: int, hi: int, state: ScanState, problems: Problems,
+def scan_range(storage, lo: int, hi: int, state: ScanState, problems: Problems,
                tree: ProofTree | None = None, first_seen: dict | None = None,
                progress: Progress | None = None) -> int:
     """`scan_rows` over the rows with lo < seq <= hi, read in batches; returns their count."""
-    cur = conn.execute(f"SELECT {COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
-                       (lo, hi))
     count = 0
-    while rows := cur.fetchmany(_BATCH):
+    for rows in storage.chain_rows(lo, hi):
         count += scan_rows(rows, state, problems, tree, first_seen)
         if progress is not None:
             progress(len(rows))

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sqlite3
 import sys
-from pathlib import Path
 
-from ..fresh import Progress
+from ..replay import Progress
 from .chain import _ALL, ScanState, _recompute, scan_range
 from .checkpoint import ProofTree
 from .problems import Problems
@@ -60,17 +58,16 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _start_state(conn, lo: int) -> ScanState:
+def _start_state(storage, lo: int) -> ScanState:
     """The state a scan would be in after the row at or before seq `lo`, guessed from that
     row and the one before it (exact unless those rows are damaged; the parent checks)."""
     if lo <= 0:
         return ScanState()
-    last = conn.execute("SELECT seq, hash, recorded_us, body FROM events WHERE seq <= ? "
-                        "ORDER BY seq DESC LIMIT 2", (lo,)).fetchall()
+    last = storage.last_rows(lo, 2)
     if not last:
         return ScanState()
-    seq, stored, recorded_us, body = last[0]
-    before = last[1][1] if len(last) > 1 else ScanState().prev_hex
+    seq, stored, recorded_us, body = last[0].seq, last[0].hash, last[0].recorded_us, last[0].body
+    before = last[1].hash if len(last) > 1 else ScanState().prev_hex
     alt = _recompute(before, body)
     try:
         raw = bytes.fromhex(stored)
@@ -81,19 +78,23 @@ def _start_state(conn, lo: int) -> ScanState:
                      last_us=recorded_us if isinstance(recorded_us, int) else 0)
 
 
-def _scan_range(job: tuple[str, int, int]) -> tuple:
+# The storage the forked workers read (set in the parent just before the pool forks).
+_SHARED: list = []
+
+
+def _scan_range(job: tuple[int, int]) -> tuple:
     """In a worker: scan the rows with lo < seq <= hi from a guessed start state."""
-    path, lo, hi = job
-    # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
-    conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True)
+    lo, hi = job
+    reader = _SHARED[0].forked_reader()
     try:
-        state = _start_state(conn, lo)
-        start = state.key()
-        problems, first_seen = Problems(), {}
-        count = scan_range(conn, lo, hi, state, problems,
-                           first_seen=first_seen if lo > 0 else None)
+        with reader.reading():
+            state = _start_state(reader, lo)
+            start = state.key()
+            problems, first_seen = Problems(), {}
+            count = scan_range(reader, lo, hi, state, problems,
+                               first_seen=first_seen if lo > 0 else None)
     finally:
-        conn.close()
+        reader.close()
     return start, first_seen, state, problems, count
 
 
@@ -107,45 +108,51 @@ def _holds(start: tuple, first_seen: dict, actual: ScanState) -> bool:
     return True
 
 
-def scan_parallel(conn, path: str, problems: Problems,
+def scan_parallel(storage, problems: Problems,
                   progress: Progress | None) -> tuple[int, str] | None:
     """Scan the chain in pieces; returns (events, last hash), or None when one process is
-    the better choice (few rows, one CPU, no fork), for the caller to scan sequentially."""
+    the better choice (few rows, one CPU, no fork, a backend without forked readers), for
+    the caller to scan sequentially."""
     n = workers()
-    lo, hi, rows = conn.execute("SELECT min(seq), max(seq), count(*) FROM events").fetchone()
-    if n < 2 or rows < PARALLEL_MIN_ROWS or not _can_fork() or not isinstance(hi, int):
+    lo, hi, rows = storage.seq_range()
+    if (n < 2 or rows < PARALLEL_MIN_ROWS or not _can_fork() or not isinstance(hi, int)
+            or not hasattr(storage, "forked_reader")):
         return None
     pieces = n * _PIECES_PER_WORKER
     cuts = [lo - 1 + (hi - lo + 1) * i // pieces for i in range(pieces)] + [hi]
-    jobs = [(path, a, b) for a, b in zip(cuts, cuts[1:])]
+    jobs = list(zip(cuts, cuts[1:]))
     state, count = ScanState(), 0
-    with multiprocessing.get_context("fork").Pool(n) as pool:
-        for (_, a, b), (start, first_seen, end, found, done) in zip(
-                jobs, pool.imap(_scan_range, jobs)):
-            if _holds(start, first_seen, state):
-                problems.merge(found)
-                end.versions = {**state.versions, **end.versions}
-                state, count = end, count + done
-            else:
-                # A damaged piece: scan it here, from where the pieces before really ended.
-                count += scan_range(conn, a, b, state, problems)
-            if progress is not None:
-                progress(done)
+    _SHARED[:] = [storage]
+    try:
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            for (a, b), (start, first_seen, end, found, done) in zip(
+                    jobs, pool.imap(_scan_range, jobs)):
+                if _holds(start, first_seen, state):
+                    problems.merge(found)
+                    end.versions = {**state.versions, **end.versions}
+                    state, count = end, count + done
+                else:
+                    # A damaged piece: scan it here, from where the pieces before ended.
+                    count += scan_range(storage, a, b, state, problems)
+                if progress is not None:
+                    progress(done)
+    finally:
+        _SHARED.clear()
     return count, state.prev_hex
 
 
-def scan_chain(conn, problems: Problems, tree: ProofTree | None,
-               progress: Progress | None, path: str | None = None) -> tuple[int, str]:
+def scan_chain(storage, problems: Problems, tree: ProofTree | None,
+               progress: Progress | None) -> tuple[int, str]:
     """Check the hash chain in one pass over the rows; returns (events, last hash).
 
     `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
-    Given the database's `path`, a large log without a tree is scanned in pieces by several
-    processes at once (`scan_parallel`), with the same result.
+    A large log without a tree is scanned in pieces by several processes at once
+    (`scan_parallel`), with the same result.
     """
-    if tree is None and path is not None:
-        done = scan_parallel(conn, path, problems, progress)
+    if tree is None:
+        done = scan_parallel(storage, problems, progress)
         if done is not None:
             return done
     state = ScanState()
-    count = scan_range(conn, -_ALL, _ALL, state, problems, tree, progress=progress)
+    count = scan_range(storage, -_ALL, _ALL, state, problems, tree, progress=progress)
     return count, state.prev_hex

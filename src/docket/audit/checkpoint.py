@@ -16,10 +16,9 @@ from typing import Any
 import msgspec
 
 from ..codec import json_text
-from ..fresh import Progress, Replayed, replay_all
-from ..log import ZERO_HASH
 from ..merkle import EMPTY_ROOT, TreeBuilder, leaf_hash, verify_consistency
-from ..replay import Selection
+from ..replay import Progress, Replayed, replay_all
+from ..storage.base import ZERO_HASH
 from ..views import fingerprint
 from .problems import Problems, short
 
@@ -38,7 +37,6 @@ CHECKPOINT_VERSION = 1
 
 _decode = msgspec.json.Decoder().decode
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_BATCH = 4096
 
 
 # -- taking one --------------------------------------------------------------------------------
@@ -50,28 +48,28 @@ def checkpoint(log, progress: Progress | None = None) -> dict:
     `sha256:` of the canonical JSON `{stream: fingerprint of its state view}` from a fresh
     fold of every stream (not the stored views, which the checkpoint must not trust).
     """
-    with log.store.read() as conn:
-        return checkpoint_in(conn, log.views, progress=progress)
+    with log.storage.reading():
+        return checkpoint_in(log.storage, progress=progress)
 
 
-def checkpoint_in(conn, views, replayed: dict[str, Replayed] | None = None,
+def checkpoint_in(storage, replayed: dict[str, Replayed] | None = None,
                   progress: Progress | None = None) -> dict:
-    """The checkpoint of the log as `conn` sees it (see `checkpoint`).
+    """The checkpoint of the log as the current transaction of `storage` sees it (see
+    `checkpoint`).
 
     `replayed`: fresh folds of every stream already made (`docket project` has them);
     without it every stream is folded here.
     """
     tree = TreeBuilder()
     head = ZERO_HASH
-    cur = conn.execute("SELECT body, hash FROM events ORDER BY seq")
     add = tree.add_leaf_hash
-    while rows := cur.fetchmany(_BATCH):
+    for rows in storage.leaves():
         for body, head in rows:
             add(leaf_hash(body))
         if progress is not None:
             progress(len(rows))
     if replayed is None:
-        replayed = replay_all(conn, views, Selection(conn).known_seq, progress)
+        replayed = replay_all(storage, storage.known_seq(), progress)
     return {"size": tree.size, "root": tree.root().hex(), "head": head,
             "fingerprint": views_fingerprint(replayed), "version": CHECKPOINT_VERSION}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from ..errors import AuditError
-from ..fresh import Replayed
+from ..replay import Replayed
 from ..report.project import FILES, render
 from .problems import Problems
 
@@ -25,7 +25,7 @@ def _first_difference(a: bytes, b: bytes) -> int:
     return min(len(la), len(lb)) + 1
 
 
-def check_projections(conn, views, directory: str, replayed: dict[str, Replayed],
+def check_projections(storage, directory: str, replayed: dict[str, Replayed],
                       problems: Problems) -> None:
     """Compare the files under `directory` with what `docket project` writes now, reporting in
     `problems` each file that differs, is missing, or belongs to a stream the log lacks.
@@ -38,7 +38,7 @@ def check_projections(conn, views, directory: str, replayed: dict[str, Replayed]
                      file=base)
         return
     try:
-        expected = render(conn, views, replayed)
+        expected = render(storage, replayed)
     except AuditError as exc:
         problems.add("projection", f"cannot compare: {exc}", file=base)
         return

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from ..codec import json_text
 from ..errors import AuditError
-from ..fresh import Progress, Replayed, replay_stream, with_progress
-from ..replay import decode_state, encode_state
-from ..storage.sqlite import stream_names
+from ..replay import Progress, Replayed, replay_stream, with_progress
 from ..stored.rows import TABLES, view_rows
+from ..stored.snapshots import decode_state, encode_state
 from .problems import Problems
 
 __all__ = ["check_views"]
@@ -22,13 +21,13 @@ _MISSING = object()
 
 
 def _row_key(table: str, row: tuple) -> tuple:
-    columns, pk = TABLES[table]
+    columns, pk = TABLES[table].names, TABLES[table].key
     return tuple(row[columns.index(c)] for c in pk)
 
 
 def _compare_rows(table: str, expected: list[tuple], stored: list[tuple],
                   problems: Problems) -> None:
-    columns, pk = TABLES[table]
+    columns, pk = TABLES[table].names, TABLES[table].key
     want = {_row_key(table, r): r for r in expected}
     have = {_row_key(table, r): r for r in stored}
     for key, row in want.items():
@@ -47,30 +46,36 @@ def _compare_rows(table: str, expected: list[tuple], stored: list[tuple],
                          table=table, row=dict(zip(pk, key)))
 
 
-def check_views(conn, views, known_seq: int, problems: Problems,
+def check_views(storage, views, known_seq: int, problems: Problems,
                 progress: Progress | None) -> dict[str, Replayed]:
     """Compare every stored view of every stream with a fresh fold, reporting in `problems`;
-    returns the folds (streams a fold cannot read are reported and left out)."""
-    streams = stream_names(conn)
+    returns the folds (streams a fold cannot read are reported and left out). `views` is the
+    log's `StoredViews`."""
+    streams = storage.stream_names()
+    stale = views.stale()
+    if stale is not None:
+        # Another fold wrote them: comparing rows would list every difference of the two
+        # folds. Queries do not read them; the next write or `docket rebuild` rewrites them.
+        problems.add("view", stale, table="docket_meta", row={"key": "projection"})
     # Only the keys: a snapshot's state is read when the fresh fold reaches its position.
     snapshots: dict[str, set[tuple[int, int]]] = {}
-    for stream, occurred_us, seq in conn.execute(
-            "SELECT stream, occurred_us, seq FROM docket_snapshots"):
+    for stream, occurred_us, seq in storage.select("docket_snapshots", (),
+                                                   ("stream", "occurred_us", "seq")):
         snapshots.setdefault(stream, set()).add((occurred_us, seq))
-    heads = dict(conn.execute("SELECT stream, scalars FROM docket_view_heads"))
+    all_heads = {r[0]: r[1:] for r in storage.select("docket_view_heads", (),
+                                                     ("stream", "scalars", "log_seq"))}
+    heads = dict(all_heads)
     bad: list[tuple[int, int]] = []
 
     def on_stream(stream):
         mine = snapshots.get(stream)
-        if not mine:
+        if not mine or stale is not None:
             return None
 
-        def on_fold(key, state, n):
+        def on_fold(key, record, state, n):
             if key in mine:
                 mine.discard(key)
-                saved = conn.execute(
-                    "SELECT state FROM docket_snapshots WHERE stream = ? AND occurred_us = ? "
-                    "AND seq = ?", (stream, *key)).fetchone()[0]
+                saved = storage.get("docket_snapshots", (stream, *key), ("state",))[0]
                 # Equal bytes settle it cheaply; else compare decoded (key order may differ).
                 if saved != encode_state(state) and decode_state(saved) != state:
                     bad.append(key)
@@ -82,9 +87,11 @@ def check_views(conn, views, known_seq: int, problems: Problems,
         bad.clear()
         try:
             replayed[stream] = done = replay_stream(
-                conn, views, stream, known_seq, with_progress(on_stream(stream), progress))
+                storage, stream, known_seq, with_progress(on_stream(stream), progress))
         except AuditError as exc:
             problems.add("view", str(exc), table="events", row={"stream": stream})
+            continue
+        if stale is not None:
             continue
         for key in bad:
             problems.add("view", f"the snapshot at seq {key[1]} differs from a fresh replay to "
@@ -94,19 +101,21 @@ def check_views(conn, views, known_seq: int, problems: Problems,
             problems.add("view", f"a snapshot at seq {key[1]}, occurred_us {key[0]}, matches no "
                          "position of a fresh replay", seq=key[1], table="docket_snapshots",
                          row={"stream": stream, "seq": key[1]})
-        _check_head(conn, stream, heads.pop(stream, None), done.state, problems)
-        stored = views.stored_rows(conn, stream)
+        head = heads.pop(stream, None)
+        _check_head(storage, stream, head[0] if head else None, done.state, problems)
+        if head is not None and head[1] <= known_seq:
+            _check_position(storage, stream, head[1], problems)
+        stored = views.stored_rows(stream)
         for table, rows in view_rows(done.view).items():
             _compare_rows(table, rows, stored[table], problems)
     # Rows of streams the log does not hold.
+    known = set(streams)
     for table in (*TABLES, "docket_view_heads", "docket_fold", "docket_snapshots"):
-        marks = ",".join("?" * len(streams))
-        for stream, n in conn.execute(
-                f"SELECT stream, count(*) FROM {table} WHERE stream NOT IN ({marks}) "
-                "GROUP BY stream ORDER BY stream", streams):
-            problems.add("view", f"{n} rows of a stream the log does not hold", table=table,
-                         row={"stream": stream})
-    last_view = conn.execute("SELECT max(log_seq) FROM docket_view_heads").fetchone()[0]
+        for stream, n in storage.streams_in(table):
+            if stream not in known:
+                problems.add("view", f"{n} rows of a stream the log does not hold", table=table,
+                             row={"stream": stream})
+    last_view = max((h[1] for h in all_heads.values()), default=None)
     if last_view is not None and last_view > known_seq:
         problems.add("chain", f"the stored views were last brought up to seq {last_view} but "
                      f"the log ends at seq {known_seq}: events after it were removed",
@@ -114,7 +123,17 @@ def check_views(conn, views, known_seq: int, problems: Problems,
     return replayed
 
 
-def _check_head(conn, stream: str, scalars: bytes | None, fresh: dict,
+def _check_position(storage, stream: str, log_seq: int, problems: Problems) -> None:
+    """The views keep their own position per stream (the log's seq when they were last
+    brought up to date): it must cover the stream's last event."""
+    last = storage.last_seq_of(stream)
+    if last > log_seq:
+        problems.add("view", f"the stored views stop at seq {log_seq}, but the stream's last "
+                     f"event is seq {last} (`docket rebuild` brings them up to date)",
+                     seq=last, table="docket_view_heads", row={"stream": stream})
+
+
+def _check_head(storage, stream: str, scalars: bytes | None, fresh: dict,
                 problems: Problems) -> None:
     """The saved fold state (what current queries and the next append start from): its
     scalars in `docket_view_heads`, its entities one row each in `docket_fold`."""
@@ -129,9 +148,7 @@ def _check_head(conn, stream: str, scalars: bytes | None, fresh: dict,
                      table="docket_view_heads", row={"stream": stream})
     kinds = [k for k in fresh if k not in saved]  # the entities, kept one row each
     seen: dict[str, set] = {k: set() for k in kinds}
-    for kind, key, value in conn.execute(
-            "SELECT kind, key, value FROM docket_fold WHERE stream = ? ORDER BY kind, key",
-            (stream,)):
+    for kind, key, value in storage.select("docket_fold", (stream,), ("kind", "key", "value")):
         where = {"table": "docket_fold", "row": {"stream": stream, "kind": kind, "key": key}}
         if kind not in seen or key not in fresh[kind]:
             problems.add("view", "not in a fresh replay (an extra row)", **where)

@@ -6,19 +6,19 @@
    every `prev_hash` links, `seq` runs 1, 2, 3, … without gaps, each stream's versions
    likewise, `recorded_at` never decreases, the stored bytes agree with the row's indexed
    columns (seq, id, stream, version, type, recorded_us), and the immutability triggers are
-   in place (`docket.chain`);
+   in place (`docket.audit.chain`);
 2. the stored views: every view table row, the saved fold state and every snapshot equal a
-   fresh fold of the log from its first event (`docket.view_check`);
+   fresh fold of the log from its first event (`docket.audit.replay_check`);
 3. with a checkpoint: the log still extends it (an RFC 6962 consistency proof from its size
    to now verifies against its root and the current root; its head is still the hash at
    that size), which catches a rewrite even when every later hash was recomputed
-   (`docket.checkpoint`);
+   (`docket.audit.checkpoint`);
 4. with a projections folder: the files `docket project` wrote equal a fresh replay's
-   (`docket.projection_check`).
+   (`docket.audit.projections`).
 
 It returns a report `{"ok", "events", "problems"}`; each problem names its `kind` (`chain`,
 `trigger`, `view`, `checkpoint`, `projection`), the `seq` it concerns (or null), a `message`,
-and where that applies the view `table` and `row`, or the `file` (`docket.problem`).
+and where that applies the view `table` and `row`, or the `file` (`docket.audit.problems`).
 
 This module runs the checks in order; each lives in the module named above. The names the
 API and the command line use are importable from here.
@@ -29,9 +29,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..fresh import Progress, Replayed, replay_all
-from ..replay import Selection
-from ..storage.sqlite import stream_names
+from ..replay import Progress, Replayed, replay_all
 from .chain import check_triggers
 from .chain_split import scan_chain
 from .checkpoint import (
@@ -73,29 +71,29 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
             cp = load_checkpoint(checkpoint)
         except ValueError as exc:
             problems.add("checkpoint", f"not a Docket checkpoint: {exc}", file=cp_name)
-    with log.store.read() as conn:
-        check_triggers(conn, problems)
+    storage = log.storage
+    with storage.reading():
+        check_triggers(storage, problems)
         tree = None
         if cp is not None:
-            size = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-            tree = ProofTree(cp["size"], size)
-        events, _ = scan_chain(conn, problems, tree, progress, log.store.path)
+            tree = ProofTree(cp["size"], storage.count())
+        events, _ = scan_chain(storage, problems, tree, progress)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)
         replayed: dict[str, Replayed] = {}
         if views or projections is not None:
-            known_seq = Selection(conn).known_seq
+            known_seq = storage.known_seq()
             if views:
-                replayed = check_views(conn, log.views, known_seq, problems, progress)
+                replayed = check_views(storage, log.views, known_seq, problems, progress)
             else:
-                replayed = replay_all(conn, log.views, known_seq, progress, _view_problem(problems))
-            streams = len(stream_names(conn))
+                replayed = replay_all(storage, known_seq, progress, _view_problem(problems))
+            streams = len(storage.stream_names())
             # A stream that could not be folded was reported already; a fingerprint without
             # it would only add a second, vaguer report of the same damage.
             if cp is not None and len(replayed) == streams:
                 check_fingerprint(cp, replayed, events, cp_name, problems)
         if projections is not None:
-            check_projections(conn, log.views, os.fspath(projections), replayed, problems)
+            check_projections(storage, os.fspath(projections), replayed, problems)
     found = problems.result()
     return {"ok": not found, "events": events, "problems": found}
 

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from ..errors import DocketError
+from ..errors import DocketError, InvalidArgument, MissingArgument
 
 __all__ = ["main"]
 
@@ -44,6 +44,18 @@ def _check_text(kwargs: dict) -> None:
             _fail(f"{label}: not valid UTF-8 text", 1)
 
 
+def _option_name(argument: str) -> str:
+    """How the running command spells the library's argument `argument` (`as_of` is
+    `--as-of`, `since` is `--from`, `ref` is `REF`)."""
+    ctx = click.get_current_context(silent=True)
+    for param in (ctx.command.params if ctx is not None else ()):
+        if param.name == argument:
+            if param.param_type_name == "option":
+                return param.opts[0]
+            return param.human_readable_name
+    return "--" + argument.rstrip("_").replace("_", "-")
+
+
 def _errors(func):
     """Turn library errors (and anything unexpected) into `Error:` lines and exit codes."""
 
@@ -52,6 +64,8 @@ def _errors(func):
         try:
             _check_text(kwargs)
             return func(*args, **kwargs)
+        except (InvalidArgument, MissingArgument) as exc:
+            _fail(exc.message_for(_option_name(exc.argument)), exc.exit_code)
         except DocketError as exc:
             _fail(str(exc), exc.exit_code)
         except RecursionError:

@@ -6,7 +6,7 @@ day when there are too many events to draw), the event list with sources, one ch
 compliance table of SPEC §5 and the checkpoint of the log the page was made from.
 
 Everything comes from the views: `EventLog.timeline`, `.state` and `.compliance`; the blocked
-series of the charts is the views' own fold (see `docket.report_series`), so no counting
+series of the charts is the views' own fold (see `docket.report.series`), so no counting
 happens here. This module gathers them and assembles the page; its parts are drawn by
 `report_timeline`, `report_order` and `report_table`, with `report_axis` and `report_format`
 beneath them.
@@ -30,19 +30,8 @@ AGGREGATE_ABOVE = 2000
 
 
 def checkpoint_of(log) -> dict:
-    """The log's checkpoint: `EventLog.checkpoint()` when it exists, else size and the RFC 6962
-    root over the stored bodies in seq order (and the head hash)."""
-    method = getattr(log, "checkpoint", None)
-    if callable(method):
-        cp = dict(method())
-        return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in cp.items()}
-    from .. import merkle
-
-    with log.store.read() as conn:
-        bodies = [bytes(body) for (body,) in conn.execute("SELECT body FROM events ORDER BY seq")]
-        head = conn.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    return {"size": len(bodies), "root": merkle.root(bodies).hex(),
-            "head": head[0] if head else None}
+    """The log's checkpoint (`EventLog.checkpoint()`), as the page shows it."""
+    return dict(log.checkpoint())
 
 
 # -- the page ------------------------------------------------------------------------------

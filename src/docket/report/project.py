@@ -9,7 +9,7 @@ trailing newline; nothing depends on the wall clock or on where the files are wr
 the same log always gives the same bytes and a diff shows only what the events changed.
 
 Everything here is computed by a fresh fold of the log from its first event (no stored view,
-no snapshot; see `docket.fresh`), so `docket verify --projections DIR` can compare committed
+no snapshot; see `docket.replay.replay_stream`), so `docket verify --projections DIR` can compare committed
 files with exactly what a replay gives, and the audit shares the same fold.
 """
 
@@ -20,23 +20,24 @@ from typing import Any
 
 from ..audit.checkpoint import checkpoint_in
 from ..codec import pretty_json
-from ..fresh import Progress, Replayed, replay_stream, unreadable, with_progress
-from ..replay import Selection, ordered_records
-from ..storage.sqlite import stream_names
+from ..replay import (
+    Progress,
+    Replayed,
+    records_in_order,
+    replay_stream,
+    unreadable,
+    with_progress,
+)
 from ..times import time_key
 from ..views import compliance_rows, reference_time
 
 __all__ = [
     "FILES",
-    "Replayed",
     "project",
     "render",
     "render_stream",
-    "replay_stream",
     "write_files",
 ]
-# `Replayed` and `replay_stream` live in `docket.fresh` (the audit folds with them too); they
-# are named here as well because this is where they were first imported from.
 
 # The files written per stream, in the order they are listed.
 FILES = ("state.json", "compliance.json", "timeline.json", "summary.md", "report.html")
@@ -88,7 +89,7 @@ def _summary(view: dict, rows: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes]:
+def render_stream(storage, replayed: Replayed, checkpoint: dict) -> dict[str, bytes]:
     """The files of one stream (name -> bytes), from a fresh fold.
 
     `checkpoint`: the whole log's (`checkpoint.checkpoint_in`), which the report page shows.
@@ -102,8 +103,8 @@ def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes
     # The order `EventLog.compliance` gives (stable for orders issued at the same time).
     rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
     try:
-        timeline = [record for _, record in ordered_records(
-            conn, stream, replayed.known_seq, replayed.amend, annotate=True)]
+        timeline = [record for _, record in records_in_order(
+            storage, stream, replayed.known_seq, replayed.amend)]
         # The same page as `docket report --stream S` with no as_of/known_at: the state,
         # compliance and timeline views now, which a fresh fold gives exactly.
         page = render_page(replayed.view, rows, timeline, checkpoint).encode()
@@ -118,26 +119,27 @@ def render_stream(conn, replayed: Replayed, checkpoint: dict) -> dict[str, bytes
     }
 
 
-def render(conn, views, replayed: dict[str, Replayed] | None = None,
+def render(storage, replayed: dict[str, Replayed] | None = None,
            progress: Progress | None = None) -> dict[str, bytes]:
-    """Every projection file (`<stream>/<name>` -> bytes) of the log as `conn` sees it.
+    """Every projection file (`<stream>/<name>` -> bytes) of the log as the current
+    transaction of `storage` sees it.
 
     `replayed` reuses folds already made (the audit's); missing streams are folded here.
     `progress` is ticked with the records folded and then with the rows the checkpoint
     hashes (twice the log's length in all when every stream is folded here).
     """
-    known_seq = Selection(conn).known_seq
-    streams = stream_names(conn)
+    known_seq = storage.known_seq()
+    streams = storage.stream_names()
     folds = {}
     for stream in streams:
         done = (replayed or {}).get(stream)
         folds[stream] = done if done is not None else replay_stream(
-            conn, views, stream, known_seq, with_progress(None, progress))
+            storage, stream, known_seq, with_progress(None, progress))
     # Every stream's page shows the whole log's checkpoint, taken once, in this transaction.
-    checkpoint = checkpoint_in(conn, views, folds, progress=progress)
+    checkpoint = checkpoint_in(storage, folds, progress=progress)
     out: dict[str, bytes] = {}
     for stream in streams:
-        for name, content in render_stream(conn, folds[stream], checkpoint).items():
+        for name, content in render_stream(storage, folds[stream], checkpoint).items():
             out[f"{stream}/{name}"] = content
     return out
 
@@ -175,8 +177,8 @@ def project(log, out_dir: str, progress: Progress | None = None) -> dict:
     """
     from ..errors import StorageError
 
-    with log.store.read() as conn:
-        files = render(conn, log.views, progress=progress)
+    with log.storage.reading():
+        files = render(log.storage, progress=progress)
     try:
         changed = write_files(str(out_dir), files)
     except OSError as exc:

@@ -1,8 +1,8 @@
-"""The SQLite side of the log: schema, pragmas, transactions and the few queries it needs.
+"""The SQLite backend: one file in WAL mode with `synchronous=FULL` (the embedded default).
 
-The event log's SQLite specifics live here so that another backend (PostgreSQL, for teams
-that share a log) can offer the same small interface and pass the same contract tests; the
-stored views keep their own tables beside the log (`docket.stored`, `docket.view_tables`).
+Every SQL string and pragma of the SQLite side of Docket is here. A writer takes the write
+lock up front (`BEGIN IMMEDIATE`) and waits up to `DOCKET_BUSY_TIMEOUT_MS` for another
+writer; readers never wait (WAL). The stored-view tables follow `docket.storage.schema`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,20 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
 
 from ..errors import StorageError
+from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
+from .schema import TABLES
 
-__all__ = ["SQLiteStore", "FORMAT_VERSION", "BUSY_TIMEOUT_MS", "stream_names"]
+__all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS"]
 
-# The on-disk format of this Docket; a file written by a newer Docket is refused.
-FORMAT_VERSION = 1
 # How long a writer waits for another writer before giving up with a clear error.
 BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+_BATCH = 4096
 
-_SCHEMA = """
+_LOG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS docket_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
@@ -57,6 +58,11 @@ CREATE TRIGGER IF NOT EXISTS refs_no_delete BEFORE DELETE ON refs
 BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
 """
 
+# The stored views' own indexes (beyond their primary keys).
+_VIEW_INDEXES = """
+CREATE INDEX IF NOT EXISTS docket_deadlines_end ON docket_deadlines (stream, end_us);
+"""
+
 TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
 
 # The streams, in name order, by a skip-scan of the UNIQUE(stream, version) index: one index
@@ -69,10 +75,10 @@ WITH RECURSIVE s(name) AS (
     SELECT (SELECT min(stream) FROM events WHERE stream > s.name) FROM s WHERE s.name IS NOT NULL)
 SELECT name FROM s WHERE name IS NOT NULL"""
 
-
-def stream_names(conn) -> list[str]:
-    """The names of the streams in the log, sorted (byte order, as `ORDER BY stream`)."""
-    return [row[0] for row in conn.execute(_STREAMS)]
+# Tables read by their whole key: a rowid would only add a second index.
+_WITHOUT_ROWID = {"docket_fold"}
+_CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
+_SQL_TYPES = {"text": str, "int": int, "real": float, "bool": int, "json": str, "blob": bytes}
 
 
 def _disk_full(path: str) -> bool:
@@ -109,11 +115,22 @@ def _storage_error(path: str, exc: BaseException) -> StorageError:
     return StorageError(f"database {path}: {text}")
 
 
-class SQLiteStore:
-    """One SQLite file in WAL mode with `synchronous=FULL`."""
+class _Closed:
+    """Stands in for the connection of a closed storage: any use is a clear error."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str):
+        raise StorageError(f"the log {self._path} is closed")
+
+
+class SQLiteStorage(Storage):
+    """A Docket log in one SQLite file."""
 
     def __init__(self, path: str, *, create: bool = True) -> None:
-        self.path = str(path)
+        super().__init__()
+        self.location = self.path = str(path)
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise StorageError(f"cannot open database {self.path}: folder {folder} does not exist")
@@ -122,27 +139,33 @@ class SQLiteStore:
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
             # the write lock up front and waits on a busy database instead of failing late.
-            self.conn = sqlite3.connect(
+            self._conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,
             )
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Look before touching: a file that is not a Docket log must stay byte for byte
             # as it was (switching to WAL would rewrite its header).
-            self._check_format()
-            self._wal()
-            self.conn.execute("PRAGMA synchronous = FULL")
-            self._init_schema()
+            ready = self._check_format()
+            if not ready and not create:
+                raise StorageError(f"{self.path} holds no Docket log yet (append or import "
+                                   "first)")
+            if create:
+                self._wal()
+            self._conn.execute("PRAGMA synchronous = FULL")
+            if not ready:
+                self._create_schema()
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from None
 
+    # -- opening ----------------------------------------------------------------------------
     def _wal(self) -> None:
         """Switch to WAL once per file. The switch needs the file to itself and SQLite
         does not wait for that, so a process racing others to create a file retries."""
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        while self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        while self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             try:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA journal_mode = WAL")
             except sqlite3.OperationalError:
                 if time.monotonic() > deadline:
                     raise
@@ -150,74 +173,299 @@ class SQLiteStore:
 
     def _check_format(self) -> bool:
         """Refuse a foreign or newer file; True when the Docket schema is already there."""
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
         if not tables:
             return False
         if "docket_meta" not in tables:
             raise StorageError(f"{self.path} is a SQLite database but not a Docket log")
-        row = self.conn.execute("SELECT value FROM docket_meta WHERE key = 'format'").fetchone()
+        row = self._conn.execute("SELECT value FROM docket_meta WHERE key = 'format'").fetchone()
         if row is not None and int(row[0]) > FORMAT_VERSION:
             raise StorageError(
                 f"{self.path} was written by a newer Docket (format {row[0]}; this one "
                 f"reads {FORMAT_VERSION}); upgrade Docket"
             )
-        return row is not None
+        return row is not None and all(name in tables for name in TABLES)
 
-    def _init_schema(self) -> None:
-        if self._check_format():
-            return
-        self.run_script(
-            _SCHEMA + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"
-        )
+    def _create_schema(self) -> None:
+        """Create every table in one write transaction, so processes creating a file at
+        once agree (the loser finds the tables there)."""
+        import sqlite_utils  # lazily: only the first open of a file pays for it
 
-    def run_script(self, sql: str) -> None:
-        """Run DDL in one write transaction, so processes creating a file at once agree."""
+        # sqlite-utils writes the stored views' DDL from the schema's descriptions.
+        db = sqlite_utils.Database(memory=True)
+        ddl = [_LOG_SCHEMA] + [
+            db.create_table_sql(t.name, {c.name: _SQL_TYPES[c.type] for c in t.columns},
+                                pk=t.key, if_not_exists=True).strip().rstrip(";")
+            + (" WITHOUT ROWID;" if t.name in _WITHOUT_ROWID else ";")
+            for t in TABLES.values()
+        ] + [_VIEW_INDEXES,
+             f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"]
         try:
-            self.conn.executescript("BEGIN IMMEDIATE;" + sql + "COMMIT;")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise _storage_error(self.path, exc) from None
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction holding the write lock from its first statement."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from None
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise _storage_error(self.path, exc) from None
-        except BaseException:
-            self._rollback()
+            self._conn.executescript("BEGIN IMMEDIATE;" + "\n".join(ddl) + "COMMIT;")
+        except sqlite3.Error:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent snapshot of the file (WAL lets writers go on)."""
+    # -- transactions ---------------------------------------------------------------------
+    def _begin(self, write: bool) -> None:
         try:
-            self.conn.execute("BEGIN")
-            yield self.conn
+            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from None
-        finally:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
 
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+    def _end(self, commit: bool) -> None:
+        conn = self._conn
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("COMMIT" if commit else "ROLLBACK")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise _storage_error(self.path, exc) from None
 
-    def head(self, conn: sqlite3.Connection) -> tuple[int, str, int]:
-        """(last seq, last hash, last recorded_us), or (0, 64 zeros, 0) for an empty log."""
-        row = conn.execute(
-            "SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return row if row else (0, "0" * 64, 0)
+    def translate(self, exc: BaseException) -> BaseException:
+        """The StorageError for a driver error raised inside a transaction (else `exc`)."""
+        if isinstance(exc, sqlite3.Error):
+            return _storage_error(self.path, exc)
+        return exc
 
     def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
+        conn, self._conn = self._conn, _Closed(self.path)
+        if not isinstance(conn, _Closed):
+            conn.close()
+
+    # -- the log: reading -------------------------------------------------------------------
+    def head(self) -> Head:
+        row = self._conn.execute(
+            "SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return Head(*row) if row else Head(0, ZERO_HASH, 0)
+
+    def count(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def seq_range(self) -> tuple[int | None, int | None, int]:
+        return self._conn.execute("SELECT min(seq), max(seq), count(*) FROM events").fetchone()
+
+    def known_seq(self, recorded_until_us: int | None = None) -> int:
+        if recorded_until_us is None:
+            row = self._conn.execute("SELECT max(seq) FROM events").fetchone()
+        else:
+            row = self._conn.execute("SELECT max(seq) FROM events WHERE recorded_us <= ?",
+                                     (recorded_until_us,)).fetchone()
+        return row[0] or 0
+
+    def stream_names(self) -> list[str]:
+        return [row[0] for row in self._conn.execute(_STREAMS)]
+
+    def has_stream(self, stream: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM events WHERE stream = ? LIMIT 1",
+                                  (stream,)).fetchone() is not None
+
+    def last_seq_of(self, stream: str) -> int:
+        row = self._conn.execute("SELECT seq FROM events WHERE stream = ? ORDER BY version "
+                                 "DESC LIMIT 1", (stream,)).fetchone()
+        return row[0] if row else 0
+
+    def stream_version(self, stream: str, known_seq: int | None = None) -> int:
+        if known_seq is None:
+            row = self._conn.execute("SELECT max(version) FROM events WHERE stream = ?",
+                                     (stream,)).fetchone()
+        else:
+            row = self._conn.execute("SELECT max(version) FROM events WHERE stream = ? AND "
+                                     "seq <= ?", (stream, known_seq)).fetchone()
+        return row[0] or 0
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self._conn.execute(
+                f"SELECT id FROM events WHERE id IN ({marks})", chunk))
+        return out
+
+    def event_by_id(self, ident: str) -> tuple[str, str, bytes, str] | None:
+        return self._conn.execute("SELECT stream, type, body, hash FROM events WHERE id = ?",
+                                  (ident,)).fetchone()
+
+    def ref_seq(self, stream: str, kind: str, ref_id: str) -> int | None:
+        row = self._conn.execute("SELECT seq FROM refs WHERE stream = ? AND kind = ? AND "
+                                 "ref_id = ?", (stream, kind, ref_id)).fetchone()
+        return row[0] if row else None
+
+    def refs(self, stream: str) -> list[tuple[str, str, int]]:
+        return self._conn.execute("SELECT kind, ref_id, seq FROM refs WHERE stream = ?",
+                                  (stream,)).fetchall()
+
+    def amending_bodies(self, stream: str, known_seq: int,
+                        kinds: Sequence[str]) -> list[bytes]:
+        marks = ",".join("?" * len(kinds))
+        return [body for (body,) in self._conn.execute(
+            f"SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = ? "
+            f"AND r.kind IN ({marks}) AND r.seq <= ? ORDER BY r.seq",
+            (stream, *kinds, known_seq))]
+
+    def replay_rows(self, stream: str, known_seq: int, after: tuple[int, int],
+                    until_us: int) -> Iterator[list[tuple[int, int, bytes]]]:
+        # An index scan of events_replay.
+        cur = self._conn.execute(
+            "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? "
+            "AND (occurred_us, seq) > (?, ?) AND occurred_us <= ? ORDER BY occurred_us, seq",
+            (stream, known_seq, after[0], after[1], until_us))
+        while rows := cur.fetchmany(_BATCH):
+            yield rows
+
+    def bodies_by_id(self, ids: Sequence[str], known_seq: int) -> list[bytes]:
+        marks = ",".join("?" * len(ids))
+        return [body for (body,) in self._conn.execute(
+            f"SELECT body FROM events WHERE seq <= ? AND id IN ({marks})", (known_seq, *ids))]
+
+    def chain_rows(self, lo: int, hi: int) -> Iterator[list[tuple]]:
+        cur = self._conn.execute(f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq > ? AND "
+                                 "seq <= ? ORDER BY seq", (lo, hi))
+        while rows := cur.fetchmany(_BATCH):
+            yield rows
+
+    def last_rows(self, seq: int, n: int) -> list[ChainRow]:
+        return [ChainRow(*r) for r in self._conn.execute(
+            f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+            (seq, n))]
+
+    def leaves(self) -> Iterator[list[tuple[bytes, str]]]:
+        cur = self._conn.execute("SELECT body, hash FROM events ORDER BY seq")
+        while rows := cur.fetchmany(_BATCH):
+            yield rows
+
+    def _page(self, stream: str | None, after_seq: int,
+              limit: int) -> list[tuple[int, bytes, str]]:
+        if stream is None:
+            return self._conn.execute("SELECT seq, body, hash FROM events WHERE seq > ? "
+                                      "ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
+        return self._conn.execute("SELECT seq, body, hash FROM events WHERE stream = ? AND "
+                                  "seq > ? ORDER BY seq LIMIT ?",
+                                  (stream, after_seq, limit)).fetchall()
+
+    def wait_for_commit(self, after_seq: int, timeout: float) -> bool:
+        # SQLite has no notification between processes: look at the head every few ms
+        # (an index seek), without holding a transaction in between.
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while True:
+            with self.reading():
+                if self.known_seq() > after_seq:
+                    return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.1)
+
+    # -- the log: writing -------------------------------------------------------------------
+    def insert_events(self, rows: Sequence[EventRow],
+                      refs: Sequence[tuple[str, str, str, int]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO events (seq, id, stream, version, type, occurred_us, recorded_us, "
+            "body, hash) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        self._conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
+
+    # -- metadata ---------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM docket_meta WHERE key = ?",
+                                 (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO docket_meta VALUES (?, ?)", (key, value))
+
+    # -- the audit ----------------------------------------------------------------------------
+    def immutability_problems(self) -> list[tuple[str, str]]:
+        found = dict(self._conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        out = []
+        for name in TRIGGERS:
+            table, _, op = name.partition("_no_")
+            sql = " ".join((found.get(name) or "").upper().split())
+            if name not in found:
+                out.append((name, f"missing: nothing refuses {op.upper()} on `{table}`"))
+            elif f"BEFORE {op.upper()} ON {table.upper()}" not in sql or "RAISE(ABORT" not in sql:
+                out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
+                                  f"{found[name]})"))
+        return out
+
+    # -- stored-view tables ---------------------------------------------------------------
+    def upsert(self, table: str, rows: Iterable[Sequence]) -> None:
+        t = TABLES[table]
+        self._conn.executemany(f"INSERT OR REPLACE INTO {t.name} ({','.join(t.names)}) "
+                               f"VALUES ({','.join('?' * len(t.columns))})", rows)
+
+    def delete(self, table: str, keys: Iterable[Sequence]) -> None:
+        t = TABLES[table]
+        where = " AND ".join(f"{c} = ?" for c in t.key)
+        self._conn.executemany(f"DELETE FROM {t.name} WHERE {where}", keys)
+
+    def delete_prefix(self, table: str, prefix: Sequence) -> None:
+        t = TABLES[table]
+        where = " AND ".join(f"{c} = ?" for c in t.key[:len(prefix)]) or "1"
+        self._conn.execute(f"DELETE FROM {t.name} WHERE {where}", tuple(prefix))
+
+    def select(self, table: str, prefix: Sequence = (),
+               columns: Sequence[str] | None = None) -> list[tuple]:
+        t = TABLES[table]
+        where = " AND ".join(f"{c} = ?" for c in t.key[:len(prefix)]) or "1"
+        return self._conn.execute(
+            f"SELECT {','.join(columns or t.names)} FROM {t.name} WHERE {where} "
+            f"ORDER BY {','.join(t.key)}", tuple(prefix)).fetchall()
+
+    def get(self, table: str, key: Sequence, columns: Sequence[str] | None = None
+            ) -> tuple | None:
+        t = TABLES[table]
+        where = " AND ".join(f"{c} = ?" for c in t.key)
+        return self._conn.execute(f"SELECT {','.join(columns or t.names)} FROM {t.name} "
+                                  f"WHERE {where}", tuple(key)).fetchone()
+
+    def clear(self, table: str) -> None:
+        self._conn.execute(f"DELETE FROM {TABLES[table].name}")
+
+    def streams_in(self, table: str) -> list[tuple[str, int]]:
+        return self._conn.execute(f"SELECT stream, count(*) FROM {TABLES[table].name} "
+                                  "GROUP BY stream ORDER BY stream").fetchall()
+
+    def deadlines_between(self, stream: str, low: int, high: int) -> list[str]:
+        return [k for (k,) in self._conn.execute(
+            "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? AND "
+            "end_us < ?", (stream, low, high))]
+
+    def snapshot_before(self, stream: str, known_seq: int, until_us: int
+                        ) -> tuple[int, int, bytes] | None:
+        return self._conn.execute(
+            "SELECT occurred_us, seq, state FROM docket_snapshots WHERE stream = ? AND "
+            "log_seq <= ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC LIMIT 1",
+            (stream, known_seq, until_us)).fetchone()
+
+    def last_snapshot(self, stream: str) -> tuple[int, int, int, bytes] | None:
+        return self._conn.execute(
+            "SELECT occurred_us, seq, folded, state FROM docket_snapshots WHERE stream = ? "
+            "ORDER BY occurred_us DESC, seq DESC LIMIT 1", (stream,)).fetchone()
+
+    def drop_snapshots_from(self, stream: str, key: tuple[int, int]) -> None:
+        self._conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND "
+                           "(occurred_us, seq) >= (?, ?)", (stream, *key))
+
+    def most_folded_snapshot(self, stream: str) -> int:
+        row = self._conn.execute("SELECT max(folded) FROM docket_snapshots WHERE stream = ?",
+                                 (stream,)).fetchone()
+        return row[0] or 0
+
+    # -- for the parallel chain scan -----------------------------------------------------------
+    def forked_reader(self) -> "SQLiteStorage":
+        """A new read-only connection to the same file, for a forked worker of the chain
+        scan (`docket.audit.chain_split`); see there why its reads are safe."""
+        reader = object.__new__(SQLiteStorage)
+        Storage.__init__(reader)
+        reader.location = reader.path = self.path
+        # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
+        uri = Path(self.path).absolute().as_uri() + "?mode=ro"
+        reader._conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        return reader

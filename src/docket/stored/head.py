@@ -5,7 +5,7 @@ An append reads only the entries its events touch, so its cost does not grow wit
 
 from __future__ import annotations
 
-from ..replay import decode_state
+from .snapshots import decode_state
 
 __all__ = ["Entries", "completed"]
 
@@ -18,19 +18,19 @@ class Entries(dict):
     `complete()`, which reads the rest.
     """
 
-    __slots__ = ("keys_seen", "_conn", "_where", "_absent", "_complete")
+    __slots__ = ("keys_seen", "_storage", "_where", "_absent", "_complete")
 
-    def __init__(self, conn, stream: str, kind: str) -> None:
+    def __init__(self, storage, stream: str, kind: str) -> None:
         super().__init__()
         self.keys_seen: set = set()
-        self._conn, self._where = conn, (stream, kind)
+        self._storage, self._where = storage, (stream, kind)
         self._absent: set = set()
         self._complete = False
 
     @classmethod
-    def holding(cls, conn, stream: str, kind: str, entries: dict) -> "Entries":
+    def holding(cls, storage, stream: str, kind: str, entries: dict) -> "Entries":
         """Entries already all in memory (after a refold)."""
-        out = cls(conn, stream, kind)
+        out = cls(storage, stream, kind)
         dict.update(out, entries)
         out._complete = True
         return out
@@ -38,9 +38,7 @@ class Entries(dict):
     def _load(self, key) -> bool:
         if self._complete or key in self._absent:
             return False
-        row = self._conn.execute(
-            "SELECT value FROM docket_fold WHERE stream = ? AND kind = ? AND key = ?",
-            (*self._where, key)).fetchone()
+        row = self._storage.get("docket_fold", (*self._where, key), ("value",))
         if row is None:
             self._absent.add(key)
             return False
@@ -50,9 +48,8 @@ class Entries(dict):
     def complete(self) -> "Entries":
         """Read every entry not read yet."""
         if not self._complete:
-            for key, value in self._conn.execute(
-                    "SELECT key, value FROM docket_fold WHERE stream = ? AND kind = ?",
-                    self._where):
+            for key, value in self._storage.select("docket_fold", self._where,
+                                                   ("key", "value")):
                 if not dict.__contains__(self, key):
                     dict.__setitem__(self, key, decode_state(value))
             self._complete = True

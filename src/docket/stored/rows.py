@@ -1,6 +1,6 @@
 """The stored view tables: their columns, and view <-> rows in both directions.
 
-Ordinary SQLite tables (`view_orders`, `view_accounts`, `view_notices`, `view_dialogue`,
+Ordinary tables (`view_orders`, `view_accounts`, `view_notices`, `view_dialogue`,
 `view_challenges`, `view_streams`) that Datasette or sqlite-utils can browse. Lists and
 objects are stored as canonical JSON text, booleans as 0/1.
 """
@@ -13,38 +13,19 @@ from typing import Any
 import msgspec
 
 from ..codec import canonical
+from ..storage.schema import VIEW_TABLES
 from ..times import time_key
 from ..views import fingerprint, whole
 from ..views.compliance import compliance_row
 from ..views.state import UNHASHED
 
-__all__ = ["TABLES", "COLUMN_TYPES", "ENTITY_TABLE", "view_rows", "entry_rows", "row",
-           "upsert", "delete_entries", "read_rows", "read_view", "read_compliance"]
+__all__ = ["TABLES", "ENTITY_TABLE", "view_rows", "entry_rows", "row", "upsert",
+           "delete_entries", "read_rows", "read_view", "read_compliance"]
 
 _decode_json = msgspec.json.Decoder().decode
 
-# table -> (columns, primary key). Lists and objects are stored as canonical JSON text.
-TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "view_orders": (
-        ("stream", "order_id", "issuer", "platform", "issued_at", "legal_basis", "procedure",
-         "target_count", "blocked", "ever_blocked", "restored", "compliance", "status",
-         "first_action_at", "hours_to_first_action", "deadline", "overdue", "notices",
-         "acknowledged", "reported"),
-        ("stream", "order_id"),
-    ),
-    "view_accounts": (("stream", "target", "status", "scope", "order_id", "since"),
-                      ("stream", "target")),
-    "view_notices": (("stream", "notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
-                     ("stream", "notice_id")),
-    "view_dialogue": (("stream", "position", "by", "addressee", "requested_at"),
-                      ("stream", "position")),
-    "view_challenges": (("stream", "case_id", "court", "petitioner", "order_ids", "filed_at",
-                         "rulings"), ("stream", "case_id")),
-    "view_streams": (("stream", "last_seq", "version"), ("stream",)),
-}
-COLUMN_TYPES = {"target_count": int, "blocked": int, "ever_blocked": int, "restored": int,
-                "compliance": float, "hours_to_first_action": float, "overdue": int,
-                "acknowledged": int, "last_seq": int, "version": int, "position": int}
+# The view tables (docket.storage.schema); lists and objects are stored as canonical JSON.
+TABLES = VIEW_TABLES
 # Each keyed part of a state view, its table and the column that holds its key.
 ENTITY_TABLE = {"orders": "view_orders", "accounts": "view_accounts",
                 "notices": "view_notices", "challenges": "view_challenges"}
@@ -62,7 +43,7 @@ def _cell(value: Any) -> Any:
 
 def row(table: str, stream: str, item: dict) -> tuple:
     """One row of `table`: the item's value for each column, as stored."""
-    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table][0])
+    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table].names)
 
 
 def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
@@ -99,41 +80,31 @@ def entry_rows(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]
             for k in keys if k in entities]
 
 
-def upsert(conn, table: str, rows: list[tuple]) -> None:
+def upsert(storage, table: str, rows: list[tuple]) -> None:
     """Insert or replace rows of a view table."""
     if rows:
-        columns = TABLES[table][0]
-        marks = ",".join("?" * len(columns))
-        conn.executemany(f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) "
-                         f"VALUES ({marks})", rows)
+        storage.upsert(table, rows)
 
 
-def delete_entries(conn, kind: str, stream: str, keys) -> None:
+def delete_entries(storage, kind: str, stream: str, keys) -> None:
     """Delete the view-table rows of some entities of one kind (gone from the state)."""
     if keys:
-        conn.executemany(f"DELETE FROM {ENTITY_TABLE[kind]} WHERE stream = ? AND "
-                         f"{_KEY_COLUMN[kind]} = ?", [(stream, k) for k in keys])
+        storage.delete(ENTITY_TABLE[kind], [(stream, k) for k in keys])
 
 
-def read_rows(conn, stream: str) -> dict[str, list[tuple]]:
-    """The rows the view tables hold for `stream` (for the audit)."""
-    out = {}
-    for table, (columns, pk) in TABLES.items():
-        out[table] = list(conn.execute(
-            f"SELECT {','.join(columns)} FROM {table} WHERE stream = ? ORDER BY "
-            f"{','.join(pk)}", (stream,)))
-    return out
+def read_rows(storage, stream: str) -> dict[str, list[tuple]]:
+    """The rows the view tables hold for `stream`, in key order (for the audit)."""
+    return {table: storage.select(table, (stream,)) for table in TABLES}
 
 
-def read_view(conn, stream: str) -> dict | None:
+def read_view(storage, stream: str) -> dict | None:
     """The current SPEC §5 state view of `stream` read from the view tables (None when
     they hold nothing for it): what a fresh replay gives, without folding or reading the
     whole fold state. `verify` checks that the tables equal a replay."""
-    head = conn.execute("SELECT last_seq, version FROM view_streams WHERE stream = ?",
-                        (stream,)).fetchone()
+    head = storage.get("view_streams", (stream,), ("last_seq", "version"))
     if head is None:
         return None
-    tables = read_rows(conn, stream)
+    tables = read_rows(storage, stream)
     keyed = {}
     for kind in ("accounts", "notices", "challenges"):
         table = ENTITY_TABLE[kind]
@@ -160,7 +131,8 @@ _FROM_CELL = {
     **dict.fromkeys(("notices", "reported", "order_ids", "rulings"),
                     lambda v: _decode_json(v) if isinstance(v, str) else v),
     **dict.fromkeys(("overdue", "acknowledged"), lambda v: None if v is None else bool(v)),
-    **dict.fromkeys((c for c, kind in COLUMN_TYPES.items() if kind is float), whole),
+    **dict.fromkeys((c.name for t in TABLES.values() for c in t.columns if c.type == "real"),
+                    whole),
 }
 _ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                  "procedure", "target_count", "blocked", "ever_blocked", "restored",
@@ -168,14 +140,12 @@ _ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal
                  "deadline", "overdue", "notices", "acknowledged", "reported")
 
 
-def read_compliance(conn, stream: str) -> list[dict] | None:
+def read_compliance(storage, stream: str) -> list[dict] | None:
     """The current compliance rows of `stream` from `view_orders` (None when the stream
     has no stored views yet), sorted by issue time."""
-    if conn.execute("SELECT 1 FROM view_streams WHERE stream = ?", (stream,)).fetchone() is None:
+    if storage.get("view_streams", (stream,), ("stream", "version")) is None:
         return None
-    columns = TABLES["view_orders"][0]
-    return _orders(list(conn.execute(
-        f"SELECT {','.join(columns)} FROM view_orders WHERE stream = ?", (stream,))))
+    return _orders(storage.select("view_orders", (stream,)))
 
 
 def _orders(rows: list[tuple]) -> list[dict]:
@@ -194,7 +164,7 @@ def _shaped(table: str, rows: list[tuple], skip: int = 0,
     rather than tested per cell, and the columns are picked in C (`itemgetter`): `docket
     state` and `docket compliance` read every row of a million-event log's views through
     here."""
-    columns = TABLES[table][0]
+    columns = TABLES[table].names
     names = tuple(columns[skip:] if names is None else names)
     if len(names) < 2:  # itemgetter of one index gives the cell, not a tuple
         raise ValueError(f"{table}: shape at least two columns")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable
 
-from ..projection import evolve, initial
+from ..catalog import citations, introduced
 from .compliance import compliance_row, reference_time
 
 __all__ = ["explain"]
@@ -35,20 +35,25 @@ def _notice_sig(state: dict, ref: str) -> tuple | None:
                                    n["acknowledged_at"])
 
 
-def _names_order(state: dict, rec: dict, ref: str) -> bool:
-    t, d = rec["type"], rec["data"]
-    if t in _MOVES or t in ("order_issued", "compliance_reported"):
-        return d.get("order_id") == ref
-    if t == "notice_sent":
-        return ref in (d.get("order_ids") or ())
-    if t == "acknowledgement_sent":
-        notice = state["notices"].get(d.get("ref_id"))
-        return d.get("ref_id") == ref or (notice is not None and ref in notice["order_ids"])
+def _ids(rec, kind: str) -> set[str]:
+    """The ids of entities of `kind` a record introduces or cites (the catalogue's table)."""
+    new = introduced(rec.type, rec.data)
+    out = {new[1]} if new is not None and new[0] == kind else set()
+    out.update(value for ref, _, value in citations(rec.type, rec.data) if kind in ref.kinds)
+    return out
+
+
+def _names_order(state: dict, rec, ref: str) -> bool:
+    if ref in _ids(rec, "order"):
+        return True
+    if rec.type == "acknowledgement_sent":  # of a notice that names the order
+        notice = state["notices"].get(rec.data.get("ref_id"))
+        return notice is not None and ref in notice["order_ids"]
     return False
 
 
-def _names_account(state: dict, rec: dict, ref: str) -> bool:
-    t, d = rec["type"], rec["data"]
+def _names_account(state: dict, rec, ref: str) -> bool:
+    t, d = rec.type, rec.data
     if t == "order_issued":
         return ref in (d.get("targets") or ())
     if t not in _MOVES:
@@ -60,21 +65,24 @@ def _names_account(state: dict, rec: dict, ref: str) -> bool:
             and bool(d.get("all_targets") or d.get("count")))
 
 
-def _names_notice(rec: dict, ref: str) -> bool:
-    t, d = rec["type"], rec["data"]
-    return (t == "notice_sent" and d.get("notice_id") == ref) or (
-        t == "acknowledgement_sent" and d.get("ref_id") == ref)
+def _names_notice(rec, ref: str) -> bool:
+    return ref in _ids(rec, "notice")
 
 
-def _cite(rec: dict) -> dict[str, Any]:
-    return {"seq": rec["seq"], "id": rec["id"], "occurred_at": rec["occurred_at"],
-            "type": rec["type"], "actor": rec.get("actor"), "sources": rec.get("sources", [])}
+def _cite(rec) -> dict[str, Any]:
+    return {"seq": rec.seq, "id": rec.id, "occurred_at": rec.occurred_at,
+            "type": rec.type, "actor": rec.actor, "sources": list(rec.sources)}
 
 
 def explain(
-    records: Iterable[dict], ref: str, *, stream: str | None = None, as_of: str | None = None
+    fold: Callable[[Callable], dict], ref: str, *, stream: str | None = None,
+    as_of: str | None = None,
 ) -> dict[str, Any]:
-    """Explain `ref` (an order_id, a notice_id or a target) over `records` in replay order.
+    """Explain `ref` (an order_id, a notice_id or a target) over a fold of the stream.
+
+    `fold(on_fold)` folds the selected records in replay order (`projection.fold_pages`,
+    with records that carry their actor and sources) and returns the state, calling
+    `on_fold(key, record, state, n)` after each record.
 
     Returns `{"ref", "kind": "order"|"notice"|"account", "status", "events"}`: `status` is
     the ref's entry in the views (an order's compliance row, with `overdue` judged as in
@@ -82,19 +90,22 @@ def explain(
     entry, as `{seq, id, occurred_at, type, actor, sources}`. An id that is an order and a
     notice at once is explained as the order. Raises KeyError when `ref` is unknown.
     """
-    state = initial()
     hits: dict[str, list[dict]] = {"order": [], "notice": [], "account": []}
-    for rec in records:
-        if stream is None:
-            stream = rec.get("stream")
-        before = (_order_sig(state, ref), _notice_sig(state, ref), _account_sig(state, ref))
+    before = [(None, None, None)]  # the signatures after the previous record
+
+    def watch(key, rec, state, n):
+        after = (_order_sig(state, ref), _notice_sig(state, ref), _account_sig(state, ref))
+        # The state is the one after `rec`; naming does not depend on what `rec` itself
+        # changed (an acknowledgement does not change its notice's orders, a block does not
+        # change its order's targets).
         named = (_names_order(state, rec, ref), _names_notice(rec, ref),
                  _names_account(state, rec, ref))
-        evolve(state, rec)
-        after = (_order_sig(state, ref), _notice_sig(state, ref), _account_sig(state, ref))
-        for kind, b, a, n in zip(("order", "notice", "account"), before, after, named):
-            if n or a != b:
+        for kind, b, a, nm in zip(("order", "notice", "account"), before[0], after, named):
+            if nm or a != b:
                 hits[kind].append(_cite(rec))
+        before[0] = after
+
+    state = fold(watch)
     if ref in state["orders"]:
         kind = "order"
         status = compliance_row(state, ref, stream=stream or "",

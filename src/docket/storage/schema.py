@@ -1,0 +1,100 @@
+"""The tables Docket keeps beside the log, described once for every backend.
+
+Each backend renders these descriptions into its own DDL and SQL (`docket.storage.sqlite`,
+`docket.storage.postgres`); the stored views (`docket.stored`) fill and read them through the
+generic table operations of `docket.storage.base.Storage`. The log's own tables (`events`,
+`refs`, the metadata and the signed checkpoints), with their triggers and indexes, are each
+backend's business.
+
+Column types are the values a cell holds in Python: `text`, `int`, `real` (a float that may
+hold a whole number), `bool` (kept as 0/1), `json` (canonical JSON text of a list or an
+object) and `blob` (bytes).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["Column", "Table", "TABLES", "VIEW_TABLES", "INTERNAL_TABLES"]
+
+
+class Column(NamedTuple):
+    """One column: its name, the kind of value it holds, and what it means."""
+
+    name: str
+    type: str
+    doc: str = ""
+
+
+class Table(NamedTuple):
+    """One table: its columns (the first is always `stream`), its primary key, what it is."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    doc: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names, in order."""
+        return tuple(c.name for c in self.columns)
+
+
+def _c(spec: str, doc: str = "") -> Column:
+    name, _, kind = spec.partition(":")
+    return Column(name, kind or "text", doc)
+
+
+_STREAM = _c("stream", "the dispute (stream) the row belongs to")
+
+# The view tables: what a fresh replay's SPEC §5 state view holds, one row per entity, kept
+# equal to it at every commit. Meant to be read by people and their tools.
+VIEW_TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("view_orders", (
+        _STREAM, _c("order_id"), _c("issuer"), _c("platform"), _c("issued_at"),
+        _c("legal_basis"), _c("procedure"), _c("target_count:int"), _c("blocked:int"),
+        _c("ever_blocked:int"), _c("restored:int"), _c("compliance:real"), _c("status"),
+        _c("first_action_at"), _c("hours_to_first_action:real"), _c("deadline"),
+        _c("overdue:bool"), _c("notices:json"), _c("acknowledged:bool"), _c("reported:json"),
+    ), ("stream", "order_id"), "one row per order: the compliance view (SPEC §5)"),
+    Table("view_accounts", (
+        _STREAM, _c("target"), _c("status"), _c("scope"), _c("order_id"), _c("since"),
+    ), ("stream", "target"), "one row per account, hashtag or URL an event named"),
+    Table("view_notices", (
+        _STREAM, _c("notice_id"), _c("kind"), _c("sent_at"), _c("order_ids:json"),
+        _c("acknowledged_at"),
+    ), ("stream", "notice_id"), "one row per notice"),
+    Table("view_dialogue", (
+        _STREAM, _c("position:int"), _c("by"), _c("addressee"), _c("requested_at"),
+    ), ("stream", "position"), "requests for dialogue, in replay order"),
+    Table("view_challenges", (
+        _STREAM, _c("case_id"), _c("court"), _c("petitioner"), _c("order_ids:json"),
+        _c("filed_at"), _c("rulings:json"),
+    ), ("stream", "case_id"), "one row per court case, with its rulings"),
+    Table("view_streams", (
+        _STREAM, _c("last_seq:int"), _c("version:int"),
+    ), ("stream",), "one row per stream: the last seq its views reflect and its version"),
+)}
+
+# What the stored views need to stay current cheaply; not meant for people.
+INTERNAL_TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("docket_view_heads", (
+        _STREAM, _c("occurred_us:int"), _c("seq:int"), _c("log_seq:int"), _c("folded:int"),
+        _c("scalars:blob"),
+    ), ("stream",), "where each stream's stored views stand: the replay key of the last "
+       "event folded, the log's seq then, how many were folded, the fold's scalars"),
+    Table("docket_fold", (
+        _STREAM, _c("kind"), _c("key"), _c("value:blob"),
+    ), ("stream", "kind", "key"), "the head fold state, one entity a row (msgpack)"),
+    Table("docket_deadlines", (
+        _STREAM, _c("order_id"), _c("end_us:int"),
+    ), ("stream", "order_id"), "when each order's deadline ends, to find the orders a new "
+       "reference time makes overdue"),
+    Table("docket_snapshots", (
+        _STREAM, _c("occurred_us:int"), _c("seq:int"), _c("log_seq:int"), _c("folded:int"),
+        _c("state:blob"),
+    ), ("stream", "occurred_us", "seq"), "the fold state every few thousand events of "
+       "replay order, for as-of queries"),
+)}
+
+TABLES: dict[str, Table] = {**VIEW_TABLES, **INTERNAL_TABLES}
