@@ -12,7 +12,7 @@
 3. with a checkpoint: the log still extends it (an RFC 6962 consistency proof from its size
    to now verifies against its root and the current root; its head is still the hash at
    that size), which catches a rewrite even when every later hash was recomputed
-   (`docket.checkpoint`);
+   (`docket.checkpoint`); so it does every signed checkpoint the log kept (`docket.kept`);
 4. with a projections folder: the files `docket project` wrote equal a fresh replay's
    (`docket.projection_check`).
 
@@ -42,6 +42,7 @@ from .checkpoint import (
     checkpoint,
     load_checkpoint,
 )
+from .kept import KeptTrees
 from .problems import MAX_LISTED, Problems, problem_line
 from .projections import check_projections
 from .replay_check import check_views
@@ -60,15 +61,19 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
            views: bool = True, progress: Progress | None = None) -> dict:
     """Audit the log; returns `{"ok": bool, "events": n, "problems": [...]}` (SPEC §6).
 
-    `checkpoint`: a path to a checkpoint file (or the dict `checkpoint()` returned) that the
-    log must still extend. `projections`: a folder written by `project` to compare with a
-    fresh replay. `views=False` skips the fresh replay of the stored views (the chain,
-    triggers and checkpoint are still checked; projections still need the replay).
+    `checkpoint`: a path to a checkpoint file (or the dict `checkpoint()` returned, or a
+    signed note already checked as `(file name, dict)`) that the log must still extend.
+    `projections`: a folder written by `project` to compare with a fresh replay.
+    `views=False` skips the fresh replay of the stored views (the chain, triggers and
+    checkpoint are still checked; projections still need the replay).
     """
     problems = Problems()
     cp, cp_name = None, None
+    if isinstance(checkpoint, tuple):  # a signed note, its signatures checked: (file, dict)
+        cp_name, checkpoint = checkpoint
     if checkpoint is not None:
-        cp_name = "checkpoint" if isinstance(checkpoint, dict) else os.fspath(checkpoint)
+        cp_name = cp_name or ("checkpoint" if isinstance(checkpoint, dict)
+                              else os.fspath(checkpoint))
         try:
             cp = load_checkpoint(checkpoint)
         except ValueError as exc:
@@ -79,7 +84,10 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
         if cp is not None:
             size = conn.execute("SELECT count(*) FROM events").fetchone()[0]
             tree = ProofTree(cp["size"], size)
-        events, _ = scan_chain(conn, problems, tree, progress, log.store.path)
+        kept = KeptTrees(log.store.checkpoints(conn), problems, tree)
+        events, _ = scan_chain(conn, problems, kept if kept.points else tree, progress,
+                               log.store.path)
+        kept.check(events, problems)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)
         replayed: dict[str, Replayed] = {}
@@ -92,6 +100,8 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
             streams = len(stream_names(conn))
             # A stream that could not be folded was reported already; a fingerprint without
             # it would only add a second, vaguer report of the same damage.
+            if len(replayed) == streams:
+                kept.check_views(replayed, events, problems)
             if cp is not None and len(replayed) == streams:
                 check_fingerprint(cp, replayed, events, cp_name, problems)
         if projections is not None:

@@ -57,7 +57,22 @@ CREATE TRIGGER IF NOT EXISTS refs_no_delete BEFORE DELETE ON refs
 BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
 """
 
-TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
+# Every checkpoint the log signed (SPEC §7), kept append-only like the events, so `verify`
+# checks the log against each of them.
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS docket_checkpoints (
+    position INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_update BEFORE UPDATE ON docket_checkpoints
+BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_delete BEFORE DELETE ON docket_checkpoints
+BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are append-only'); END;
+"""
+
+TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete",
+            "docket_checkpoints_no_update", "docket_checkpoints_no_delete")
 
 # The streams, in name order, by a skip-scan of the UNIQUE(stream, version) index: one index
 # seek per stream. `SELECT DISTINCT stream` reads every entry of that index instead, which on
@@ -165,9 +180,13 @@ class SQLiteStore:
 
     def _init_schema(self) -> None:
         if self._check_format():
+            # A log made before signed checkpoints gets their table on its first open.
+            if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = "
+                                 "'docket_checkpoints'").fetchone() is None:
+                self.run_script(_CHECKPOINTS)
             return
         self.run_script(
-            _SCHEMA + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"
+            _SCHEMA + _CHECKPOINTS + f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"
         )
 
     def run_script(self, sql: str) -> None:
@@ -217,6 +236,14 @@ class SQLiteStore:
             "SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         return row if row else (0, "0" * 64, 0)
+
+    def insert_checkpoint(self, conn: sqlite3.Connection, size: int, note: str) -> None:
+        """Keep a signed checkpoint note (inside a `write()` transaction)."""
+        conn.execute("INSERT INTO docket_checkpoints (size, note) VALUES (?, ?)", (size, note))
+
+    def checkpoints(self, conn: sqlite3.Connection) -> list[tuple[int, str]]:
+        """Every kept signed checkpoint as (size, note), in the order they were signed."""
+        return list(conn.execute("SELECT size, note FROM docket_checkpoints ORDER BY position"))
 
     def close(self) -> None:
         """Close the connection."""
