@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docket.audit.checkpoint_note import checked_checkpoint, checkpoint_text, parse_checkpoint
+from docket.audit.checkpoint_note import checked_checkpoint, checkpoint_text
 from docket.audit.keys import generate
 from docket.audit.note import (
     ALG_COSIGNATURE,

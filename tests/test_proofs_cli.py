@@ -11,7 +11,6 @@ import os
 import sqlite3
 import stat
 import time
-from pathlib import Path
 
 import pytest
 
@@ -261,7 +260,8 @@ def test_a_signature_by_an_unknown_key_beside_the_logs_is_ignored(work):
 def test_prove_writes_a_tlog_proof_the_standalone_tool_accepts(work):
     note = sign(work)
     ok(work, "export", "--db", "d.db", "-o", "export.jsonl")
-    lines = [line + "\n" for line in (work / "export.jsonl").read_text(encoding="utf-8").split("\n")[:-1]]
+    text = (work / "export.jsonl").read_text(encoding="utf-8")
+    lines = [line + "\n" for line in text.split("\n")[:-1]]  # not splitlines: U+2028 is text
     for i, event_id in enumerate(("o1", "b1", "s1")):
         proof = ok(work, "prove", "--db", "d.db", event_id)
         head, blank, rest = proof.partition("\n\n")

@@ -8,7 +8,8 @@ and the `cryptography` package (Ed25519). It shares no code with `docket`.
     verify_docket.py consistency OLDNOTE NEWNOTE --proof FILE --key VKEY
 
 `checkpoint`, `proof` and `consistency` also take `--witness VKEY` (repeatable) and
-`--min-witnesses K` (default: every witness named). Exit 0 and one `OK:` line when
+`--min-witnesses K` (default: every witness named; for `consistency`, of the new note).
+A key is given as its text or as a file holding it. Exit 0 and one `OK:` line when
 everything checks; exit 1 and one `Error:` line on stderr saying which part failed.
 
 What is checked (Docket's SPEC §7 and the C2SP specifications):
@@ -403,7 +404,9 @@ def cmd_proof(args) -> str:
 
 
 def cmd_consistency(args) -> str:
-    old = checkpoint(_read(args.old, args.old), args, f"checkpoint {args.old}")
+    # The witnesses vouch for the new note; the old one needs only the log's signature.
+    plain = argparse.Namespace(key=args.key, witness=[], min_witnesses=None)
+    old = checkpoint(_read(args.old, args.old), plain, f"checkpoint {args.old}")
     new = checkpoint(_read(args.new, args.new), args, f"checkpoint {args.new}")
     what = f"consistency proof {args.proof}"
     text = _read(args.proof, what)
@@ -412,7 +415,8 @@ def cmd_consistency(args) -> str:
     lines = text[:-1].split("\n")
     if lines[0] != "docket/consistency-proof@v1" or len(lines) < 3:
         raise Refused(f"{what}: not a docket/consistency-proof@v1 file")
-    sizes = (_number(lines[1], "old", f"{what}: line 2"), _number(lines[2], "new", f"{what}: line 3"))
+    sizes = (_number(lines[1], "old", f"{what}: line 2"),
+             _number(lines[2], "new", f"{what}: line 3"))
     if sizes != (old["size"], new["size"]):
         raise Refused(f"{what}: proves {sizes[0]} to {sizes[1]}, the checkpoints are "
                       f"{old['size']} and {new['size']}")

@@ -89,8 +89,8 @@ def parse_checkpoint(text: str, what: str = "checkpoint") -> Checkpoint:
 
 
 def is_note(data: bytes) -> bool:
-    """A checkpoint file holds a signed note (else it is the JSON form)."""
-    return not data.lstrip().startswith(b"{")
+    """Could a checkpoint file hold a signed note (rather than the JSON form)?"""
+    return not data.lstrip().startswith((b"{", b"["))
 
 
 def read_note(path, what: str | None = None) -> str:

@@ -222,11 +222,14 @@ def note_checkpoint(path, log_key: Verifier | None, witnesses: Sequence[Verifier
     name = os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(64)
+            data = fh.read()
     except OSError:
-        head = b"{"  # unreadable: the JSON path reports it as it always did
-    if not is_note(head):
-        if log_key is not None or witnesses:
+        data = b"{"  # unreadable: the JSON path reports it as it always did
+    keyed = log_key is not None or bool(witnesses)
+    # Without a key, only a file that looks signed is read as a note: anything else stays
+    # the JSON checkpoint it always was, with the JSON path's messages.
+    if not is_note(data) or (not keyed and "\n\n\u2014 ".encode() not in data):
+        if keyed:
             raise UsageError(f"--checkpoint {name}: a JSON checkpoint is not signed; --key and "
                              "--witness apply to a signed checkpoint note")
         return None
