@@ -121,9 +121,13 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r
             "\t": "\\t"}
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+
+
 def _string(s: str) -> str:
-    return '"' + "".join(_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if c < " " else c)
-                         for c in s) + '"'
+    """A JSON string as RFC 8785 writes it: short escapes, \\u00xx for other controls."""
+    return '"' + _NEEDS_ESCAPE.sub(
+        lambda m: _ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", s) + '"'
 
 
 def canonical(value) -> str:
@@ -165,14 +169,17 @@ def event_line(raw: bytes, what: str) -> tuple[dict, bytes]:
         raise Refused(f"{what}: not JSON ({exc})") from None
     if not isinstance(record, dict):
         raise Refused(f"{what}: not a JSON object")
-    if canonical(record).encode() != line:
+    # Each member is encoded once; the line is all of them, the leaf c all but `hash`.
+    keys = sorted(record, key=lambda k: k.encode("utf-16-be"))
+    members = {k: _string(k) + ":" + canonical(record[k]) for k in keys}
+    if ("{" + ",".join(members[k] for k in keys) + "}").encode() != line:
         raise Refused(f"{what}: not in canonical form (as Docket exports it)")
     for key in ("hash", "prev_hash"):
         if not isinstance(record.get(key), str) or not re.fullmatch(r"[0-9a-f]{64}", record[key]):
             raise Refused(f"{what}: field `{key}` is not 64 hex digits")
     if not isinstance(record.get("seq"), int) or isinstance(record["seq"], bool):
         raise Refused(f"{what}: field `seq` is not a number")
-    c = canonical({k: v for k, v in record.items() if k != "hash"}).encode()
+    c = ("{" + ",".join(members[k] for k in keys if k != "hash") + "}").encode()
     if hashlib.sha256(bytes.fromhex(record["prev_hash"]) + c).hexdigest() != record["hash"]:
         raise Refused(f"{what} (seq {record['seq']}): its hash does not match its content")
     return record, c
