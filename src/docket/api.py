@@ -8,7 +8,7 @@ these methods (`as_of`, `stream`); the command line maps them to its options.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .catalog import Event
 from .errors import InvalidArgument, MissingArgument
@@ -262,12 +262,54 @@ class EventLog:
     # -- audit ---------------------------------------------------------------------------
     @_collector_paused
     def verify(self, checkpoint=None, projections=None, *, views: bool = True,
-               progress: Progress | None = None) -> dict:
+               progress: Progress | None = None, key: str | None = None,
+               witnesses: Sequence[str] = (), min_witnesses: int | None = None) -> dict:
         """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see
-        `docket.audit.verify`."""
+        `docket.audit.verify`.
+
+        A signed checkpoint note as `checkpoint` needs the log's verifier key `key`; of the
+        witnesses' verifier keys `witnesses`, `min_witnesses` (default all) must have
+        cosigned it. A note that fails these raises InvalidProof before the audit runs."""
         from .audit.verify import verify
 
+        if checkpoint is not None and not isinstance(checkpoint, (dict, tuple)):
+            from .audit.keys import read_verifier
+            from .audit.signing import note_checkpoint
+
+            log_key = None if key is None else read_verifier(key, "--key")
+            seen = [read_verifier(w, "--witness") for w in witnesses]
+            checkpoint = note_checkpoint(checkpoint, log_key, seen, min_witnesses) or checkpoint
+        elif key is not None or witnesses:
+            raise MissingArgument("checkpoint", "--key and --witness check a signed "
+                                  "checkpoint: give {arg}")
         return verify(self, checkpoint, projections, views=views, progress=progress)
+
+    def sign_checkpoint(self, key_path: str, progress: Progress | None = None) -> str:
+        """Sign the checkpoint now with the key file `key_path` (`docket checkpoint --sign`),
+        keep the note in the log and return it (SPEC §7)."""
+        from .audit.signing import sign_checkpoint
+
+        return sign_checkpoint(self, key_path, progress)
+
+    def signed_checkpoints(self) -> list[tuple[int, str]]:
+        """Every signed checkpoint the log kept, as (size, note), oldest first."""
+        from .audit.signing import signed_checkpoints
+
+        return signed_checkpoints(self)
+
+    def prove(self, event_id: str, checkpoint: str | None = None) -> str:
+        """A c2sp.org/tlog-proof@v1 text for the event `event_id` (`docket prove`), under the
+        note `checkpoint` (its text) or the latest kept signed checkpoint that covers it."""
+        from .audit.signing import prove
+
+        return prove(self, event_id, checkpoint)
+
+    def consistency_proof(self, old: str, new: str | None = None) -> str:
+        """The consistency proof file from the note `old` to the note `new` (default: the
+        latest kept signed checkpoint), computed from the log (`docket prove --old`)."""
+        from .audit.signing import consistency_file
+
+        return consistency_file(self, old, new)
 
     @_collector_paused
     def checkpoint(self, progress: Progress | None = None) -> dict:

@@ -9,6 +9,7 @@ __all__ = [
     "ConflictError",
     "StorageError",
     "AuditError",
+    "InvalidProof",
     "UsageError",
     "InvalidArgument",
     "MissingArgument",
@@ -41,6 +42,10 @@ class StorageError(DocketError, OSError):
 
 class AuditError(DocketError):
     """An audit found a problem (`verify`)."""
+
+
+class InvalidProof(DocketError, ValueError):
+    """A key, signed note, checkpoint or proof that is malformed or does not verify."""
 
 
 class UsageError(DocketError):

@@ -12,7 +12,8 @@
 3. with a checkpoint: the log still extends it (an RFC 6962 consistency proof from its size
    to now verifies against its root and the current root; its head is still the hash at
    that size), which catches a rewrite even when every later hash was recomputed
-   (`docket.audit.checkpoint`);
+   (`docket.audit.checkpoint`); so it does every signed checkpoint the log kept
+   (`docket.audit.kept`);
 4. with a projections folder: the files `docket project` wrote equal a fresh replay's
    (`docket.audit.projections`).
 
@@ -40,6 +41,7 @@ from .checkpoint import (
     checkpoint,
     load_checkpoint,
 )
+from .kept import KeptTrees
 from .problems import MAX_LISTED, Problems, problem_line
 from .projections import check_projections
 from .replay_check import check_views
@@ -65,8 +67,11 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
     """
     problems = Problems()
     cp, cp_name = None, None
+    if isinstance(checkpoint, tuple):  # a signed note, its signatures checked: (file, dict)
+        cp_name, checkpoint = checkpoint
     if checkpoint is not None:
-        cp_name = "checkpoint" if isinstance(checkpoint, dict) else os.fspath(checkpoint)
+        cp_name = cp_name or ("checkpoint" if isinstance(checkpoint, dict)
+                              else os.fspath(checkpoint))
         try:
             cp = load_checkpoint(checkpoint)
         except ValueError as exc:
@@ -77,7 +82,10 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
         tree = None
         if cp is not None:
             tree = ProofTree(cp["size"], storage.count())
-        events, _ = scan_chain(storage, problems, tree, progress)
+        kept = KeptTrees(storage.checkpoints(), problems, tree)
+        # Kept notes need every leaf in order: one pass in this process feeds them all.
+        events, _ = scan_chain(storage, problems, kept if kept.points else tree, progress)
+        kept.check(events, problems)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)
         replayed: dict[str, Replayed] = {}
@@ -90,6 +98,8 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
             streams = len(storage.stream_names())
             # A stream that could not be folded was reported already; a fingerprint without
             # it would only add a second, vaguer report of the same damage.
+            if len(replayed) == streams:
+                kept.check_views(replayed, events, problems)
             if cp is not None and len(replayed) == streams:
                 check_fingerprint(cp, replayed, events, cp_name, problems)
         if projections is not None:

@@ -20,25 +20,35 @@ from .group import _errors, db_option, main, open_log
 @click.option("--no-views", is_flag=True,
               help="Skip the fresh replay of the stored views (chain, triggers and "
                    "checkpoint only; faster).")
+@click.option("--key", "key", metavar="VKEY",
+              help="The log's verifier key (text or file), for a signed checkpoint note.")
+@click.option("--witness", "witnesses", metavar="VKEY", multiple=True,
+              help="A witness's verifier key (text or file); repeat for each witness.")
+@click.option("--min-witnesses", type=click.IntRange(min=0), metavar="K",
+              help="How many of the --witness keys must have cosigned (default: all).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"ok", "events", "problems"} as JSON.')
 @db_option
 @_errors
-def verify(checkpoint_file, projections, no_views, as_json, db):
-    """Audit the log: chain, triggers, stored views = replay, checkpoint, projections.
+def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses, as_json, db):
+    """Audit the log: chain, triggers, stored views = replay, checkpoints, projections.
 
     Prints one line per problem (naming its seq, view row or file), then a summary.
-    Exit code 0 when nothing is wrong, 1 when a problem was found.
+    Exit code 0 when nothing is wrong, 1 when a problem was found. Every signed checkpoint
+    the log kept is checked too. A signed checkpoint note given with --checkpoint must carry
+    the signature of --key, and the cosignatures of --min-witnesses of the --witness keys.
 
     \b
     Example:
       docket verify
       docket verify --checkpoint audit/2021-03-01.json --projections projections/
+      docket verify --checkpoint cp.note --key "$(cat log.vkey)" --witness w1.vkey
     """
     log = open_log(db)
     replay = not no_views or projections is not None
     with progress(log.count() * (2 if replay else 1), "verifying") as bar:
-        report = log.verify(checkpoint_file, projections, views=not no_views, progress=bar)
+        report = log.verify(checkpoint_file, projections, views=not no_views, progress=bar,
+                            key=key, witnesses=witnesses, min_witnesses=min_witnesses)
     if as_json:
         click.echo(pretty_json(report))
     else:
@@ -67,23 +77,41 @@ def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="File to write (default stdout).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (the only format).")
+@click.option("--sign", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
+              help="Sign it with this key file (from `docket keygen`): a C2SP signed "
+                   "checkpoint note, kept in the log.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON (the default without --sign; with it, the note's fields and "
+                   "the note).")
 @db_option
 @_errors
-def checkpoint(output, as_json, db):
+def checkpoint(output, key_file, as_json, db):
     """Print the checkpoint: size, Merkle root, head hash and the views' fingerprint.
 
     Keep it outside the log (another machine, a commit, a newspaper): `docket verify
-    --checkpoint FILE` later proves that the log still extends it.
+    --checkpoint FILE` later proves that the log still extends it. With --sign it is a
+    C2SP signed note (origin, size, base64 root, docket-head, docket-views, signature),
+    and the log keeps every note it signed.
 
     \b
     Example:
       docket checkpoint -o audit/2021-03-01.json
+      docket checkpoint --sign log.key -o audit/2021-03-01.note
     """
     log = open_log(db)
     with progress(log.count() * 2, "checkpoint") as bar:
-        point = log.checkpoint(progress=bar)
-    text = pretty_json(point) + "\n"
+        if key_file is None:
+            point = log.checkpoint(progress=bar)
+        else:
+            note = log.sign_checkpoint(key_file, progress=bar)
+    if key_file is None:
+        text = pretty_json(point) + "\n"
+    elif as_json:
+        from ..audit.signing import note_fields
+
+        text = pretty_json({**note_fields(note), "note": note}) + "\n"
+    else:
+        text = note
     if output == "-":
         click.echo(text, nl=False)
         return

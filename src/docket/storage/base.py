@@ -240,6 +240,14 @@ class Storage(ABC):
         """Insert events and their refs `(stream, kind, ref_id, seq)`; the database refuses a
         duplicate id, a duplicate (stream, version) and a duplicate ref."""
 
+    @abstractmethod
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        """Keep a signed checkpoint note (append-only: the database refuses to change one)."""
+
+    @abstractmethod
+    def checkpoints(self) -> list[tuple[int, str]]:
+        """Every kept signed checkpoint as (size, note), in the order they were signed."""
+
     # -- metadata ---------------------------------------------------------------------------
     @abstractmethod
     def meta(self, key: str) -> str | None:

@@ -63,7 +63,22 @@ _VIEW_INDEXES = """
 CREATE INDEX IF NOT EXISTS docket_deadlines_end ON docket_deadlines (stream, end_us);
 """
 
-TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete")
+# Every checkpoint the log signed (SPEC §7), kept append-only like the events, so `verify`
+# checks the log against each of them.
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS docket_checkpoints (
+    position INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_update BEFORE UPDATE ON docket_checkpoints
+BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_delete BEFORE DELETE ON docket_checkpoints
+BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are append-only'); END;
+"""
+
+TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete",
+            "docket_checkpoints_no_update", "docket_checkpoints_no_delete")
 
 # The streams, in name order, by a skip-scan of the UNIQUE(stream, version) index: one index
 # seek per stream. `SELECT DISTINCT stream` reads every entry of that index instead, which on
@@ -146,7 +161,8 @@ class SQLiteStorage(Storage):
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Look before touching: a file that is not a Docket log must stay byte for byte
             # as it was (switching to WAL would rewrite its header).
-            ready = self._check_format()
+            tables = self._check_format()
+            ready = tables is not None and all(name in tables for name in TABLES)
             if not ready and not create:
                 raise StorageError(f"{self.path} holds no Docket log yet (append or import "
                                    "first)")
@@ -155,6 +171,10 @@ class SQLiteStorage(Storage):
             self._conn.execute("PRAGMA synchronous = FULL")
             if not ready:
                 self._create_schema()
+            elif create and "docket_checkpoints" not in tables:
+                # A log made before signed checkpoints gets their table on its first write.
+                self._run("BEGIN IMMEDIATE;" + _CHECKPOINTS + "COMMIT;")
+            self._has_checkpoints = ready and "docket_checkpoints" in tables or create
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from None
 
@@ -171,11 +191,12 @@ class SQLiteStorage(Storage):
                     raise
                 time.sleep(0.01)
 
-    def _check_format(self) -> bool:
-        """Refuse a foreign or newer file; True when the Docket schema is already there."""
+    def _check_format(self) -> set[str] | None:
+        """Refuse a foreign or newer file; the names in its schema once Docket's format is
+        recorded there (None for an empty file, or one whose creation did not finish)."""
         tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
         if not tables:
-            return False
+            return None
         if "docket_meta" not in tables:
             raise StorageError(f"{self.path} is a SQLite database but not a Docket log")
         row = self._conn.execute("SELECT value FROM docket_meta WHERE key = 'format'").fetchone()
@@ -184,7 +205,7 @@ class SQLiteStorage(Storage):
                 f"{self.path} was written by a newer Docket (format {row[0]}; this one "
                 f"reads {FORMAT_VERSION}); upgrade Docket"
             )
-        return row is not None and all(name in tables for name in TABLES)
+        return tables if row is not None else None
 
     def _create_schema(self) -> None:
         """Create every table in one write transaction, so processes creating a file at
@@ -193,15 +214,18 @@ class SQLiteStorage(Storage):
 
         # sqlite-utils writes the stored views' DDL from the schema's descriptions.
         db = sqlite_utils.Database(memory=True)
-        ddl = [_LOG_SCHEMA] + [
+        ddl = [_LOG_SCHEMA, _CHECKPOINTS] + [
             db.create_table_sql(t.name, {c.name: _SQL_TYPES[c.type] for c in t.columns},
                                 pk=t.key, if_not_exists=True).strip().rstrip(";")
             + (" WITHOUT ROWID;" if t.name in _WITHOUT_ROWID else ";")
             for t in TABLES.values()
         ] + [_VIEW_INDEXES,
              f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"]
+        self._run("BEGIN IMMEDIATE;" + "\n".join(ddl) + "COMMIT;")
+
+    def _run(self, script: str) -> None:
         try:
-            self._conn.executescript("BEGIN IMMEDIATE;" + "\n".join(ddl) + "COMMIT;")
+            self._conn.executescript(script)
         except sqlite3.Error:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
@@ -370,6 +394,16 @@ class SQLiteStorage(Storage):
             "body, hash) VALUES (?,?,?,?,?,?,?,?,?)", rows)
         self._conn.executemany("INSERT INTO refs VALUES (?,?,?,?)", refs)
 
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        self._conn.execute("INSERT INTO docket_checkpoints (size, note) VALUES (?, ?)",
+                           (size, note))
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        if not self._has_checkpoints:  # a log made before them, opened to read
+            return []
+        return self._conn.execute("SELECT size, note FROM docket_checkpoints ORDER BY "
+                                  "position").fetchall()
+
     # -- metadata ---------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM docket_meta WHERE key = ?",
@@ -468,4 +502,5 @@ class SQLiteStorage(Storage):
         # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
         uri = Path(self.path).absolute().as_uri() + "?mode=ro"
         reader._conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        reader._has_checkpoints = self._has_checkpoints
         return reader
