@@ -101,18 +101,34 @@ def state(stream, as_of, known_at, as_json, as_csv, db):
 @main.command(name="log")
 @read_options
 @click.option("--from", "since", help="Only events that occurred at or after this time.")
+@click.option("--follow", is_flag=True,
+              help="Print every event after --after-seq in seq order, then each new one as it "
+                   "commits, until interrupted (Ctrl-C).")
+@click.option("--after-seq", type=click.IntRange(min=0, max=2**53 - 1), default=0,
+              show_default=True, help="With --follow: start after this seq.")
 @format_options
 @db_option
 @_errors
-def log_(stream, as_of, known_at, since, as_json, as_csv, db):
+def log_(stream, as_of, known_at, since, follow, after_seq, as_json, as_csv, db):
     """The timeline in replay order (occurred_at, then seq), with sources.
 
-    Retracted events are marked; corrected ones show their corrected data.
+    Retracted events are marked; corrected ones show their corrected data. With --follow,
+    the log as it grows instead: every event after --after-seq in seq order, then each new
+    one as it commits (one JSON line per event with --json), until Ctrl-C (exit 0).
 
     \b
     Example:
       docket log --from 2021-01-31 --as-of 2021-02-11
+      docket log --follow --after-seq 22 --json
     """
+    if follow:
+        if as_of or known_at or since or as_csv:
+            raise click.UsageError("--follow prints the log as it grows: it takes --stream, "
+                                   "--after-seq and --json only")
+        _follow(open_log(db), stream, after_seq, as_json)
+        return
+    if after_seq:
+        raise click.UsageError("--after-seq goes with --follow")
     records = open_log(db).timeline(stream, as_of=as_of, known_at=known_at, since=since)
     if as_json:
         click.echo(pretty_json(records))
@@ -129,6 +145,23 @@ def log_(stream, as_of, known_at, since, as_json, as_csv, db):
                    f"{r['actor'] or '-'}: {r['summary']}{mark}")
         for source in r["sources"]:
             click.echo(f"{'':34}source: {source}")
+
+
+def _follow(log, stream, after_seq: int, as_json: bool) -> None:
+    """Print each record as it commits until interrupted; Ctrl-C ends it with exit 0. A
+    stream that does not exist yet is waited for like any other."""
+    out = click.get_text_stream("stdout")
+    try:
+        for record in log.follow(after_seq, stream=stream):
+            if as_json:
+                out.write(json_line(record) + "\n")
+            else:
+                out.write(f"#{record['seq']:<6} {record['recorded_at']}  {record['stream']}  "
+                          f"{record['occurred_at']:<25} {record['type']:<21} "
+                          f"{record.get('actor') or '-'}: {event_summary(record, width=110)}\n")
+            out.flush()
+    except KeyboardInterrupt:
+        return
 
 
 @main.command()
