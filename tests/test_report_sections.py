@@ -251,3 +251,47 @@ def test_json_is_safe_in_its_script(tmp_path):
     data = Text(page).json  # parses, and holds the names as they are
     escaped = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert escaped in json.dumps(data["rows"], ensure_ascii=False)
+
+
+def test_v2_parts_of_the_fold_are_dated(dispute, monkeypatch):
+    """When the fold's state view has a keyed v2 part (as penalties will), each frame carries
+    it: a daily penalty imposed on 5 February shows from that day, accruing day by day."""
+    from datetime import date
+
+    from docket.report import frames as frames_module
+
+    real = frames_module.state_view
+
+    def penalty(as_of: str) -> dict:
+        days = (date.fromisoformat(as_of[:10]) - date(2021, 2, 5)).days + 1
+        return {} if days < 1 else {"P-1": {
+            "issuer": "MeitY", "against": "Twitter", "amount": 100, "currency": "INR",
+            "per": "day", "imposed_at": "2021-02-05", "starts_at": "2021-02-05",
+            "ends_at": None, "order_ids": [], "case_id": None, "status": "outstanding",
+            "accrued": 100 * days, "paid": 0}}
+
+    def with_penalty(state, **kw):
+        return {**real(state, **kw), "penalties": penalty(kw["as_of"])}
+
+    monkeypatch.setattr(frames_module, "state_view", with_penalty)
+    now = {**dispute.state(DISPUTE), "penalties": penalty("2023-08-01")}
+    page = render_page(now, dispute.compliance(DISPUTE), dispute.timeline(DISPUTE),
+                       checkpoint_of(dispute))
+    assert 'class="only-now"' not in page and "shown as of now only" not in page
+    data = Text(page).json
+    days = data["days"]
+    accrued = [(_replay(data["rows"], "p0", k) or {}).get(11) for k in range(len(days))]
+    assert accrued[days.index("2021-02-04")] is None
+    assert accrued[days.index("2021-02-05")] == "100"
+    assert accrued[days.index("2021-02-08")] == "400"  # 5, 6, 7 and 8 February
+    assert accrued[-1] == "90,800"  # 908 days from 2021-02-05 to 2023-08-01, both counted
+
+
+def test_a_page_made_as_of_a_day_holds_no_later_day(dispute):
+    page = build_report(dispute, as_of="2021-02-05")
+    data = Text(page).json
+    assert data["days"] == ["2021-01-26", "2021-01-31", "2021-02-01", "2021-02-02",
+                            "2021-02-04", "2021-02-05"]
+    assert data["max"] == "2021-02-05" and "made as of 2021-02-05" in data["beyond"]
+    assert 'max="2021-02-05"' in page and 'min="2021-01-26"' in page
+    assert data["status"][-1] == "7 of 7 events on the timeline · 2 orders"
