@@ -112,6 +112,8 @@ h3 .status{font-size:12px}td .status{margin-left:0;padding:1px 6px}
 .report-label{font-size:11px;fill:#7d6608}.by{display:block;font-weight:400;
  font-size:12px;color:var(--muted)}
 .chart-caption{font-size:12px;fill:var(--muted)}
+.v-label,.report-label,.target-label{paint-order:stroke;stroke:#fff;stroke-width:3px;
+ stroke-linejoin:round}
 dl.checkpoint div{display:flex;gap:12px;align-items:baseline}dl.checkpoint dt{width:190px;flex:none}
 dl.figures,dl.checkpoint{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));
  gap:6px 14px;margin:10px 0 0}dl.checkpoint{grid-template-columns:1fr}
