@@ -21,8 +21,8 @@ from .group import _errors, db_option, main, open_log
 def report(stream, as_of, known_at, output, db):
     """A self-contained HTML page: the timeline, per-order charts, compliance, checkpoint.
 
-    Inline CSS and SVG only (no scripts, nothing from the network): open it offline, mail it
-    or publish it.
+    Inline CSS, SVG and one script (a date control: FILE.html#as-of=2021-02-08 shows the
+    views of that day), nothing from the network: open it offline, mail it or publish it.
 
     \b
     Example:

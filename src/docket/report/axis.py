@@ -8,8 +8,9 @@ from datetime import datetime
 
 from ..times import time_key
 from .format import DAY_US, HOUR_US, esc, utc
+from .labels import Box, Label, place, text_box
 
-__all__ = ["BrokenAxis", "ticks"]
+__all__ = ["BrokenAxis", "TICK_SIZE", "tick_labels", "ticks"]
 
 # Tick spacings tried in turn, finest first: the first that fits the width is used.
 _HOUR_STEPS = (1, 3, 6, 12)
@@ -56,7 +57,7 @@ def ticks(a: int, b: int, width: float, min_px: float = 70) -> list[tuple[int, s
                 d = _add_months(d, 1)
             while (d.year * 12 + d.month - 1) % months:
                 d = _add_months(d, 1)
-            while (t := time_key(d.strftime("%Y-%m-%d"))) <= b:
+            while (t := time_key(d.date().isoformat())) <= b:
                 out.append((t, d.strftime("%Y" if months >= 12 else "%b %Y")))
                 d = _add_months(d, months)
             return out
@@ -121,18 +122,40 @@ class BrokenAxis:
         return self.x((day + 1) * DAY_US) - self.x(day * DAY_US)
 
     def svg(self, y: float) -> str:
-        """The axis line(s), breaks and tick labels at height `y`."""
-        parts = []
+        """The axis line(s), breaks and tick labels at height `y`. A tick label that would
+        touch another (or a break) is left out, its tick kept: each cluster's first label
+        (which names the year) goes first, then the others from left to right."""
+        parts, firsts, others = [], [], []
         for a, b, xl, xr in self.segments:
             parts.append(f'<line class="axis" x1="{xl:.1f}" y1="{y}" x2="{xr:.1f}" y2="{y}"/>')
-            for t, label in ticks(a, b, xr - xl):
+            for i, (t, label) in enumerate(ticks(a, b, xr - xl)):
                 tx = xl + (xr - xl) * (t - a) / (b - a)
                 parts.append(f'<line class="tick" x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" '
-                             f'y2="{y + 5}"/><text class="tick-label" x="{tx:.1f}" '
-                             f'y="{y + 18}">{esc(label)}</text>')
+                             f'y2="{y + 5}"/>')
+                (others if i else firsts).append((tx, label))
+        breaks = []
         for _, _, _, xr in self.segments[:-1]:
             bx = xr + self.BREAK_W / 2
+            breaks.append(Box(bx - 6, y - 6, bx + 6, y + 6))  # the two slashes
             parts.append(f'<g class="axis-break"><line x1="{bx - 6:.1f}" y1="{y + 6}" '
                          f'x2="{bx - 1:.1f}" y2="{y - 6}"/><line x1="{bx + 1:.1f}" '
                          f'y1="{y + 6}" x2="{bx + 6:.1f}" y2="{y - 6}"/></g>')
+        parts += tick_labels(firsts + others, y, breaks)[0]
         return "".join(parts)
+
+
+TICK_SIZE = 12.0  # px, the .tick-label font size of the page's CSS
+
+
+def tick_labels(ticks_: list[tuple[float, str]], y: float, obstacles: list[Box] = ()
+                ) -> tuple[list[str], list[Box]]:
+    """The `<text>` of each tick label (centred under its tick, 18 px below `y`) that
+    touches no label before it in the list and no obstacle (the others are left out), and
+    the boxes of those kept."""
+    labels = [Label(text, TICK_SIZE, ((tx, y + 18, "middle"),)) for tx, text in ticks_]
+    out, boxes = [], []
+    for (tx, text), at in zip(ticks_, place(labels, obstacles), strict=True):
+        if at is not None:
+            out.append(f'<text class="tick-label" x="{tx:.1f}" y="{y + 18}">{esc(text)}</text>')
+            boxes.append(text_box(tx, y + 18, text, TICK_SIZE, "middle"))
+    return out, boxes

@@ -1,6 +1,10 @@
-"""How the report writes things: escaped text, table cells, UTC dates, type colours.
+"""How the report writes things: escaped text, numbers, table cells, UTC dates, type colours.
 
 Shared by every part of the page, so that one value always reads the same wherever it shows.
+One number format for the whole page: whole numbers with a comma between groups of three
+digits (`1,178`, `5,000,000`), decimals with at most two places (`29.5`), ratios as percentages
+(`49.03 %`). Event summaries get the same format: their whole-number fields are written with it
+before `docket.views.summary` words them.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ __all__ = [
     "HOUR_US",
     "TYPE_COLOURS",
     "cell",
+    "count",
     "day_label",
     "esc",
     "event_summary",
-    "fmt_num",
     "is_http",
+    "number",
+    "percent",
+    "reported",
     "type_colour",
     "utc",
 ]
@@ -66,12 +73,28 @@ def utc(us: int) -> datetime:
 
 def day_label(day: int) -> str:
     """`2021-02-04` for a day number (days since 1970-01-01, UTC)."""
-    return utc(day * DAY_US).strftime("%Y-%m-%d")
+    return utc(day * DAY_US).date().isoformat()  # strftime does not pad years before 1000
 
 
-def fmt_num(x: float) -> str:
-    """A number with at most one decimal, trailing zeros dropped (`2.5`, `3`)."""
-    return f"{x:.1f}".rstrip("0").rstrip(".")
+def number(x: int | float | None) -> str:
+    """The page's one number format: `1,178`; `29.5`, `1,234.25` (at most two decimals,
+    trailing zeros dropped); `-3`; None as an en dash."""
+    if x is None:
+        return "–"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}"
+    text = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """`1 order`, `1,178 orders`: a count in the page's number format with its noun."""
+    return f"{number(n)} {one if n == 1 else (many or one + 's')}"
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio (compliance, 0..1) as a percentage in the page's number format: `49.03 %`."""
+    return "–" if ratio is None else f"{number(round(ratio * 100, 2))} %"
 
 
 _LIST_MAX = 6  # ids shown in a cell; the rest are counted
@@ -83,23 +106,43 @@ def cell(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return number(value)
     if isinstance(value, (list, tuple)):
         shown = ", ".join(esc(v) for v in value[:_LIST_MAX]) or "–"
         more = len(value) - _LIST_MAX
-        return shown + (f' <span class="more" title="{len(value)} in all">… and {more} more'
-                        "</span>" if more > 0 else "")
+        return shown + (f' <span class="more" title="{number(len(value))} in all">… and '
+                        f"{number(more)} more</span>" if more > 0 else "")
     if isinstance(value, dict) and "actioned" in value:
-        return (f"{esc(value['actioned'])} of {esc(value['specified'])} "
-                f'<span class="by">by {esc(value["reporter"])}</span>')
+        return reported(value)
     return esc(value)
 
 
+def reported(value: dict) -> str:
+    """A `reported` figure: `583 of 1,178` and who reported it."""
+    return (f"{cell(value.get('actioned'))} of {cell(value.get('specified'))} "
+            f'<span class="by">by {esc(value.get("reporter"))}</span>')
+
+
+def _numbers_formatted(data: dict) -> dict:
+    """`data` with its whole numbers of four digits or more written in the page's format
+    (smaller ones stay numbers, so wording that compares a count with 1 still works)."""
+    return {k: number(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 1000
+            else v for k, v in data.items()}
+
+
 def event_summary(record: dict) -> str:
-    """The timeline's one-line description (`docket log`), uncut; the type for a record
-    whose data the summary cannot read."""
+    """The timeline's one-line description (`docket log`), uncut, with the page's number
+    format; the type for a record whose data the summary cannot read."""
+    data = record.get("data")
+    if isinstance(data, dict):
+        try:
+            return summary_line({**record, "data": _numbers_formatted(data)})
+        except (KeyError, TypeError, AttributeError, ValueError):
+            pass  # the wording does arithmetic on a number: word the record as it is
     try:
         return summary_line(record)
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         return record["type"]
 
 

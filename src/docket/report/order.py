@@ -1,14 +1,30 @@
 """One order's section of the report: its chart (targets blocked over time against the
 target count, deadline, notices and reported figures marked) and its figures.
+
+The chart is drawn for the view now. For the date control it carries what the script needs to
+show it as of a day without drawing anything: the frame each notice and report belongs to
+(`data-f`), and the x of any instant (`data-d0`, `data-ppd`: the day number at the left edge
+and the pixels per day of its linear axis), where a cursor goes and the step line is cut.
+Labels are laid out so that none touches another (`docket.report.labels`).
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..times import time_key, upper_bound
-from .axis import ticks
-from .format import DAY_US, cell, esc, fmt_num
+from .axis import tick_labels, ticks
+from .dated import Column
+from .format import DAY_US, esc, number
+from .labels import Box, Label, place, text_box
+from .sections import FIGURES, figure_head
 
 __all__ = ["order_section"]
+
+W, H, L, R, T, B = 1200.0, 250.0, 64.0, 1170.0, 34.0, 206.0
+_VALUE_SIZE = 11.0  # px: .v-label, .report-label
+_TARGET_SIZE = 12.0  # px: .target-label, .chart-caption
+_LABELLED = 6  # more notices (or reports) than this: lines (marks) only, each with hover text
 
 
 def _downsample(points: list[tuple[float, float]], px: float = 1.0) -> list[tuple[float, float]]:
@@ -29,7 +45,42 @@ def _downsample(points: list[tuple[float, float]], px: float = 1.0) -> list[tupl
     return out
 
 
-def _order_chart(row: dict, info: dict | None, notices: list[tuple[str, dict]]) -> str:
+def _nice_step(raw: float) -> float:
+    if raw <= 0:
+        return 1.0
+    mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * mag:
+            return max(m * mag, 1.0)
+    return 10 * mag
+
+
+def _stacked(x: float, y: float, dy: float, n: int, anchors=("start", "end"),
+             dx: float = 3.0) -> list[tuple[float, float, str]]:
+    """Places beside a vertical line at x: right of it (then left), stepping by dy."""
+    return [(x + dx if a == "start" else x - dx, y + i * dy, a)
+            for a in anchors for i in range(n)]
+
+
+def _labels(chart_labels: list[tuple[str, str, float, list, str]], obstacles: list[Box]
+            ) -> list[str]:
+    """The `<text>` of each chart label that found a free place (a label that found none is
+    left out: its line or mark still has its hover text). Items: (css class, text, font
+    size, candidate places, extra attributes)."""
+    within = Box(L, 19, W, B + 2)
+    spots = place([Label(text, size, cands) for _, text, size, cands, _ in chart_labels],
+                  obstacles, within)
+    out = []
+    for (cls, text, _, _, extra), at in zip(chart_labels, spots, strict=True):
+        if at is not None:
+            x, y, anchor = at
+            out.append(f'<text class="{cls}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"'
+                       f"{extra}>{esc(text)}</text>")
+    return out
+
+
+def _order_chart(index: int, row: dict, info: dict | None, notices: list[tuple[str, dict]],
+                 frame_of: Callable[[int], int]) -> str:
     oid = row["order_id"]
     info = info or {"blocked": [], "times": [], "reports": []}
     issued = time_key(row["issued_at"])
@@ -45,7 +96,6 @@ def _order_chart(row: dict, info: dict | None, notices: list[tuple[str, dict]]) 
         b = a + DAY_US
     pad = (b - a) // 20
     a, b = a - pad, b + pad
-    W, H, L, R, T, B = 1200.0, 250.0, 64.0, 1170.0, 34.0, 206.0
 
     def x(t: int) -> float:
         return L + (R - L) * (t - a) / (b - a)
@@ -58,46 +108,53 @@ def _order_chart(row: dict, info: dict | None, notices: list[tuple[str, dict]]) 
     def y(v: float) -> float:
         return B - (B - T) * v / top
 
-    parts = [f'<svg class="order-chart" data-order="{esc(oid)}" viewBox="0 0 {W:.0f} {H:.0f}" '
-             f'width="100%" role="img" aria-label="blocked over time under {esc(oid)}">']
+    d0, ppd = a / DAY_US, (R - L) * DAY_US / (b - a)
+    parts = [f'<svg class="order-chart" data-order="{esc(oid)}" data-d0="{d0:.6f}" '
+             f'data-ppd="{ppd:.6f}" data-x0="{L:.0f}" data-x1="{R:.0f}" '
+             f'viewBox="0 0 {W:.0f} {H:.0f}" width="100%" role="img" '
+             f'aria-label="blocked over time under {esc(oid)}">'
+             f'<clipPath id="clip{index}"><rect class="clip" x="0" y="0" width="{W:.0f}" '
+             f'height="{H:.0f}"/></clipPath>']
+    caption = ("blocked under " + oid + " (step line) · target count (dashed) · notices "
+               "(purple) · deadline (red)" + (" · reported figures (◆)" if info["reports"]
+                                              else ""))
+    obstacles = [text_box(L, 16, caption, _TARGET_SIZE)]
     # y grid and labels
     step = _nice_step(top / 4)
     v = 0.0
     while v <= top:
+        text = number(v)
         parts.append(f'<line class="grid" x1="{L}" y1="{y(v):.1f}" x2="{R}" y2="{y(v):.1f}"/>'
-                     f'<text class="y-label" x="{L - 6}" y="{y(v) + 4:.1f}">{fmt_num(v)}</text>')
+                     f'<text class="y-label" x="{L - 6}" y="{y(v) + 4:.1f}">{text}</text>')
+        obstacles.append(text_box(L - 6, y(v) + 4, text, _VALUE_SIZE, "end"))
         v += step
     # x axis
     parts.append(f'<line class="axis" x1="{L}" y1="{B}" x2="{R}" y2="{B}"/>')
-    for t, label in ticks(a, b, R - L, 90):
-        parts.append(f'<line class="tick" x1="{x(t):.1f}" y1="{B}" x2="{x(t):.1f}" y2="{B + 5}"/>'
-                     f'<text class="tick-label" x="{x(t):.1f}" y="{B + 18}">{esc(label)}</text>')
-    # notices and deadline: vertical lines
-    label_notices = len(notices) <= 6
-    for i, (nid, n) in enumerate(notices):
-        nx = x(time_key(n["sent_at"]))
-        ack = f", acknowledged {n['acknowledged_at']}" if n.get("acknowledged_at") else ""
-        text = f"notice {nid} ({n['kind']}) sent {n['sent_at']}{ack}"
-        dense = "" if label_notices else " dense"
-        parts.append(f'<g class="notice-line{dense}"><line x1="{nx:.1f}" y1="{T - 6}" '
-                     f'x2="{nx:.1f}" y2="{B}"/><title>{esc(text)}</title></g>')
-        if label_notices:
-            parts.append(f'<text class="v-label notice-label" x="{nx + 3:.1f}" '
-                         f'y="{T + 4 + 12 * (i % 3):.1f}">{esc(nid)}</text>')
+    chart_ticks = ticks(a, b, R - L, 90)
+    for t, _ in chart_ticks:
+        parts.append(f'<line class="tick" x1="{x(t):.1f}" y1="{B}" x2="{x(t):.1f}" '
+                     f'y2="{B + 5}"/>')
+    tick_parts, tick_boxes = tick_labels([(x(t), label) for t, label in chart_ticks], B)
+    parts += tick_parts
+    obstacles += tick_boxes
+    labels: list[tuple[str, str, float, list, str]] = []
+    # target count: a horizontal line, its label at the right end (above, else below)
+    if tc is not None:
+        ty = y(tc)
+        parts.append(f'<g class="target-line"><line x1="{L}" y1="{ty:.1f}" x2="{R}" '
+                     f'y2="{ty:.1f}"/><title>target count {number(tc)}</title></g>')
+        labels.append(("target-label", f"target {number(tc)}", _TARGET_SIZE,
+                       [(R - 4 - dx, ty + dy, "end") for dx in (0, 120, 240)
+                        for dy in (-5, 15)], ""))
+    # deadline: a vertical line, labelled near the bottom (stepping up, then to its left)
     if deadline is not None:
         dx = x(deadline)
         end = " (the end of that day)" if len(row["deadline"]) == 10 else ""
         parts.append(f'<g class="deadline-line"><line x1="{dx:.1f}" y1="{T - 6}" x2="{dx:.1f}" '
-                     f'y2="{B}"/><title>{esc("deadline " + row["deadline"] + end)}</title></g>'
-                     f'<text class="v-label deadline-label" x="{dx + 3:.1f}" y="{B - 6}">'
-                     f'deadline</text>')
-    # target count
-    if tc is not None:
-        parts.append(f'<g class="target-line"><line x1="{L}" y1="{y(tc):.1f}" x2="{R}" '
-                     f'y2="{y(tc):.1f}"/><title>target count {tc}</title></g>'
-                     f'<text class="target-label" x="{R - 4}" y="{y(tc) - 5:.1f}">'
-                     f'target {tc}</text>')
-    # the step line of blocked
+                     f'y2="{B}"/><title>{esc("deadline " + row["deadline"] + end)}</title></g>')
+        labels.append(("v-label deadline-label", "deadline", _VALUE_SIZE,
+                       _stacked(dx, B - 6, -13, 10), ""))
+    # the step line of blocked, cut at the date control's day by the clip
     steps: list[tuple[float, float]] = []
     prev = None
     for t, v in points:
@@ -108,62 +165,70 @@ def _order_chart(row: dict, info: dict | None, notices: list[tuple[str, dict]]) 
         prev = py
     steps.append((R, prev))  # held to the right edge: the count as it stands
     coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in _downsample(steps))
-    last = points[-1][1]
-    parts.append(f'<polyline class="blocked-line" points="{coords}"><title>blocked under '
-                 f'{esc(oid)}: {len(points)} changes, {last} at the end</title></polyline>')
-    # reported figures
+    parts.append(f'<polyline class="blocked-line" clip-path="url(#clip{index})" '
+                 f'points="{coords}"><title>blocked under {esc(oid)}: '
+                 f"{number(len(points))} changes, {number(points[-1][1])} at the end"
+                 "</title></polyline>")
+    # notices: vertical lines, labelled near the top when there are few
+    label_notices = len(notices) <= _LABELLED
+    for nid, n in notices:
+        sent = time_key(n["sent_at"])
+        nx, f = x(sent), frame_of(sent)
+        ack = f", acknowledged {n['acknowledged_at']}" if n.get("acknowledged_at") else ""
+        text = f"notice {nid} ({n['kind']}) sent {n['sent_at']}{ack}"
+        dense = "" if label_notices else " dense"
+        parts.append(f'<g class="notice-line{dense}" data-f="{f}"><line x1="{nx:.1f}" '
+                     f'y1="{T - 6}" x2="{nx:.1f}" y2="{B}"/><title>{esc(text)}</title></g>')
+        if label_notices:
+            labels.append(("v-label notice-label", nid, _VALUE_SIZE,
+                           _stacked(nx, T + 4, 13, 8), f' data-f="{f}"'))
+    # reported figures: a diamond each, labelled beside it when there are few
+    label_reports = len(info["reports"]) <= _LABELLED
     for t, d in info["reports"]:
-        rx, ry = x(t), y(d.get("actioned") or 0)
-        text = (f"reported {d.get('actioned')} of {d.get('specified')} actioned "
-                f"({d.get('reporter')})")
-        parts.append(f'<path class="report-mark" d="M{rx:.1f},{ry - 6:.1f} l6,6 l-6,6 l-6,-6 z">'
-                     f'<title>{esc(text)}</title></path><text class="report-label" '
-                     f'x="{rx - 9:.1f}" y="{ry + 4:.1f}">reported {esc(d.get("actioned"))}</text>')
-    parts.append(f'<text class="chart-caption" x="{L}" y="16">blocked under {esc(oid)} '
-                 f"(step line) · target count (dashed) · notices (purple) · deadline (red)"
-                 + (" · reported figures (◆)" if info["reports"] else "") + "</text>")
-    parts.append("</svg>")
+        rx, ry, f = x(t), y(d.get("actioned") or 0), frame_of(t)
+        text = (f"reported {number(d.get('actioned'))} of {number(d.get('specified'))} "
+                f"actioned ({d.get('reporter')})")
+        parts.append(f'<path class="report-mark" data-f="{f}" d="M{rx:.1f},{ry - 6:.1f} l6,6 '
+                     f'l-6,6 l-6,-6 z"><title>{esc(text)}</title></path>')
+        obstacles.append(Box(rx - 7, ry - 7, rx + 7, ry + 7))
+        if not label_reports:
+            continue
+        labels.append(("report-label", f"reported {number(d.get('actioned'))}", _VALUE_SIZE,
+                       [(rx - 9, ry + 4, "end"), (rx + 9, ry + 4, "start"),
+                        (rx, ry - 10, "middle"), (rx, ry + 19, "middle"),
+                        (rx - 9, ry - 9, "end"), (rx - 9, ry + 17, "end")], f' data-f="{f}"'))
+    parts += _labels(labels, obstacles)
+    parts.append(f'<text class="chart-caption" x="{L}" y="16">{esc(caption)}</text>')
+    # the date control's cursor: the days after the chosen one, shaded (hidden until used)
+    parts.append(f'<g class="cursor"><rect class="future" x="{R:.0f}" y="{T - 8}" width="0" '
+                 f'height="{B - T + 8}"/><line x1="{R:.0f}" y1="{T - 8}" x2="{R:.0f}" '
+                 f'y2="{B}"/></g></svg>')
     return "".join(parts)
 
 
-def _nice_step(raw: float) -> float:
-    if raw <= 0:
-        return 1.0
-    mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
-    for m in (1, 2, 2.5, 5, 10):
-        if raw <= m * mag:
-            return max(m * mag, 1.0)
-    return 10 * mag
-
-
-_FIGURES = (("target_count", "target count"), ("blocked", "blocked now"),
-            ("ever_blocked", "ever blocked"), ("restored", "restored"),
-            ("compliance", "compliance"), ("status", "status"),
-            ("first_action_at", "first action"), ("hours_to_first_action", "hours to first action"),
-            ("deadline", "deadline"), ("overdue", "overdue"), ("notices", "notices"),
-            ("acknowledged", "acknowledged"), ("reported", "reported"))
-
-
-def _figures(row: dict) -> str:
-    cells = []
-    for key, label in _FIGURES:
-        value = row.get(key)
-        text = (f"{value * 100:.2f} %" if key == "compliance" and value is not None
-                else cell(value))
-        cells.append(f'<div><dt>{esc(label)}</dt><dd class="fig-{key}">{text}</dd></div>')
-    return '<dl class="figures">' + "".join(cells) + "</dl>"
-
-
-def order_section(row: dict, info: dict | None, view: dict) -> str:
-    """The section of one compliance `row`: title, chart and figures. `info`: the order's
-    entry of `blocked_series`; `view`: the stream's state view (for its notices)."""
+def order_section(index: int, row: dict, info: dict | None, view: dict,
+                  columns: list[Column], frame_of: Callable[[int], int]) -> str:
+    """The section of one compliance `row` (`<section id="so{index}">`, following the table's
+    row `o{index}`): title, chart and figures. `info`: the order's entry of `blocked_series`;
+    `view`: the stream's state view (for its notices); `columns`: the compliance table's
+    (the status badge and the figures are its cells, marked with their column number for the
+    date control); `frame_of`: the frame of an instant."""
     oid = row["order_id"]
     notices = sorted(((nid, view["notices"][nid]) for nid in row.get("notices") or ()
                       if nid in view["notices"]), key=lambda kv: time_key(kv[1]["sent_at"]))
     meta = " · ".join(esc(v) for v in (
         f"issued {row['issued_at']}", f"{row.get('issuer')} → {row.get('platform')}",
         row.get("legal_basis"), row.get("procedure")) if v)
-    return (f'<section class="order" id="order-{esc(oid)}"><h3>{esc(oid)} '
-            f'<span class="status status-{esc(row["status"])}">{esc(row["status"])}</span></h3>'
-            f'<p class="meta">{meta}</p>{_order_chart(row, info, notices)}'
-            f"{_figures(row)}</section>")
+    number_of = {c.key: j for j, c in enumerate(columns)}
+    badge = ""
+    if "status" in number_of:
+        j = number_of["status"]
+        badge = f'<span class="badge" data-c="{j}">{columns[j].render(oid, row)}</span>'
+    cells = "".join(
+        f'<div><dt>{esc(figure_head(columns[j]))}</dt><dd class="fig-{key}" data-c="{j}">'
+        f"{columns[j].render(oid, row)}</dd></div>"
+        for key in FIGURES if (j := number_of.get(key)) is not None)
+    return (f'<section class="order" id="so{index}"><h3 id="order-{esc(oid)}">{esc(oid)} '
+            f'{badge}</h3><p class="meta">{meta}</p>'
+            f'{_order_chart(index, row, info, notices, frame_of)}'
+            f'<dl class="figures">{cells}</dl></section>')

@@ -1,26 +1,38 @@
-"""`docket report`: one self-contained HTML page of a stream (issue 8).
+"""`docket report`: one self-contained HTML page of a stream (issues 8 and 19).
 
-The page holds a timeline (one mark per event on a date axis, coloured by type; one mark per
-day when there are too many events to draw), the event list with sources, one chart per order
-(targets blocked over time against the target count, deadline and notices marked), the
-compliance table of SPEC §5 and the checkpoint of the log the page was made from.
+The page holds a date control, a timeline (one mark per event on a date axis, coloured by
+type; one mark per day when there are too many events to draw), one chart per order (targets
+blocked over time against the target count, deadline and notices marked), the compliance
+table of SPEC §5, the other parts of the state view (accounts, notices and dialogue,
+challenges, penalties, service), the event list with sources and the checkpoint of the log
+the page was made from.
 
-Everything comes from the views: `EventLog.timeline`, `.state` and `.compliance`; the blocked
-series of the charts is the views' own fold (see `docket.report.series`), so no counting
-happens here. This module gathers them and assembles the page; its parts are drawn by
-`report_timeline`, `report_order` and `report_table`, with `report_axis` and `report_format`
-beneath them.
+Everything comes from the views: `EventLog.timeline`, `.state` and `.compliance` for the view
+now, and one fold of the timeline read with the views' own functions at the end of each day
+that can change them (`docket.report.frames`) for the date control, which only picks one of
+those frames (`docket.report.control`). No counting happens here. This module gathers them
+and assembles the page; its parts are drawn by `timeline`, `order`, `sections` and `table`,
+with `dated`, `axis`, `labels` and `format` beneath them.
 
-The page is plain HTML with inline CSS and inline SVG: no script, no font or image from the
-network, the same bytes for the same log (no wall-clock time in it). Every text is escaped.
+The page is plain HTML with inline CSS, inline SVG and one inline script (allowed by its hash
+in the page's Content-Security-Policy, which forbids every request to the network), the same
+bytes for the same log (no wall-clock time in it). Every text is escaped. Without scripts it
+reads as the view now.
 """
 
 from __future__ import annotations
 
-from .format import DAY_US, day_label, esc
+import bisect
+
+from ..times import upper_bound
+from .control import content_policy, control_html, scripts_html
+from .dated import Dated
+from .format import DAY_US, count, day_label, esc, number
+from .frames import build_frames
 from .order import order_section
+from .sections import compliance_columns, compliance_table, view_sections
 from .series import blocked_series, time_keys
-from .table import checkpoint_block, compliance_table, event_table
+from .table import checkpoint_block, event_table
 from .timeline import legend, timeline_svg
 
 __all__ = ["AGGREGATE_ABOVE", "blocked_series", "build_report", "checkpoint_of", "render_page"]
@@ -72,10 +84,13 @@ section.order{margin:18px 0 26px;padding:14px 16px;border:1px solid var(--rule);
  vertical-align:2px;background:#eaecee}
 .status-complied{background:#d5f5e3}.status-partial{background:#fcf3cf}
 .status-reverted{background:#fadbd8}.status-pending{background:#e5e8e8}
+.status-blocked,.status-suspended,.status-outstanding{background:#fadbd8}
+.status-active,.status-available,.status-paid{background:#d5f5e3}.status-lifted{background:#eaecee}
+h3 .status{font-size:12px}td .status{margin-left:0;padding:1px 6px}
 .order-chart .grid{stroke:#eaecee}.y-label{font-size:11px;text-anchor:end;fill:var(--muted)}
 .blocked-line{fill:none;stroke:#e67e22;stroke-width:2.5;stroke-linejoin:round}
 .target-line line{stroke:var(--ink);stroke-width:1.3;stroke-dasharray:6 4}
-.target-label{font-size:12px;text-anchor:end;fill:var(--ink)}
+.target-label{font-size:12px;fill:var(--ink)}
 .notice-line line{stroke:#8e44ad;stroke-width:1.5}
 .notice-line.dense line{stroke-width:1;opacity:.35}
 .more{font-weight:400;color:var(--muted);white-space:nowrap}
@@ -83,9 +98,11 @@ section.order{margin:18px 0 26px;padding:14px 16px;border:1px solid var(--rule);
 .deadline-line line{stroke:#c0392b;stroke-width:1.8;stroke-dasharray:3 3}
 .deadline-label{fill:#c0392b}.v-label{font-size:11px}
 .report-mark{fill:#d4ac0d;stroke:#7d6608;stroke-width:1}
-.report-label{font-size:11px;text-anchor:end;fill:#7d6608}.by{display:block;font-weight:400;
+.report-label{font-size:11px;fill:#7d6608}.by{display:block;font-weight:400;
  font-size:12px;color:var(--muted)}
 .chart-caption{font-size:12px;fill:var(--muted)}
+.v-label,.report-label,.target-label{paint-order:stroke;stroke:#fff;stroke-width:3px;
+ stroke-linejoin:round}
 dl.checkpoint div{display:flex;gap:12px;align-items:baseline}dl.checkpoint dt{width:190px;flex:none}
 dl.figures,dl.checkpoint{display:grid;grid-template-columns:repeat(auto-fill,minmax(225px,1fr));
  gap:6px 14px;margin:10px 0 0}dl.checkpoint{grid-template-columns:1fr}
@@ -93,10 +110,22 @@ dl div{min-width:0}dt{font-size:11px;text-transform:uppercase;letter-spacing:.03
  color:var(--muted)}dd{margin:0;font-weight:600}dl.checkpoint dd{overflow-wrap:anywhere}
 dl.checkpoint dd{font-weight:400}code{font-size:12px}
 .scroll{overflow-x:auto}.compliance{font-size:12px}.compliance td{white-space:nowrap}
-.compliance td,.compliance th{padding:5px 5px}
+.compliance td,.compliance th{padding:5px 4px}
 .compliance td.c-notices,.compliance td.c-first_action_at,
 .compliance td.c-deadline{white-space:normal}.compliance td.c-notices{min-width:90px}
-.empty{color:var(--muted);font-style:italic}
+.empty,tr.none td{color:var(--muted);font-style:italic}
+[hidden]{display:none!important}.later{display:none}
+.asof{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;align-items:center;
+ gap:6px 14px;margin:10px 0 0;padding:8px 12px;background:var(--band);
+ border:1px solid var(--rule);border-radius:6px}
+.asof input[type=range]{flex:1 1 260px;min-width:160px}.asof output{flex:1 1 100%;
+ color:var(--muted)}
+body:not(.dated) .cursor,body:not(.dated) .only-dated,body.dated .only-now{display:none}
+.cursor .future{fill:#fff;opacity:.78}.cursor line{stroke:var(--ink);stroke-width:1.2;
+ stroke-dasharray:2 2}
+.compliance .by{display:none}.view-table{font-size:12px}.view-table td{white-space:nowrap}
+.view-table td.c-rulings,.view-table td.c-order_ids{white-space:normal}
+h3 + .scroll,h3 + p{margin-top:4px}div[id$="-section"] h3{margin-top:14px}
 footer{margin-top:36px;color:var(--muted);font-size:12px}
 @media print{main{max-width:none}section.order{break-inside:avoid}}
 """
@@ -116,11 +145,19 @@ def build_report(log, stream: str | None = None, as_of: str | None = None,
     return render_page(view, rows, records, checkpoint_of(log), as_of=as_of, known_at=known_at)
 
 
+def _status_lines(frames, dated: Dated, total: int) -> list[str]:
+    """The control's line for each frame: what the views hold by the end of that day."""
+    orders = dated.present.get("orders") or [0] * len(frames.days)
+    return [f"{number(shown)} of {count(total, 'event')} on the timeline · "
+            f"{count(n, 'order')}" for shown, n in zip(frames.shown, orders, strict=True)]
+
+
 def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
                 as_of: str | None = None, known_at: str | None = None) -> str:
     """The page from what the views give: the SPEC §5 state view of the stream, its
     compliance rows, its timeline records (replay order, retractions marked) and the log's
-    checkpoint. `as_of`/`known_at` are only shown (the selection was made by the caller).
+    checkpoint. `as_of`/`known_at` are shown (the selection was made by the caller), and the
+    date control holds no day after `as_of`.
 
     Nothing else goes in (no clock, no path), so the same inputs give the same bytes:
     `docket project` writes this page from a fresh fold and `docket verify` compares it.
@@ -129,45 +166,78 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     keys = time_keys(records)
     aggregated = len(records) > AGGREGATE_ABOVE
     series = blocked_series(records, stream, keys)
+    frames = build_frames(records, keys, stream, as_of)
+    dated = Dated(frames)
+
+    def frame_of(instant: int) -> int:
+        return bisect.bisect_left(frames.days, instant // DAY_US)
 
     days = len({k // DAY_US for k in keys})
     span = (f"from {day_label(min(keys) // DAY_US)} to {day_label(max(keys) // DAY_US)}"
             if keys else "")
     selection = (f"as of <code>{esc(as_of or 'now')}</code>, known at "
                  f"<code>{esc(known_at or 'now')}</code>")
-    marks_note = (f"one mark per day ({days} days; bar height = events that day), "
-                  f"since there are more than {AGGREGATE_ABOVE} events"
+    marks_note = (f"one mark per day ({count(days, 'day')}; bar height = events that day), "
+                  f"since there are more than {number(AGGREGATE_ABOVE)} events"
                   if aggregated else "one mark per event, stacked where they would overlap")
     retracted = sum(1 for r in records if r.get("retracted"))
-    orders = "".join(order_section(r, series.get(r["order_id"]), view)
-                     for r in rows) or '<p class="empty">No orders in this selection.</p>'
+    columns = compliance_columns(rows)
+    table = compliance_table(dated, rows, columns)
+    now = {row["order_id"]: row for row in rows}
+    orders = "".join(order_section(i, now[oid], series.get(oid), view, columns, frame_of)
+                     for i, oid in enumerate(dated.keys_of("orders", now)) if oid in now)
+    orders = orders or '<p class="empty">No orders in this selection.</p>'
+    sections = view_sections(dated, view)
+    labels = frames.labels()
+    last = day_label(upper_bound_day(as_of)) if as_of else (labels[-1] if labels else None)
+    data = dated.data(_status_lines(frames, dated, len(records)))
+    data.update(
+        now=(f"Showing the views now: {count(len(records), 'event')} · "
+             f"{count(len(rows), 'order')}."),
+        before=(f"nothing had happened yet (the first event is on {labels[0]})."
+                if labels else ""),
+        max=day_label(upper_bound_day(as_of)) if as_of else None,
+        beyond=(f"(this page was made as of {as_of}: what happened later is not in it)"
+                if as_of else ""))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{content_policy()}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Docket report: {esc(stream)}</title><style>{_CSS}</style></head><body><main>",
         f'<header><h1>Docket report: <span class="stream">{esc(stream)}</span></h1>',
-        f'<p class="sub">{len(records)} events {span} on {days} days · {len(rows)} orders · '
-        f"{retracted} retracted · {selection}</p></header>",
+        f'<p class="sub">{count(len(records), "event")} {span} on {count(days, "day")} · '
+        f"{count(len(rows), 'order')} · {number(retracted)} retracted · {selection}</p>",
+        control_html(labels, labels[0] if labels else None, last),
+        "</header>",
         '<h2 id="timeline">Timeline</h2>',
         f'<p class="note">Dates in UTC; {marks_note}. Long quiet stretches are cut from the '
         "axis (//). Hover a mark for its event; click it to jump to its row.</p>",
-        timeline_svg(records, keys, aggregated),
+        timeline_svg(records, keys, aggregated, frames.record_frame),
         legend(records),
         '<h2 id="orders">Orders: targets blocked over time</h2>',
         orders,
         '<h2 id="compliance">Compliance (SPEC §5)</h2>',
-        compliance_table(rows),
+        table,
+        sections,
         '<h2 id="events">Events</h2>',
-        event_table(records, keys, aggregated),
+        event_table(records, keys, aggregated, frames.record_frame),
         '<h2 id="checkpoint">Checkpoint</h2>',
         '<p class="note">The log this page was made from; <code>docket checkpoint</code> and '
         "<code>docket verify --checkpoint</code> check a log against it.</p>",
         checkpoint_block(cp, view),
         "<footer>Made by <code>docket report</code> from the views of the log "
         "(the same as <code>docket log</code>, <code>docket state</code> and "
-        "<code>docket compliance</code>). Self-contained: no scripts, nothing loaded from the "
-        "network.</footer>",
-        "</main></body></html>",
+        "<code>docket compliance</code>). Self-contained: one inline script (the date "
+        "control, which only shows views written here), nothing loaded from the network."
+        "</footer>",
+        "</main>",
+        scripts_html(data) if labels else "",
+        "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def upper_bound_day(value: str) -> int:
+    """The day number of the last day an `--as-of` value covers."""
+    return upper_bound(value) // DAY_US

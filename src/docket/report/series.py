@@ -14,10 +14,10 @@ from ..timeline import AMENDING
 from ..times import time_key
 from ..views.compliance import compliance_row
 
-__all__ = ["blocked_series", "time_keys"]
+__all__ = ["blocked_series", "order_refs", "orders_touched", "time_keys"]
 
 
-def _orders_touched(state: dict, record: dict) -> tuple:
+def orders_touched(state: dict, record: dict) -> tuple:
     """The orders whose blocked count `record` may change (read before it is folded)."""
     kind, d = record["type"], record["data"]
     oid = d.get("order_id")
@@ -40,7 +40,7 @@ def _orders_touched(state: dict, record: dict) -> tuple:
     return tuple(touched)
 
 
-def _order_refs(state: dict, record: dict) -> Iterable[str]:
+def order_refs(state: dict, record: dict) -> Iterable[str]:
     """The orders a record names (directly, or through a notice it acknowledges)."""
     d = record["data"]
     if d.get("order_id") is not None:
@@ -88,9 +88,9 @@ def blocked_series(records: Iterable[dict], stream: str,
     for record, at in zip(records, keys, strict=True):
         if record.get("retracted") is not None or record["type"] in AMENDING:
             continue
-        touched = _orders_touched(state, record)
+        touched = orders_touched(state, record)
         evolve(state, record)
-        refs = dict.fromkeys(_order_refs(state, record))
+        refs = dict.fromkeys(order_refs(state, record))
         if not touched and not refs:
             continue
         for oid in refs:

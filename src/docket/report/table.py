@@ -1,12 +1,12 @@
-"""The report's tables: the event list with sources, the compliance table of SPEC §5 and the
-checkpoint of the log the page was made from.
+"""The report's event list with sources, and the checkpoint of the log the page was made from
+(the view tables are in `docket.report.sections`).
 """
 
 from __future__ import annotations
 
-from .format import DAY_US, cell, day_label, esc, event_summary, is_http, type_colour
+from .format import DAY_US, day_label, esc, event_summary, is_http, number, type_colour
 
-__all__ = ["DETAIL_ROWS", "checkpoint_block", "compliance_table", "event_table"]
+__all__ = ["DETAIL_ROWS", "checkpoint_block", "event_table"]
 
 DETAIL_ROWS = 2000
 """In an aggregated page, at most this many events are listed one by one (whole types, in
@@ -37,7 +37,7 @@ def _sources(record: dict) -> str:
     return '<ul class="sources">' + "".join(out) + "</ul>" if out else ""
 
 
-def _event_row(record: dict, anchor_day: str | None) -> str:
+def _event_row(record: dict, anchor_day: str | None, frame: int) -> str:
     kind = record["type"]
     retraction = record.get("retracted")
     what = esc(event_summary(record))
@@ -51,7 +51,8 @@ def _event_row(record: dict, anchor_day: str | None) -> str:
         when = f"<del>{when}</del>"
     ids = f' id="d-{anchor_day}"' if anchor_day else ""
     cls = ' class="retracted"' if retraction is not None else ""
-    return (f'<tr{cls}><td class="when"{ids}><span id="ev-{record["seq"]}"></span>{when}</td>'
+    return (f'<tr{cls} data-f="{frame}"><td class="when"{ids}><span id="ev-{record["seq"]}">'
+            f"</span>{when}</td>"
             f'<td class="type"><span class="swatch" style="background:{type_colour(kind)}"></span>'
             f'{esc(kind)}</td><td class="actor">{esc(record.get("actor"))}</td>'
             f'<td class="what"><div class="summary">{what}</div>{_sources(record)}</td>'
@@ -74,9 +75,13 @@ def _detailed_types(records: list[dict]) -> set[str]:
     return chosen
 
 
-def event_table(records: list[dict], keys: list[int], aggregated: bool) -> str:
+def event_table(records: list[dict], keys: list[int], aggregated: bool,
+                frame_of: list[int] | None = None) -> str:
     """The event list, one row per event; `aggregated`: only the telling types one by one,
-    the others counted per day. `keys` are the records' `time_key(occurred_at)`."""
+    the others counted per day. `keys` are the records' `time_key(occurred_at)`, `frame_of`
+    their frames (`data-f`, for the date control)."""
+    if frame_of is None:
+        frame_of = [0] * len(records)
     head = ("<table class=\"events\"><thead><tr><th>occurred</th><th>type</th><th>actor</th>"
             "<th>what, and its sources</th><th>confidence</th></tr></thead><tbody>")
     rows: list[str] = []
@@ -84,6 +89,7 @@ def event_table(records: list[dict], keys: list[int], aggregated: bool) -> str:
     day_seen: set[int] = set()
     pending: dict[str, int] = {}
     pending_day: int | None = None
+    pending_frame = 0
 
     def flush() -> None:
         if pending_day is None or not pending:
@@ -91,24 +97,26 @@ def event_table(records: list[dict], keys: list[int], aggregated: bool) -> str:
         label = day_label(pending_day)
         anchor = "" if pending_day in day_seen else f' id="d-{label}"'
         day_seen.add(pending_day)
-        what = ", ".join(f"{n} {k}" for k, n in sorted(pending.items(), key=lambda kv: -kv[1]))
-        rows.append(f'<tr class="day-summary"><td class="when"{anchor}>{label}</td>'
-                    f'<td class="type">{sum(pending.values())} events</td><td></td>'
+        what = ", ".join(f"{number(n)} {k}"
+                         for k, n in sorted(pending.items(), key=lambda kv: -kv[1]))
+        rows.append(f'<tr class="day-summary" data-f="{pending_frame}"><td class="when"{anchor}>'
+                    f'{label}</td><td class="type">{number(sum(pending.values()))} events</td>'
+                    "<td></td>"
                     f'<td colspan="2">{esc(what)} <span class="hint">(each one: '
                     f'<code>docket log --from {label} --as-of {label}</code>)</span></td></tr>')
         pending.clear()
 
-    for record, t in zip(records, keys, strict=True):
+    for record, t, frame in zip(records, keys, frame_of, strict=True):
         day = t // DAY_US
         if aggregated and day != pending_day:
             flush()
-            pending_day = day
+            pending_day, pending_frame = day, frame
         if detailed is None or record["type"] in detailed or record.get("retracted"):
             anchor = None
             if day not in day_seen:
                 day_seen.add(day)
                 anchor = day_label(day)
-            rows.append(_event_row(record, anchor))
+            rows.append(_event_row(record, anchor, frame))
         else:
             pending[record["type"]] = pending.get(record["type"], 0) + 1
     flush()
@@ -117,53 +125,21 @@ def event_table(records: list[dict], keys: list[int], aggregated: bool) -> str:
     note = ""
     if aggregated:
         listed = sorted(detailed or ())
-        note = (f'<p class="note">{len(records)} events: listed one by one are '
+        note = (f'<p class="note">{number(len(records))} events: listed one by one are '
                 f'{esc(", ".join(listed)) if listed else "retracted events only"}; '
                 "the others are summarised per day.</p>")
     return note + head + "".join(rows) + "</tbody></table>"
 
 
-# -- compliance table and checkpoint -------------------------------------------------------
-_TABLE = ("order_id", "issued_at", "procedure", "target_count", "blocked",
-          "ever_blocked", "restored", "compliance", "status", "first_action_at",
-          "hours_to_first_action", "deadline", "overdue", "notices", "acknowledged", "reported")
-
-
-_TIMES = ("issued_at", "first_action_at", "deadline")
-_HEADS = {"order_id": "order", "issued_at": "issued", "target_count": "targets",
-          "ever_blocked": "ever blocked", "first_action_at": "first action",
-          "hours_to_first_action": "hours to act", "acknowledged": "ack’d"}
-
-
-def _table_cell(row: dict, column: str) -> str:
-    value = row.get(column)
-    if column == "reported" and value:
-        return (f'<span title="reported by {esc(value["reporter"])}">{esc(value["actioned"])} of '
-                f'{esc(value["specified"])}</span>')
-    if column in _TIMES and value:
-        return esc(value).replace("T", "<wbr>T", 1)  # may wrap before the time of day
-    return cell(value)
-
-
-def compliance_table(rows: list[dict]) -> str:
-    """The SPEC §5 compliance rows as a table."""
-    if not rows:
-        return '<p class="empty">No orders in this selection.</p>'
-    head = "".join(f'<th title="{c}">{esc(_HEADS.get(c, c))}</th>' for c in _TABLE)
-    body = "".join("<tr>" + "".join(f'<td class="c-{c}">{_table_cell(r, c)}</td>'
-                                    for c in _TABLE) + "</tr>" for r in rows)
-    return (f'<div class="scroll"><table class="compliance"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
-
-
+# -- checkpoint ----------------------------------------------------------------------------
 def checkpoint_block(cp: dict, view: dict) -> str:
     """The log's checkpoint and the stream's version, last seq and fingerprint."""
     items = [("log size (events)", cp.get("size")), ("Merkle root (RFC 6962)", cp.get("root")),
              ("head hash", cp.get("head"))]
     items += [(k, v) for k, v in cp.items() if k not in ("size", "root", "head")]
-    items += [("stream version", view.get("version")), ("last seq in these views",
-                                                       view.get("last_seq")),
+    items += [("stream version", view.get("version")),
+              ("last seq in these views", view.get("last_seq")),
               ("views fingerprint", view.get("fingerprint"))]
     return '<dl class="checkpoint">' + "".join(
-        f"<div><dt>{esc(k)}</dt><dd><code>{esc(v)}</code></dd></div>" for k, v in items
-        if v is not None) + "</dl>"
+        f"<div><dt>{esc(k)}</dt><dd><code>{number(v) if isinstance(v, int) else esc(v)}"
+        "</code></dd></div>" for k, v in items if v is not None) + "</dl>"

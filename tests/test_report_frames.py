@@ -1,0 +1,170 @@
+"""The report's frames (the views at the end of each day, for the date control) against the
+library's own views: every frame equals `EventLog.state(as_of=day)`, and so does the latest
+frame on or before any other day."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from docket.api import EventLog
+from docket.report.format import day_label
+from docket.report.frames import build_frames, frame_days
+from docket.report.series import time_keys
+from docket.times import time_key
+from strategies import event_stream
+
+EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
+DISPUTE = "twitter-india-2021"
+STREAM = "s"
+_KEYED = ("orders", "accounts", "notices", "challenges")
+
+
+def _views_at(frames, k: int) -> dict:
+    """Every section's entries at frame k (-1: before the first), from the updates."""
+    out: dict[str, dict] = {}
+    for section in frames.sections:
+        entries = out.setdefault(section, {})
+        for changed in frames.updates[section][: k + 1]:
+            for key, entry in changed.items():
+                if entry is None:
+                    entries.pop(key, None)
+                else:
+                    entries[key] = entry
+    return out
+
+
+def _latest(frames, day: str) -> int:
+    labels = frames.labels()
+    return max((k for k, d in enumerate(labels) if d <= day), default=-1)
+
+
+def _check(log: EventLog, stream: str, day: str, frames, known_at: str | None = None) -> None:
+    k = _latest(frames, day)
+    got = _views_at(frames, k)
+    want = log.state(stream, as_of=day, known_at=known_at)
+    for section in _KEYED:
+        assert got.get(section, {}) == want[section], (day, section)
+    dialogue = got.get("dialogue", {})
+    assert [dialogue[i] for i in sorted(dialogue)] == want["dialogue"], day
+    for section, part in want.items():  # any other keyed part (SPEC §5 v2: penalties, …)
+        if isinstance(part, dict) and section not in (*_KEYED, "dialogue"):
+            assert got.get(section, {}) == part, (day, section)
+    shown = frames.shown[k] if k >= 0 else 0
+    assert shown == len(log.timeline(stream, as_of=day, known_at=known_at)), day
+
+
+def _days_to_check(frames) -> list[str]:
+    """Each frame's day, the day before it and the day after it."""
+    out = set()
+    for d in frames.days:
+        out.update({d - 1, d, d + 1})
+    lo, hi = date(1, 1, 1).toordinal() - 719163, date(9999, 12, 31).toordinal() - 719163
+    return sorted(day_label(d) for d in out if lo <= d <= hi)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=event_stream(streams=[STREAM], min_size=1, max_size=14), split=st.integers(0, 14))
+def test_every_frame_is_the_state_as_of_its_day(events, split):
+    with tempfile.TemporaryDirectory() as tmp:
+        log = EventLog(str(Path(tmp) / "docket.db"))
+        first, rest = events[:split], events[split:]
+        if first:
+            log.append(first)
+        known = log.timeline(STREAM)[-1]["recorded_at"] if first else None
+        if rest:
+            time.sleep(0.002)  # the second batch is recorded later
+            log.append(rest)
+        for known_at in (None, known) if known else (None,):
+            records = log.timeline(STREAM, known_at=known_at)
+            frames = build_frames(records, time_keys(records), STREAM)
+            assert frames.days == sorted(set(frames.days))
+            for day in _days_to_check(frames):
+                _check(log, STREAM, day, frames, known_at)
+
+
+def _dispute() -> EventLog:
+    log = EventLog(str(Path(tempfile.mkdtemp()) / "docket.db"))
+    log.import_lines(enumerate(EVENTS.read_bytes().splitlines(), 1))
+    return log
+
+
+def test_recorded_dispute_frames():
+    log = _dispute()
+    records = log.timeline(DISPUTE)
+    frames = build_frames(records, time_keys(records), DISPUTE)
+    # The 16 days the 22 events occurred on (UTC); no order has a deadline.
+    assert frames.labels() == [
+        "2021-01-26", "2021-01-31", "2021-02-01", "2021-02-02", "2021-02-04", "2021-02-05",
+        "2021-02-07", "2021-02-08", "2021-02-10", "2021-02-11", "2021-02-25", "2021-06-05",
+        "2022-06-27", "2022-07-05", "2023-06-30", "2023-08-01"]
+    assert frames.shown[-1] == 22
+    start = date(2021, 1, 25)
+    for i in range(0, 950, 7):
+        _check(log, DISPUTE, (start + timedelta(days=i)).isoformat(), frames)
+    for day in _days_to_check(frames):
+        _check(log, DISPUTE, day, frames)
+    # Blocked at 11:00 and restored at 17:00 IST on 1 February: by the end of that day the
+    # 31 January order has been blocked once and is blocked no more.
+    k = frames.labels().index("2021-02-01")
+    row = _views_at(frames, k)["orders"]["O-2021-01-31"]
+    assert (row["blocked"], row["ever_blocked"], row["status"]) == (0, 258, "reverted")
+    assert "O-2021-02-04" not in _views_at(frames, k)["orders"]
+
+
+def _order(day, oid="O-1", **data):
+    return {"type": "order_issued", "stream": STREAM, "occurred_at": day, "actor": "MeitY",
+            "data": {"order_id": oid, "issuer": "MeitY", "platform": "Twitter",
+                     "target_count": 5, **data}}
+
+
+def test_a_deadline_passing_is_a_frame(tmp_path):
+    """No event on 4 February, but the order is overdue from then: a frame of its own."""
+    log = EventLog(str(tmp_path / "docket.db"))
+    log.append([_order("2021-02-01", deadline="2021-02-03"),
+                _order("2021-02-01", "O-2", deadline="2021-02-05T12:00:00+05:30"),
+                {"type": "statement_published", "stream": STREAM, "occurred_at": "2021-02-10",
+                 "data": {"speaker": "MeitY", "summary": "still waiting"}}])
+    records = log.timeline(STREAM)
+    frames = build_frames(records, time_keys(records), STREAM)
+    # 4 Feb: the first day ending after 3 Feb; 5 Feb: its end is after 12:00 IST that day
+    assert frames.labels() == ["2021-02-01", "2021-02-04", "2021-02-05", "2021-02-10"]
+    overdue = [{o: r["overdue"] for o, r in _views_at(frames, k)["orders"].items()}
+               for k in range(4)]
+    assert overdue == [{"O-1": False, "O-2": False}, {"O-1": True, "O-2": False},
+                       {"O-1": True, "O-2": True}, {"O-1": True, "O-2": True}]
+    for day in ("2021-02-03", "2021-02-04", "2021-02-05", "2021-02-09", "2021-03-01"):
+        _check(log, STREAM, day, frames)
+    # a page made as of 4 February has no frame after it
+    cut = log.timeline(STREAM, as_of="2021-02-04")
+    assert build_frames(cut, time_keys(cut), STREAM, as_of="2021-02-04").labels() == [
+        "2021-02-01", "2021-02-04"]
+
+
+def test_daily_penalties_accrue_on_frames():
+    """Each day a daily penalty accrues is a frame (SPEC §5 v2), up to its end, its lift or
+    the last other frame, whichever comes first."""
+    def rec(kind, day, **data):
+        return {"type": kind, "occurred_at": day, "data": data, "seq": 0}
+
+    records = [
+        rec("penalty_imposed", "2021-03-01", penalty_id="P-1", per="day", amount=10,
+            currency="INR", ends_at="2021-03-04"),
+        rec("penalty_imposed", "2021-03-02", penalty_id="P-2", per="day", amount=10,
+            currency="INR", starts_at="2021-03-06"),
+        rec("penalty_lifted", "2021-03-08", penalty_id="P-2", by="court"),
+        rec("penalty_imposed", "2021-03-09", penalty_id="P-3", amount=10, currency="INR"),
+        rec("statement_published", "2021-03-12", speaker="x", summary="y"),
+    ]
+    keys = [time_key(r["occurred_at"]) for r in records]
+    days = [day_label(d) for d in frame_days(records, keys)]
+    assert days == ["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04", "2021-03-06",
+                    "2021-03-07", "2021-03-08", "2021-03-09", "2021-03-12"]
+    # as of 7 March: nothing later
+    assert [day_label(d) for d in frame_days(records, keys, as_of="2021-03-07")][-1] == \
+        "2021-03-07"
