@@ -107,3 +107,52 @@ def export_bytes():
 @pytest.fixture
 def db_bytes():
     return file_bytes
+
+
+# -- storage backends ------------------------------------------------------------------------
+# Each test that asks for `backend` runs once per backend, on a fresh empty log location.
+BACKENDS = ["sqlite"]
+
+
+def _raw_sqlite(location: str, sql: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(location, isolation_level=None)
+    try:
+        conn.execute(sql)
+    finally:
+        conn.close()
+
+
+RAW_SQL = {"sqlite": _raw_sqlite}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_kind(request) -> str:
+    """The name of the backend a test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def backend_factory(backend_kind, tmp_path):
+    """`make()` -> the location (`--db` value) of a new, empty log on this test's backend."""
+    made = []
+
+    def make() -> str:
+        made.append(str(tmp_path / f"log{len(made)}.db"))
+        return made[-1]
+
+    return make
+
+
+@pytest.fixture
+def backend(backend_factory) -> str:
+    """The location of a fresh, empty log (a SQLite path, or a PostgreSQL URL)."""
+    return backend_factory()
+
+
+@pytest.fixture
+def raw_sql(backend_kind):
+    """`raw_sql(location, sql)`: run SQL on the log's database past Docket, as an operator
+    with a database client could (immutability triggers stay in force)."""
+    return RAW_SQL[backend_kind]
