@@ -11,6 +11,7 @@ import base64
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from verifier_tool import load
 
 from docket.audit.checkpoint_note import checked_checkpoint, checkpoint_text
 from docket.audit.keys import generate
@@ -25,7 +26,6 @@ from docket.audit.note import (
     sign_note,
 )
 from docket.errors import InvalidProof
-from verifier_tool import load
 
 tool = load()
 

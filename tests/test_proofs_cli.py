@@ -13,7 +13,6 @@ import stat
 import time
 
 import pytest
-
 from conftest import file_bytes, run
 from verifier_tool import run_tool
 

@@ -622,10 +622,9 @@ def test_snapshot_plus_tail_equals_full_replay(data):
             log.append(batch)
             marks.append(last_recorded_at(log))
         records = list(log.read())
-        current, _ = story(records, "s")
-        with log.storage.reading():
-            n_snaps = len(log.storage.select("docket_snapshots"))
-        assert n_snaps == len(current) // every  # so the queries below can use them
+        # The queries below start from whatever snapshots there are (those taken at an event
+        # a later batch retracted or moved are gone; snapshots are taken as the head folds
+        # on, so a log appended backwards may have none) and patch in what landed before.
         for _ in range(4):
             as_of = draw(st.none() | times(), label="as_of")
             known_at = draw(st.none() | st.sampled_from(marks), label="known_at")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import event_stream
 
 from docket.api import EventLog
 from docket.report.format import day_label
 from docket.report.frames import build_frames, frame_days
 from docket.report.series import time_keys
 from docket.times import time_key
-from strategies import event_stream
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
 DISPUTE = "twitter-india-2021"

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from verifier_tool import load
 
 from docket.merkle import verify_consistency, verify_inclusion_hash
-from verifier_tool import load
 
 ROOT = Path(__file__).resolve().parent.parent
 # Beside the project's root (CI, the main checkout), or beside the folder of worktrees.

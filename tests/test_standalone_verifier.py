@@ -13,10 +13,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import run
 from strategies import event_stream
 from verifier_tool import TOOL, load, run_tool
 

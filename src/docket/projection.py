@@ -22,7 +22,7 @@ State layout::
      "accounts": {target: {"status": "blocked" | "active", "scope", "order_id", "since",
                   "orders": {order_id: True}}},   # orders counting it as blocked now
      "notices": {notice_id: {"kind", "sent_at", "order_ids", "acknowledged_at"}},
-     "order_notices": {order_id: [notice_id, …]},   # the notices citing each order
+     "order_notices": {order_id: [notice_id, …]},   # the notices citing each order, sorted
      "dialogue": [{"by", "addressee", "requested_at"}],
      "challenges": {case_id: {"court", "petitioner", "order_ids", "filed_at",
                     "rulings": [{"court", "outcome", "costs", "currency", "ruled_at"}]}}}
@@ -30,6 +30,7 @@ State layout::
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
@@ -39,7 +40,7 @@ __all__ = ["initial", "evolve", "fold", "fold_pages", "fold_records", "handler",
 
 # Bumped whenever the state layout or a counting rule changes: stored views and snapshots
 # written by another version are rebuilt from the log when the file is opened.
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 4
 
 State = dict[str, Any]
 Record = dict[str, Any]
@@ -193,7 +194,9 @@ def _notice_sent(state: State, d: dict, at: str) -> None:
         if ids is None:
             index[oid] = [notice_id]
         elif notice_id not in ids:
-            ids.append(notice_id)
+            # Sorted, so that the index follows from the notices alone, whatever order
+            # they were folded in (a late notice is put in its place, `docket.stored`).
+            bisect.insort(ids, notice_id)
 
 
 def _acknowledgement_sent(state: State, d: dict, at: str) -> None:

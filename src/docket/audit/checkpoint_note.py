@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import InvalidProof
-from .note import ALG_COSIGNATURE, ALG_ED25519, Opened, Verifier, b64decode, open_note, split_note
+from .note import (
+    ALG_COSIGNATURE,
+    ALG_ED25519,
+    Opened,
+    Verifier,
+    b64decode,
+    open_note,
+    split_note,
+)
 
 __all__ = [
     "Checkpoint", "checked_checkpoint", "checkpoint_text", "is_note", "parse_checkpoint",

@@ -16,8 +16,15 @@ import stat
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..errors import InvalidProof, StorageError
-from .note import ALG_COSIGNATURE, ALG_ED25519, Signer, Verifier, parse_signer_key, parse_vkey, \
-    valid_name
+from .note import (
+    ALG_COSIGNATURE,
+    ALG_ED25519,
+    Signer,
+    Verifier,
+    parse_signer_key,
+    parse_vkey,
+    valid_name,
+)
 
 __all__ = ["generate", "read_signer", "read_verifier", "write_key_file"]
 

@@ -18,11 +18,21 @@ import msgspec
 from ..errors import AuditError, InvalidArgument, InvalidProof, StorageError, UsageError
 from ..merkle import leaf_hash, verify_consistency, verify_inclusion
 from .checkpoint import _proof_ranges, checkpoint_in
-from .checkpoint_note import Checkpoint, checked_checkpoint, checkpoint_text, parse_checkpoint
+from .checkpoint_note import (
+    Checkpoint,
+    checked_checkpoint,
+    checkpoint_text,
+    parse_checkpoint,
+)
 from .keys import read_signer
 from .note import ALG_COSIGNATURE, ALG_ED25519, Verifier, sign_note, split_note
-from .proof import format_consistency, format_tlog_proof, inclusion_ranges, \
-    parse_consistency, range_roots
+from .proof import (
+    format_consistency,
+    format_tlog_proof,
+    inclusion_ranges,
+    parse_consistency,
+    range_roots,
+)
 
 __all__ = [
     "consistency_file", "cosign", "note_checkpoint", "note_fields", "prove", "sign_checkpoint",

@@ -5,7 +5,15 @@ stacked bar per day when there are too many events to draw), and its legend.
 from __future__ import annotations
 
 from .axis import BrokenAxis
-from .format import DAY_US, TYPE_COLOURS, day_label, esc, event_summary, number, type_colour
+from .format import (
+    DAY_US,
+    TYPE_COLOURS,
+    day_label,
+    esc,
+    event_summary,
+    number,
+    type_colour,
+)
 
 __all__ = ["legend", "timeline_svg"]
 

@@ -201,6 +201,32 @@ class Storage(ABC):
         with seq <= known_seq, key > `after` and occurred_us <= `until_us`, in batches."""
 
     @abstractmethod
+    def events_by_seq(self, stream: str, seqs: Sequence[int]) -> list[tuple[int, int, bytes]]:
+        """(occurred_us, seq, body) of the events of `stream` with these seqs."""
+
+    @abstractmethod
+    def replay_rows_desc(self, stream: str, known_seq: int, until: tuple[int, int]
+                         ) -> Iterator[Sequence[tuple[int, int, bytes]]]:
+        """(occurred_us, seq, body) of `stream`'s events with seq <= known_seq and key <=
+        `until`, latest first in replay order, in batches."""
+
+    @abstractmethod
+    def seq_rows_desc(self, stream: str, known_seq: int
+                      ) -> Iterator[Sequence[tuple[int, int, bytes]]]:
+        """(occurred_us, seq, body) of `stream`'s events with seq <= known_seq, highest seq
+        first, in batches."""
+
+    @abstractmethod
+    def events_after(self, stream: str, after_seq: int) -> list[tuple[int, int, bytes]]:
+        """(occurred_us, seq, body) of `stream`'s events with seq > after_seq, in seq order."""
+
+    @abstractmethod
+    def late_events(self, stream: str, after_seq: int, known_seq: int
+                    ) -> list[tuple[int, int, int]]:
+        """(seq, at_us, at_seq) of `stream`'s rows of `docket_late` with seq in
+        (after_seq, known_seq]."""
+
+    @abstractmethod
     def bodies_by_id(self, ids: Sequence[str], known_seq: int) -> list[bytes]:
         """The bodies of the events with these ids and seq up to `known_seq`."""
 
@@ -300,9 +326,10 @@ class Storage(ABC):
 
     @abstractmethod
     def snapshot_before(self, stream: str, known_seq: int, until_us: int
-                        ) -> tuple[int, int, bytes] | None:
-        """(occurred_us, seq, state) of the latest snapshot of `stream` taken when the log
-        was at or before `known_seq` and keyed at or before `until_us`; None if none."""
+                        ) -> tuple[int, int, int, bytes] | None:
+        """(occurred_us, seq, log_seq, state) of the latest snapshot of `stream` taken when
+        the log was at or before `known_seq` and keyed at or before `until_us`; None if
+        none."""
 
     @abstractmethod
     def last_snapshot(self, stream: str) -> tuple[int, int, int, bytes] | None:
@@ -311,6 +338,10 @@ class Storage(ABC):
     @abstractmethod
     def drop_snapshots_from(self, stream: str, key: tuple[int, int]) -> None:
         """Delete the snapshots of `stream` keyed at or after `key` (they are stale)."""
+
+    @abstractmethod
+    def drop_snapshots_at_seq(self, stream: str, seq: int) -> None:
+        """Delete the snapshots of `stream` taken at the event with this seq."""
 
     @abstractmethod
     def most_folded_snapshot(self, stream: str) -> int:

@@ -95,6 +95,16 @@ INTERNAL_TABLES: dict[str, Table] = {t.name: t for t in (
         _c("state:blob"),
     ), ("stream", "occurred_us", "seq"), "the fold state every few thousand events of "
        "replay order, for as-of queries"),
+    Table("docket_touches", (
+        _STREAM, _c("kind"), _c("key"), _c("first_seq:int"), _c("seqs:blob"),
+    ), ("stream", "kind", "key", "first_seq"), "which events touch each entity of the fold "
+       "(an order, account, notice, case, the dialogue): the history a late event refolds, "
+       "as msgpack lists of seqs (one chunk per fold that touched it)"),
+    Table("docket_late", (
+        _STREAM, _c("seq:int"), _c("at_us:int"), _c("at_seq:int"),
+    ), ("stream", "seq"), "events that landed before the head of their stream (and every "
+       "retraction and correction), from the replay key `at` on: what a snapshot taken "
+       "before them still needs"),
 )}
 
 TABLES: dict[str, Table] = {**VIEW_TABLES, **INTERNAL_TABLES}

@@ -91,7 +91,7 @@ WITH RECURSIVE s(name) AS (
 SELECT name FROM s WHERE name IS NOT NULL"""
 
 # Tables read by their whole key: a rowid would only add a second index.
-_WITHOUT_ROWID = {"docket_fold"}
+_WITHOUT_ROWID = {"docket_fold", "docket_touches"}
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
 _SQL_TYPES = {"text": str, "int": int, "real": float, "bool": int, "json": str, "blob": bytes}
 
@@ -162,19 +162,21 @@ class SQLiteStorage(Storage):
             # Look before touching: a file that is not a Docket log must stay byte for byte
             # as it was (switching to WAL would rewrite its header).
             tables = self._check_format()
-            ready = tables is not None and all(name in tables for name in TABLES)
-            if not ready and not create:
+            if tables is None and not create:
                 raise StorageError(f"{self.path} holds no Docket log yet (append or import "
                                    "first)")
             if create:
                 self._wal()
             self._conn.execute("PRAGMA synchronous = FULL")
-            if not ready:
+            if create and (tables is None or not all(
+                    name in tables for name in (*TABLES, "docket_checkpoints"))):
+                # A new log, or one made by a Docket that kept fewer tables: the missing
+                # ones are made (the stored views then know they must be rebuilt).
                 self._create_schema()
-            elif create and "docket_checkpoints" not in tables:
-                # A log made before signed checkpoints gets their table on its first write.
-                self._run("BEGIN IMMEDIATE;" + _CHECKPOINTS + "COMMIT;")
-            self._has_checkpoints = ready and "docket_checkpoints" in tables or create
+                tables = self._check_format()
+            # Opened to read, a log made before some tables lacks them: the stored views
+            # are stale then (another projection version) and never read.
+            self._has_checkpoints = "docket_checkpoints" in tables
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from None
 
@@ -341,6 +343,47 @@ class SQLiteStorage(Storage):
         while rows := cur.fetchmany(_BATCH):
             yield rows
 
+    def events_by_seq(self, stream: str, seqs: Sequence[int]) -> list[tuple[int, int, bytes]]:
+        out: list = []
+        for start in range(0, len(seqs), 500):
+            chunk = list(seqs[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            out += self._conn.execute(
+                f"SELECT occurred_us, seq, body FROM events WHERE seq IN ({marks}) AND "
+                "stream = ?", (*chunk, stream)).fetchall()
+        return out
+
+    def replay_rows_desc(self, stream: str, known_seq: int, until: tuple[int, int]
+                         ) -> Iterator[list[tuple[int, int, bytes]]]:
+        cur = self._conn.execute(
+            "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? AND "
+            "(occurred_us, seq) <= (?, ?) ORDER BY occurred_us DESC, seq DESC",
+            (stream, known_seq, *until))
+        while rows := cur.fetchmany(64):
+            yield rows
+
+    def seq_rows_desc(self, stream: str, known_seq: int
+                      ) -> Iterator[list[tuple[int, int, bytes]]]:
+        # By version: the (stream, version) index orders a stream's events as seq does.
+        cur = self._conn.execute(
+            "SELECT occurred_us, seq, body FROM events WHERE stream = ? AND seq <= ? "
+            "ORDER BY version DESC", (stream, known_seq))
+        while rows := cur.fetchmany(64):
+            yield rows
+
+    def events_after(self, stream: str, after_seq: int) -> list[tuple[int, int, bytes]]:
+        # A range of the rowid from `after_seq` (`+stream`: not the stream's index, which
+        # would read the stream from its first event); the events after it are few.
+        return self._conn.execute(
+            "SELECT occurred_us, seq, body FROM events WHERE seq > ? AND +stream = ? "
+            "ORDER BY seq", (after_seq, stream)).fetchall()
+
+    def late_events(self, stream: str, after_seq: int, known_seq: int
+                    ) -> list[tuple[int, int, int]]:
+        return self._conn.execute(
+            "SELECT seq, at_us, at_seq FROM docket_late WHERE stream = ? AND seq > ? AND "
+            "seq <= ? ORDER BY seq", (stream, after_seq, known_seq)).fetchall()
+
     def bodies_by_id(self, ids: Sequence[str], known_seq: int) -> list[bytes]:
         marks = ",".join("?" * len(ids))
         return [body for (body,) in self._conn.execute(
@@ -472,9 +515,9 @@ class SQLiteStorage(Storage):
             "end_us < ?", (stream, low, high))]
 
     def snapshot_before(self, stream: str, known_seq: int, until_us: int
-                        ) -> tuple[int, int, bytes] | None:
+                        ) -> tuple[int, int, int, bytes] | None:
         return self._conn.execute(
-            "SELECT occurred_us, seq, state FROM docket_snapshots WHERE stream = ? AND "
+            "SELECT occurred_us, seq, log_seq, state FROM docket_snapshots WHERE stream = ? AND "
             "log_seq <= ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC LIMIT 1",
             (stream, known_seq, until_us)).fetchone()
 
@@ -486,6 +529,10 @@ class SQLiteStorage(Storage):
     def drop_snapshots_from(self, stream: str, key: tuple[int, int]) -> None:
         self._conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND "
                            "(occurred_us, seq) >= (?, ?)", (stream, *key))
+
+    def drop_snapshots_at_seq(self, stream: str, seq: int) -> None:
+        self._conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND seq = ?",
+                           (stream, seq))
 
     def most_folded_snapshot(self, stream: str) -> int:
         row = self._conn.execute("SELECT max(folded) FROM docket_snapshots WHERE stream = ?",

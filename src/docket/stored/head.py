@@ -50,7 +50,7 @@ class Entries(dict):
         if not self._complete:
             for key, value in self._storage.select("docket_fold", self._where,
                                                    ("key", "value")):
-                if not dict.__contains__(self, key):
+                if not dict.__contains__(self, key) and key not in self._absent:
                     dict.__setitem__(self, key, decode_state(value))
             self._complete = True
         return self
@@ -72,6 +72,12 @@ class Entries(dict):
         self.keys_seen.add(key)
         self._absent.discard(key)
         dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key) -> None:
+        self.keys_seen.add(key)
+        if key in self:  # read it first, so it is not read back from the table later
+            dict.__delitem__(self, key)
+        self._absent.add(key)
 
     def setdefault(self, key, default=None):
         if key not in self:
