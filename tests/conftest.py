@@ -8,6 +8,12 @@
   click's CliRunner (fast, for property tests with many examples); returns
   (code, stdout, stderr) and fails the test if the command raised anything but SystemExit.
 - `export_bytes(db)`, `db_bytes(db)`: the log's export (read in-process) and the raw file.
+- `pg_server` (session): the PostgreSQL server of DOCKET_TEST_PG (tests/pgtest.py), able to
+  create and drop databases; skipped with the reason when none is configured, and a
+  failure instead under CI=true.
+- `pg_url`: the URL of a fresh, empty PostgreSQL database, dropped after the test.
+- `backend`: parametrized over "sqlite" and "postgres": a `--db` value for a new log, a
+  SQLite path (not yet existing) or a `postgresql://` URL of a fresh database.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import pgtest
 
 DOCKET = Path(sys.executable).with_name("docket")
 
@@ -107,3 +115,39 @@ def export_bytes():
 @pytest.fixture
 def db_bytes():
     return file_bytes
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server to test on (tests/pgtest.py); never skipped under CI=true."""
+    server, why, broken = None, None, None
+    try:
+        server = pgtest.open_server()
+    except pgtest.Unavailable as exc:
+        why = str(exc)
+    except ConnectionError as exc:  # configured but unreachable: a failure, never a skip
+        broken = str(exc)
+    if broken:
+        pytest.fail(broken, pytrace=False)
+    if why:
+        pgtest.not_here(f"PostgreSQL tests did not run: {why}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URL of a new, empty database on the test server; dropped after the test."""
+    name = pg_server.create_database(request.node.name)
+    yield pg_server.url_for(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, tmp_path) -> str:
+    """A `--db` value for a new, empty log on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "docket.db")
+    return request.getfixturevalue("pg_url")
