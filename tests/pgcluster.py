@@ -44,7 +44,8 @@ What it does:
   them.
 * **`stop`** stops the server (`-m fast`, then `-m immediate`, then SIGKILL of the
   postmaster), then deletes DIR (unless `--keep`). It does nothing to a folder without a
-  cluster.json, so it is safe to call twice, and after a failed `start`. `make test` calls
+  cluster.json (but remove it when empty), so it is safe to call twice, and after a failed
+  `start`. `make test` calls
   it from a shell trap (exit, Ctrl-C, TERM, HUP); `--stop-when-gone PID` starts a watcher
   in its own session that stops the cluster once PID (the recipe's shell) is gone, so even
   a SIGKILL of make's shell leaves no server running.
@@ -349,11 +350,14 @@ def _alive(pid: int) -> bool:
 
 def stop(d: str | os.PathLike, keep: bool = False) -> bool:
     """Stop the cluster in `d` and delete `d` (unless `keep`). Returns False when there was
-    no cluster there (nothing done); raises ClusterError if the server would not die."""
+    no cluster there (nothing done but removing `d` if it is empty); raises ClusterError if
+    the server would not die."""
     d = Path(d).absolute()
     try:
         state = info(d)
     except ClusterError:
+        if not keep and d.is_dir() and not any(d.iterdir()):
+            d.rmdir()  # the folder of a start that failed before it wrote anything
         return False
     watcher = state.get("watcher_pid")
     if watcher and watcher != os.getpid():

@@ -141,6 +141,12 @@ def test_missing_binaries_are_named_and_nothing_is_made(tmp_path):
     assert proc.stderr.splitlines() == [
         f"pgcluster: DOCKET_PG_BINDIR={empty} does not hold initdb, pg_ctl, postgres"]
     assert not target.exists()
+    target.mkdir()  # what make test's mktemp -d leaves: the trap's stop removes it
+    proc = subprocess.run([sys.executable, str(SCRIPT), "start", str(target)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3 and list(target.iterdir()) == []
+    assert pgcluster.stop(target) is False
+    assert not target.exists()
 
 
 def test_without_any_install_the_message_says_where_it_looked(tmp_path, monkeypatch):
