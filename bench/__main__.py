@@ -334,7 +334,7 @@ def growth(results: dict) -> dict:
 
 
 def print_growth(g: dict, sizes: list[int]) -> None:
-    if len(sizes) < 2:
+    if len(sizes) < 2 or not any(k != "rss_flat" for k in g):
         return
     units = {"batch_s": "s", "single_median_ms": "ms", "replay_s": "s", "rebuild_s": "s",
              "asof_s": "s",
@@ -525,12 +525,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workload", choices=sorted(WORKLOADS), default="growing",
                    help="growing: new orders and notices all along (default); bounded: at most "
                         "300 orders and 1,000 notices per stream (see bench/workload.py)")
-    p.add_argument("--pg", metavar="URL|auto",
-                   help="also measure the PostgreSQL stores (bench/pg.py) on this server: "
-                        "`auto` starts a throwaway cluster (tests/pgcluster.py), a URL names "
-                        "a server where its user may CREATE DATABASE")
-    p.add_argument("--pg-stores", default=",".join(pg.PG_STORES),
-                   help=f"comma-separated among {','.join(pg.PG_STORES)} (default both)")
+    pg.add_arguments(p)
     p.add_argument("--seed", type=int, default=20210204)
     p.add_argument("--workdir", help="where the databases go (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the databases")
@@ -543,7 +538,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         vals = [v.strip() for v in value.split(",") if v.strip() and value != "none"]
         bad = [v for v in vals if v not in allowed]
         if bad:
-            p.error(f"--{name.replace('_', '-')}: unknown {', '.join(bad)} (choose among {', '.join(allowed)})")
+            p.error(f"--{name.replace('_', '-')}: unknown {', '.join(bad)} "
+                    f"(choose among {', '.join(allowed)})")
         setattr(args, name + "_set", vals)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
@@ -562,15 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     out = {"meta": meta(args, why), "sizes": results}
-    pgserver = None
-    if args.pg:
-        try:
-            pgserver = pg.open_server(args.pg)
-            out["meta"]["postgres"] = pgserver.meta
-        except Exception as exc:
-            out["meta"]["postgres"] = {"not_available": f"{type(exc).__name__}: {exc}"[:500]}
-            print(f"postgres: not available ({out['meta']['postgres']['not_available']})",
-                  flush=True)
+    pgserver = pg.connect(args, out["meta"])
     try:
         for n in args.sizes_list:
             results[str(n)] = run_size(n, args, only, stores, EventLog, why, workdir, pgserver)

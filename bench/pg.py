@@ -122,6 +122,30 @@ def open_server(spec: str) -> Server:
         raise
 
 
+def add_arguments(p) -> None:
+    """The harness's PostgreSQL options."""
+    p.add_argument("--pg", metavar="URL|auto",
+                   help="also measure the PostgreSQL stores (bench/pg.py) on this server: "
+                        "`auto` starts a throwaway cluster (tests/pgcluster.py), a URL names "
+                        "a server where its user may CREATE DATABASE")
+    p.add_argument("--pg-stores", default=",".join(PG_STORES),
+                   help=f"comma-separated among {','.join(PG_STORES)} (default both)")
+
+
+def connect(args, meta: dict) -> Server | None:
+    """The server of `--pg`, or None (not asked for, or not available: said, not fatal)."""
+    if not args.pg:
+        return None
+    try:
+        server = open_server(args.pg)
+    except Exception as exc:
+        meta["postgres"] = {"not_available": f"{type(exc).__name__}: {exc}"[:500]}
+        print(f"postgres: not available ({meta['postgres']['not_available']})", flush=True)
+        return None
+    meta["postgres"] = server.meta
+    return server
+
+
 # ------------------------------------------------------------------------------ the stores
 
 class EsPgPeer(EsPeer):

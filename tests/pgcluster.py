@@ -12,11 +12,9 @@ it is importable (`start`, `stop`, `restart`, `url`, `find_bindir`) by conftest.
 
 What it does:
 
-* **Finds the server binaries** (`initdb`, `pg_ctl`, `postgres`): in `$DOCKET_PG_BINDIR` when
-  that is set (and nowhere else, so a wrong value is reported, not papered over); otherwise
-  in `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin` (Debian's layout;
-  `pg_config` there comes with libpq-dev even without the server), then next to an `initdb`
-  on PATH.
+* **Finds the server binaries** (`initdb`, `pg_ctl`, `postgres`; tests/pgbin.py says
+  where it looks: `$DOCKET_PG_BINDIR`, `pg_config --bindir`, `/usr/lib/postgresql/*/bin`,
+  PATH).
 * **`start`** runs `initdb` into DIR/data and starts the server with `pg_ctl`. DIR must be
   empty or missing; it is made mode 0700 and holds everything: the data, the server's log
   (DIR/server.log), the Unix socket, and DIR/cluster.json (how to reach and stop it).
@@ -57,11 +55,8 @@ from "broken".
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
-import re
 import secrets
 import shutil
 import signal
@@ -71,10 +66,12 @@ import sys
 import time
 from pathlib import Path
 
+from pgbin import (ClusterError, NotFound, check_reachable, find_bindir, last_lines, run_as,
+                   server_user)
+
 __all__ = ["ClusterError", "NotFound", "find_bindir", "start", "stop", "restart", "url",
            "info"]
 
-NEEDED = ("initdb", "pg_ctl", "postgres")
 SUPERUSER = "postgres"
 STATE = "cluster.json"
 START_TIMEOUT_S = 60
@@ -92,123 +89,6 @@ SETTINGS = {
     "log_min_messages": "warning",
     "log_connections": "off",
 }
-
-
-class ClusterError(Exception):
-    """The cluster could not be started, reached or stopped; the message says why."""
-
-
-class NotFound(ClusterError):
-    """The server binaries are not installed where we look."""
-
-
-# ----------------------------------------------------------------------------- binaries
-
-def _complete(d: str | os.PathLike | None) -> bool:
-    return bool(d) and all(os.access(os.path.join(d, b), os.X_OK) for b in NEEDED)
-
-
-def find_bindir() -> Path:
-    """The folder holding initdb, pg_ctl and postgres; NotFound says where we looked."""
-    explicit = os.environ.get("DOCKET_PG_BINDIR")
-    if explicit:
-        if _complete(explicit):
-            return Path(explicit)
-        raise NotFound(f"DOCKET_PG_BINDIR={explicit} does not hold {', '.join(NEEDED)}")
-    looked = []
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        try:
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
-                                 timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        if _complete(out):
-            return Path(out)
-        looked.append(f"pg_config --bindir ({out or 'no answer'})")
-    else:
-        looked.append("pg_config (not on PATH)")
-
-    def version(d: str) -> tuple[int, ...]:
-        m = re.search(r"/postgresql/([\d.]+)/bin$", d)
-        return tuple(int(x) for x in m.group(1).split(".") if x) if m else ()
-
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True):
-        if _complete(d):
-            return Path(d)
-    looked.append("/usr/lib/postgresql/*/bin")
-    initdb = shutil.which("initdb")
-    if initdb and _complete(os.path.dirname(os.path.realpath(initdb))):
-        return Path(os.path.realpath(initdb)).parent
-    looked.append("initdb on PATH")
-    raise NotFound("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
-                   + ", ".join(looked)
-                   + "; install them with `apt-get install postgresql` (Debian)")
-
-
-# ----------------------------------------------------------------------------- users
-
-def _server_user() -> pwd.struct_passwd | None:
-    """The unprivileged account the server runs as when we are root; None when we are not."""
-    if os.geteuid() != 0:
-        return None
-    wanted = os.environ.get("DOCKET_PG_OSUSER")
-    for name in ([wanted] if wanted else ["postgres", "nobody"]):
-        try:
-            pw = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        if pw.pw_uid != 0:
-            return pw
-    raise ClusterError(f"running as root and no unprivileged user to run the server as "
-                       f"(tried {wanted or 'postgres, nobody'}); set DOCKET_PG_OSUSER")
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C", "LANG": "C",
-           "HOME": str(home), "TZ": "UTC"}
-    return env
-
-
-def _run(state: dict, cmd: list[str], timeout: float = START_TIMEOUT_S,
-         check: bool = True) -> subprocess.CompletedProcess:
-    """Run a server program as the cluster's user, in DIR (the server's user may not be
-    able to enter our working directory)."""
-    kw: dict = {}
-    if state.get("uid") is not None and os.geteuid() == 0:
-        kw = {"user": state["uid"], "group": state["gid"], "extra_groups": []}
-    proc = subprocess.run(cmd, cwd=state["dir"], env=_env(Path(state["dir"])),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout, **kw)
-    if check and proc.returncode != 0:
-        msg = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}")
-        raise ClusterError(f"{os.path.basename(cmd[0])} failed: {_last_lines(msg)}")
-    return proc
-
-
-def _last_lines(text: str, n: int = 3) -> str:
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return " / ".join(lines[-n:])
-
-
-def _check_reachable(d: Path, pw: pwd.struct_passwd) -> None:
-    """Every folder above `d` must let the server's user through (search permission)."""
-    for parent in reversed(d.resolve().parents):
-        try:
-            st = parent.stat()
-        except FileNotFoundError:  # made by start, as ours, open to others (umask allowing)
-            break
-        if st.st_uid == pw.pw_uid:
-            ok = st.st_mode & 0o100
-        elif st.st_gid == pw.pw_gid:
-            ok = st.st_mode & 0o010
-        else:
-            ok = st.st_mode & 0o001
-        if not ok:
-            raise ClusterError(
-                f"the server runs as {pw.pw_name}, who cannot enter {parent} (mode "
-                f"{oct(st.st_mode & 0o777)}); put the cluster under a folder open to others, "
-                f"e.g. `mktemp -d /tmp/docket-pg.XXXXXX`")
 
 
 # ----------------------------------------------------------------------------- state
@@ -263,9 +143,9 @@ def start(d: str | os.PathLike, stop_when_gone: int | None = None) -> dict:
     d = Path(d).absolute()
     if len(str(d / ".s.PGSQL.65535").encode()) > 107:  # sun_path is 108 bytes on Linux
         raise ClusterError(f"{d} is too long a path for a Unix socket; use a shorter folder")
-    pw = _server_user()
+    pw = server_user()
     if pw is not None:
-        _check_reachable(d, pw)
+        check_reachable(d, pw)
     d.mkdir(parents=True, exist_ok=True)
     if any(d.iterdir()):
         raise ClusterError(f"{d} is not empty; start needs an empty or missing folder")
@@ -287,7 +167,7 @@ def start(d: str | os.PathLike, stop_when_gone: int | None = None) -> dict:
     if pw is not None:
         os.chown(pwfile, pw.pw_uid, pw.pw_gid)
     try:
-        _run(state, [str(bindir / "initdb"), "-D", state["datadir"], "-U", SUPERUSER,
+        run_as(state, [str(bindir / "initdb"), "-D", state["datadir"], "-U", SUPERUSER,
                      f"--pwfile={pwfile}", "--auth-local=trust",
                      "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"],
              timeout=300)
@@ -303,16 +183,16 @@ def start(d: str | os.PathLike, stop_when_gone: int | None = None) -> dict:
         conf.write_text(base_conf + "\n# docket tests (tests/pgcluster.py)\n"
                         + "".join(f"{k} = {v}\n" for k, v in settings.items()))
         _save(state)
-        proc = _run(state, [str(bindir / "pg_ctl"), "start", "-D", state["datadir"], "-l",
+        proc = run_as(state, [str(bindir / "pg_ctl"), "start", "-D", state["datadir"], "-l",
                             state["log"], "-w", "-t", str(START_TIMEOUT_S)],
                     timeout=START_TIMEOUT_S + 30, check=False)
         if proc.returncode == 0:
             break
         last = _log_tail(state) or proc.stderr.strip() or proc.stdout.strip()
         if "could not bind" not in last and "already in use" not in last:
-            raise ClusterError(f"pg_ctl start failed: {_last_lines(last)}")
+            raise ClusterError(f"pg_ctl start failed: {last_lines(last)}")
     else:
-        raise ClusterError(f"pg_ctl start failed five times: {_last_lines(last)}")
+        raise ClusterError(f"pg_ctl start failed five times: {last_lines(last)}")
     state["started"] = True
     state["start_seconds"] = round(time.monotonic() - t0, 3)
     _save(state)
@@ -368,7 +248,7 @@ def stop(d: str | os.PathLike, keep: bool = False) -> bool:
     pg_ctl = str(Path(state["bindir"]) / "pg_ctl")
     if Path(state["datadir"], "postmaster.pid").exists():
         for mode in ("fast", "immediate"):
-            proc = _run(state, [pg_ctl, "stop", "-D", state["datadir"], "-m", mode, "-w",
+            proc = run_as(state, [pg_ctl, "stop", "-D", state["datadir"], "-m", mode, "-w",
                                 "-t", "30"], timeout=60, check=False)
             if proc.returncode == 0 or "Is server running?" in proc.stderr:
                 break
@@ -392,7 +272,7 @@ def stop(d: str | os.PathLike, keep: bool = False) -> bool:
 def restart(d: str | os.PathLike, mode: str = "fast") -> None:
     """`pg_ctl restart` of the cluster in `d` (the fault tests restart it under writers)."""
     state = info(d)
-    _run(state, [str(Path(state["bindir"]) / "pg_ctl"), "restart", "-D", state["datadir"],
+    run_as(state, [str(Path(state["bindir"]) / "pg_ctl"), "restart", "-D", state["datadir"],
                  "-m", mode, "-l", state["log"], "-w", "-t", str(START_TIMEOUT_S)],
          timeout=START_TIMEOUT_S + 60)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import pgbin
 import pgcluster
 import pgtest
 
@@ -152,7 +153,7 @@ def test_missing_binaries_are_named_and_nothing_is_made(tmp_path):
 def test_without_any_install_the_message_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.delenv("DOCKET_PG_BINDIR", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no pg_config, no initdb
-    monkeypatch.setattr(pgcluster.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(pgbin.glob, "glob", lambda pattern: [])
     with pytest.raises(pgcluster.NotFound) as exc:
         pgcluster.find_bindir()
     msg = str(exc.value)
@@ -165,12 +166,12 @@ def test_the_newest_debian_server_is_preferred(tmp_path, monkeypatch):
     for v in ("9.6", "15", "13"):
         b = tmp_path / "usr/lib/postgresql" / v / "bin"
         b.mkdir(parents=True)
-        for name in pgcluster.NEEDED:
+        for name in pgbin.NEEDED:
             (b / name).write_text("#!/bin/sh\n")
             (b / name).chmod(0o755)
     monkeypatch.delenv("DOCKET_PG_BINDIR", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
-    real_glob = pgcluster.glob.glob
-    monkeypatch.setattr(pgcluster.glob, "glob",
+    real_glob = pgbin.glob.glob
+    monkeypatch.setattr(pgbin.glob, "glob",
                         lambda pattern: real_glob(str(tmp_path) + pattern))
     assert pgcluster.find_bindir() == tmp_path / "usr/lib/postgresql/15/bin"
