@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/docket.db
+PGCLUSTER := $(BIN)/python tests/pgcluster.py
 
 .PHONY: demo test bench projections clean
 
@@ -15,11 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,postgres,bench]'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -32,11 +33,36 @@ demo: $(VENV)/.installed
 	@echo "== the timeline around it (2021-01-31 to 2021-02-11) =="
 	@$(BIN)/docket log --db $(DEMO_DB) --from 2021-01-31 --as-of 2021-02-11
 
+# The whole suite, on SQLite and on a throwaway PostgreSQL cluster (tests/pgcluster.py) in a
+# fresh folder under /tmp, whose URLs reach the tests as DOCKET_TEST_PG (Unix socket, trust),
+# DOCKET_TEST_PG_TCP (loopback, password) and DOCKET_TEST_PG_DIR. The EXIT trap stops the
+# cluster however pytest ends (failure, Ctrl-C, TERM, HUP); --stop-when-gone covers a SIGKILL
+# of this shell. Without the server binaries the PostgreSQL tests skip and the last lines say
+# so; under CI=true that fails the run, as does a cluster that is installed but will not start.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	@pgdir=$$(mktemp -d "$${TMPDIR:-/tmp}/docket-pg.XXXXXX") || exit 1; \
+	trap '$(PGCLUSTER) stop "$$pgdir"' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; \
+	note=; fatal=; \
+	case "$${CI:-}" in true|TRUE|True|1|yes) ci=1;; *) ci=;; esac; \
+	msg=$$($(PGCLUSTER) start "$$pgdir" --stop-when-gone $$$$ 2>&1); rc=$$?; \
+	case $$rc in \
+	  0) echo "$$msg"; eval "$$($(PGCLUSTER) env "$$pgdir")";; \
+	  3) note="PostgreSQL tests did not run: $${msg#pgcluster: }"; fatal=$$ci;; \
+	  *) note="PostgreSQL tests did not run: the test cluster did not start: $${msg#pgcluster: }"; fatal=1;; \
+	esac; \
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ -n "$$note" ]; then \
+	  echo; echo "$$note"; \
+	  if [ -n "$$fatal" ]; then \
+	    echo "make test FAILED: the PostgreSQL tests must run$${ci:+ under CI=true}"; \
+	    [ $$rc -ne 0 ] || rc=1; \
+	  fi; \
+	fi; \
+	exit $$rc
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m bench --sizes 10000,100000
+	$(BIN)/python -m bench --sizes 10000,100000 --pg auto
 
 # Rewrite projections/ from a fresh replay of events/ (commit the result; CI checks it).
 projections: $(VENV)/.installed

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from . import docket_side
+from . import docket_side, pg
 from .peers import EsPeer, RawPeer, es_available
 from .workload import WORKLOADS, generate, stream_names, time_range
 
@@ -334,7 +334,7 @@ def growth(results: dict) -> dict:
 
 
 def print_growth(g: dict, sizes: list[int]) -> None:
-    if len(sizes) < 2:
+    if len(sizes) < 2 or not any(k != "rss_flat" for k in g):
         return
     units = {"batch_s": "s", "single_median_ms": "ms", "replay_s": "s", "rebuild_s": "s",
              "asof_s": "s",
@@ -371,7 +371,7 @@ def _close(store: Any) -> None:
 
 
 def run_size(n: int, args, only: set, stores: list[str], EventLog: Any, why: str | None,
-             workdir: Path) -> dict:
+             workdir: Path, pgserver: "pg.Server | None" = None) -> dict:
     log(f"generating {n:,} + {args.single} events")
     events = generate(n + args.single, seed=args.seed, streams=args.streams,
                       workload=args.workload)
@@ -458,6 +458,8 @@ def run_size(n: int, args, only: set, stores: list[str], EventLog: Any, why: str
     if not args.keep:
         for p in d.glob("*.db*"):
             p.unlink()
+    if pgserver is not None:  # the same workload on PostgreSQL (bench/pg.py)
+        res["postgres"] = pg.run_size(n, base, tail, args, only, pgserver, EventLog, chunks)
 
     gc.unfreeze()
     del events, base, tail
@@ -486,7 +488,8 @@ def meta(args, why: str | None) -> dict:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
-        "versions": {m: version(m) for m in ("docket", "eventsourcing", "msgspec", "sqlite-utils")},
+        "versions": {m: version(m) for m in ("docket", "eventsourcing", "msgspec", "sqlite-utils",
+                                             "psycopg")},
         "docket_available": why is None,
         "git_commit": commit,
         "seed": args.seed,
@@ -506,7 +509,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default=",".join(MEASURES),
                    help=f"comma-separated measurements among {','.join(MEASURES)} (default all)")
     p.add_argument("--stores", default=",".join(STORES),
-                   help="comma-separated stores among docket,eventsourcing,raw (default all)")
+                   help="comma-separated stores among docket,eventsourcing,raw (default all; "
+                        "none: only the PostgreSQL ones of --pg)")
     p.add_argument("--single", type=int, default=300,
                    help="events appended one by one after the batch (default 300)")
     p.add_argument("--repeat", type=int, default=3,
@@ -521,6 +525,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workload", choices=sorted(WORKLOADS), default="growing",
                    help="growing: new orders and notices all along (default); bounded: at most "
                         "300 orders and 1,000 notices per stream (see bench/workload.py)")
+    pg.add_arguments(p)
     p.add_argument("--seed", type=int, default=20210204)
     p.add_argument("--workdir", help="where the databases go (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the databases")
@@ -528,11 +533,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="where to write the figures (default bench/results.json)")
     args = p.parse_args(argv)
     args.sizes_list = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    for name, allowed in (("only", MEASURES), ("stores", STORES)):
-        vals = [v.strip() for v in getattr(args, name).split(",") if v.strip()]
+    for name, allowed in (("only", MEASURES), ("stores", STORES), ("pg_stores", pg.PG_STORES)):
+        value = getattr(args, name)
+        vals = [v.strip() for v in value.split(",") if v.strip() and value != "none"]
         bad = [v for v in vals if v not in allowed]
         if bad:
-            p.error(f"--{name}: unknown {', '.join(bad)} (choose among {', '.join(allowed)})")
+            p.error(f"--{name.replace('_', '-')}: unknown {', '.join(bad)} "
+                    f"(choose among {', '.join(allowed)})")
         setattr(args, name + "_set", vals)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
@@ -543,22 +550,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     only = set(args.only_set)
     stores = [s for s in STORES if s in args.stores_set]
-    EventLog, why = (docket_side.load() if "docket" in stores else (None, "not selected"))
+    wants_docket = "docket" in stores or (args.pg and "docket-pg" in args.pg_stores_set)
+    EventLog, why = (docket_side.load() if wants_docket else (None, "not selected"))
     if "docket" in stores and EventLog is None:
         print(f"docket: not available ({why})", flush=True)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="docket-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     out = {"meta": meta(args, why), "sizes": results}
+    pgserver = pg.connect(args, out["meta"])
     try:
         for n in args.sizes_list:
-            results[str(n)] = run_size(n, args, only, stores, EventLog, why, workdir)
-            print_table(n, results[str(n)])
+            results[str(n)] = run_size(n, args, only, stores, EventLog, why, workdir, pgserver)
+            if stores:
+                print_table(n, results[str(n)])
+            if "postgres" in results[str(n)]:
+                pg.print_table(n, results[str(n)]["postgres"], out["meta"]["postgres"])
             out["growth"] = growth(results)
             Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+        if pgserver is not None:
+            pgserver.close()
     print_growth(out.get("growth", {}), args.sizes_list)
     print(f"\nfigures written to {args.out}")
     return 0

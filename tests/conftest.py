@@ -8,6 +8,12 @@
   click's CliRunner (fast, for property tests with many examples); returns
   (code, stdout, stderr) and fails the test if the command raised anything but SystemExit.
 - `export_bytes(db)`, `db_bytes(db)`: the log's export (read in-process) and the raw file.
+- `pg_server` (session): the PostgreSQL server of DOCKET_TEST_PG (tests/pgtest.py), able to
+  create and drop databases; skipped with the reason when none is configured, and a
+  failure instead under CI=true.
+- `pg_url`: the URL of a fresh, empty PostgreSQL database, dropped after the test.
+- `backend`: parametrized over "sqlite" and "postgres": a `--db` value for a new log, a
+  SQLite path (not yet existing) or a `postgresql://` URL of a fresh database.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import pgtest
 
 DOCKET = Path(sys.executable).with_name("docket")
 
@@ -109,6 +117,34 @@ def db_bytes():
     return file_bytes
 
 
+# ------------------------------------------------------------------------------ PostgreSQL
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server to test on (tests/pgtest.py); never skipped under CI=true."""
+    server, why, broken = None, None, None
+    try:
+        server = pgtest.open_server()
+    except pgtest.Unavailable as exc:
+        why = str(exc)
+    except ConnectionError as exc:  # configured but unreachable: a failure, never a skip
+        broken = str(exc)
+    if broken:
+        pytest.fail(broken, pytrace=False)
+    if why:
+        pgtest.not_here(f"PostgreSQL tests did not run: {why}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """The URL of a new, empty database on the test server; dropped after the test."""
+    name = pg_server.create_database(request.node.name)
+    yield pg_server.url_for(name)
+    pg_server.drop_database(name)
+
+
 # -- storage backends ------------------------------------------------------------------------
 # Each test that asks for `backend` runs once per backend, on a fresh empty log location.
 BACKENDS = ["sqlite"]
@@ -124,7 +160,14 @@ def _raw_sqlite(location: str, sql: str) -> None:
         conn.close()
 
 
-RAW_SQL = {"sqlite": _raw_sqlite}
+def _raw_postgres(location: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(location, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+RAW_SQL = {"sqlite": _raw_sqlite, "postgres": _raw_postgres}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -134,15 +177,23 @@ def backend_kind(request) -> str:
 
 
 @pytest.fixture
-def backend_factory(backend_kind, tmp_path):
+def backend_factory(backend_kind, tmp_path, request):
     """`make()` -> the location (`--db` value) of a new, empty log on this test's backend."""
-    made = []
+    made: list[str] = []
+    server = request.getfixturevalue("pg_server") if backend_kind == "postgres" else None
 
     def make() -> str:
-        made.append(str(tmp_path / f"log{len(made)}.db"))
-        return made[-1]
+        if server is None:
+            made.append(str(tmp_path / f"log{len(made)}.db"))
+            return made[-1]
+        name = server.create_database(f"{request.node.name}-{len(made)}")
+        made.append(name)
+        return server.url_for(name)
 
-    return make
+    yield make
+    if server is not None:
+        for name in made:
+            server.drop_database(name)
 
 
 @pytest.fixture
