@@ -14,7 +14,8 @@ import msgspec
 
 from .batch import Batch
 from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, citations, introduced
-from .codec import canonical, content_of, decode_record, event_from_dict, normalize_data
+from .codec import (canonical, check_after_seq, check_append, check_stream_option, content_of,
+                    decode_record, event_from_dict, normalize_data)
 from .errors import ConflictError, InvalidEvent, UnknownReference
 from .gcpause import paused_gc
 from .storage.sqlite import SQLiteStore, stream_names
@@ -68,6 +69,7 @@ class Log:
         `expected_version` checks the version of the batch's single stream before it;
         `stream` fills in events that name none; `lines` numbers them for error messages.
         """
+        check_append(stream, expected_version)
         line_numbers = list(lines) if lines is not None else None
         with paused_gc():
             decoded = []
@@ -86,6 +88,7 @@ class Log:
         """Import JSONL: input events, or exported records (kept exactly, hashes included)."""
         from .codec import decode_event, is_record
 
+        check_stream_option(stream)
         with paused_gc():
             decoded = []
             for line, raw in numbered_lines:
@@ -278,6 +281,7 @@ class Log:
     # -- reading ---------------------------------------------------------------------------
     def read(self, stream: str | None = None, after_seq: int = 0) -> Iterator[dict]:
         """Records (dicts, `hash` included) in seq order, streamed from one read snapshot."""
+        check_after_seq(after_seq)
         for body, digest in self._rows(stream, after_seq):
             record = _decode_body(body)
             record["hash"] = digest

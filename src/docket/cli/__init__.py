@@ -7,7 +7,7 @@ commands live in one module per family (write, read, audit, report) and `format`
 
 from __future__ import annotations
 
-from . import audit, read, report, write  # noqa: F401  (registers the commands)
+from . import audit, new, read, report, write  # noqa: F401  (registers the commands)
 from .group import main
 
 __all__ = ["main"]
