@@ -72,7 +72,7 @@ def _event(tag: str, data_type: type) -> type:
     """Make the event Struct for `tag`, whose `data` is `data_type`."""
     name = "".join(part.title() for part in tag.split("_"))
     namespace = {
-        "__annotations__": {"data": Annotated[data_type, _means(data_type.__doc__)]},
+        "__annotations__": {"data": Annotated[data_type, _means(f"what happened: {tag} data")]},
         "__doc__": f"The `{tag}` event; `data` is a {data_type.__name__}.",
         "__module__": __name__,
     }

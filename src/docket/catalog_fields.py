@@ -223,8 +223,10 @@ def expected(spec: FieldSpec) -> str:
         return "true or false"
     if kind in ("count", "money"):
         return f"a whole number from {_number_range(spec)}"
-    if kind in ("list", "object"):
-        return "a " + words(spec) if kind == "list" else "an " + words(spec)
+    if kind == "list":
+        return "a " + words(spec)
+    if kind == "object":
+        return f"an object ({_names(spec.fields) if spec.fields else 'data of the type'})"
     noun, _, fmt = _KINDS[kind]
     if kind in ("text", "ident", "target") and spec.max_length is not None:
         return f"{'text' if kind == 'text' else 'an ' + noun} ({spec.min_length or 0} to " \

@@ -5,9 +5,9 @@ They are as strict as a schema can be: times as a pattern that knows the days of
 month and leap years, country codes as an enum, currencies and stream names as patterns,
 every limit of length and range. Patterns are ECMA-262 (`u` mode) and read the same in
 Python's `re` (see catalog_scalars). What no schema can check: references to other events,
-an `ends_at` before `starts_at`, `all_targets` without `order_id`, a correction that changes
-nothing, a time whose offset carries it outside years 1-9999 in UTC, and a decimal number
-with a zero fraction (`3.0`), which JSON Schema counts as an integer.
+an `ends_at` before `starts_at`, a time whose offset carries it outside years 1-9999 in UTC,
+a decimal number with a zero fraction (`3.0`, which JSON Schema counts as an integer), and
+what is lost before a validator sees the data: a key given twice, a lone surrogate.
 """
 
 from __future__ import annotations
@@ -114,8 +114,24 @@ def _object(title: str, description: str, fields, tag: str | None) -> dict:
     return out
 
 
+def _given(field: str, kind: str) -> dict:
+    """`field` is there and not null."""
+    return {"required": [field], "properties": {field: {"type": kind}}}
+
+
+_NEEDS_ORDER = {"if": {"required": ["all_targets"], "properties": {"all_targets": {"const": True}}},
+                "then": _given("order_id", "string")}
+# Rules across fields that a schema can state (the Structs' __post_init__ check them too).
+_RULES = {
+    "accounts_blocked": _NEEDS_ORDER,
+    "accounts_unblocked": _NEEDS_ORDER,
+    "event_corrected": {"anyOf": [_given("occurred_at", "string"), _given("data", "object")]},
+}
+
+
 def _data(tag: str) -> dict:
-    return _object(f"{tag} data", type_meaning(tag), data_fields(tag), tag)
+    return {**_object(f"{tag} data", type_meaning(tag), data_fields(tag), tag),
+            **_RULES.get(tag, {})}
 
 
 def _source() -> dict:

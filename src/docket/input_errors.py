@@ -134,7 +134,12 @@ def invalid(raw: Any, exc: Exception, *, line: int | None = None, root: type | N
     text, _, path = str(exc).partition(" - at `$")
     path = path.rstrip("`").lstrip(".")
     obj = lenient(raw)
-    tag = obj.get("type") if isinstance(obj, dict) and root is None else None
+    if isinstance(obj, dict):
+        tag = obj.get("type")
+    else:  # too deep for Python's json: the type is a top-level string
+        source = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        tag = _top_level_strings(source).get("type")
+    tag = tag if root is None else None
     head = label if label is not None else where(line, raw)
     if m := re.match(r"Object missing required field `(.+)`$", text):
         path = f"{path}.{m[1]}" if path else m[1]
