@@ -68,13 +68,13 @@ def _ask(spec, *, default: str | None = None):
     """Show a field (meaning, type, allowed values, format, default) and ask for it."""
     from ..catalog_fields import check_value, words
 
-    need = "required" if spec.required else "optional, Enter to skip"
+    need = ("required" if spec.required else "optional") + (
+        f", Enter for {default}" if default is not None else
+        "" if spec.required else ", Enter to skip")
     _say(f"{spec.name} ({need}): {spec.meaning}")
     _say(f"  {words(spec)}")
     if spec.default is not None:
         _say(f"  if absent: {spec.default}")
-    if default is not None and default != spec.default:
-        _say(f"  Enter for {default}")
     if spec.kind != "list":
         value = _ask_one(spec, ">", optional=not spec.required or default is not None)
         return default if value is None and default is not None else value

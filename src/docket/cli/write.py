@@ -36,7 +36,7 @@ def _sources(titles, urls, published, quotes) -> list[dict]:
     for key, values in given.items():
         if values and len(values) != len(titles):
             raise click.UsageError(
-                f"--source-{key} given {len(values)} times for {len(titles)} --source-title: "
+                f"{len(values)} --source-{key} for {len(titles)} --source-title: "
                 "give each --source-* option once per source, in the same order ('' for "
                 "a source without one)")
     out = []
