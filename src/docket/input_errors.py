@@ -224,9 +224,11 @@ def malformed(raw: Any, exc: Exception, *, line: int | None = None, head: str | 
     if hit is not None:
         return f"{head}field `{prefix}{hit[0]}`: \\u{ord(hit[1]):04x} is a lone surrogate (half of a " \
                "UTF-16 pair), not a character; write the character itself or both halves"
-    reason = str(exc)
+    reason = str(exc).partition(" - at `$")[0]
     if reason == "Input data was truncated":
         reason = "it ends before the JSON does"
+    elif reason == "Number out of range":
+        reason = "a number is beyond what a JSON reader can hold"
     reason = reason.removeprefix("JSON is malformed: ")
     reason = re.sub(r"\(byte (\d+)\)", lambda m: f"at byte {int(m[1]) + 1}", reason)
     return f"{head}{whole}not valid JSON: {reason}"
