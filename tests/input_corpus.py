@@ -19,7 +19,8 @@ TYPES = ("order_issued, accounts_blocked, accounts_unblocked, notice_sent, "
 EVENT_FIELDS = "type, stream, occurred_at, actor, data, sources, confidence, id, expected_version"
 ORDER_FIELDS = ("order_id, issuer, platform, targets, target_count, legal_basis, procedure, "
                 "grounds, deadline, scope")
-TIME = "YYYY-MM-DD, or RFC 3339 with an offset, e.g. 2021-02-01T14:30:00+05:30 or 2021-02-01T09:00:00Z"
+TIME = ("YYYY-MM-DD, or RFC 3339 with an offset, e.g. 2021-02-01T14:30:00+05:30 or "
+        "2021-02-01T09:00:00Z")
 WHOLE = "a whole number from 0 to 9007199254740991"
 COUNTRY = "ISO 3166 alpha-2: 2 capital letters, e.g. IN, BR, AU"
 

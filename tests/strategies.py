@@ -35,7 +35,8 @@ from hypothesis import strategies as st
 from docket.catalog import COUNTRY_CODES
 
 __all__ = [
-    "MAX_INT", "TYPES", "V1_TYPES", "V2_TYPES", "REQUIRED", "OPTIONAL", "CONFIDENCES", "COUNTRIES", "ZERO_HASH",
+    "MAX_INT", "TYPES", "V1_TYPES", "V2_TYPES", "REQUIRED", "OPTIONAL", "CONFIDENCES",
+    "COUNTRIES", "ZERO_HASH",
     "day", "rfc3339_time", "day_or_time", "stream_names", "identifiers", "texts", "targets",
     "urls", "sources", "counts", "StreamContext", "LogContext", "data_for", "valid_event",
     "event_stream", "malformed_line", "canonical_json", "view_fingerprint", "check_chain",

@@ -222,8 +222,9 @@ def malformed(raw: Any, exc: Exception, *, line: int | None = None, head: str | 
                "of a file may carry"
     hit = _find(lenient(raw), "[\ud800-\udfff]")
     if hit is not None:
-        return f"{head}field `{prefix}{hit[0]}`: \\u{ord(hit[1]):04x} is a lone surrogate (half of a " \
-               "UTF-16 pair), not a character; write the character itself or both halves"
+        return f"{head}field `{prefix}{hit[0]}`: \\u{ord(hit[1]):04x} is a lone surrogate " \
+               "(half of a UTF-16 pair), not a character; write the character itself or " \
+               "both halves"
     reason = str(exc).partition(" - at `$")[0]
     if reason == "Input data was truncated":
         reason = "it ends before the JSON does"
