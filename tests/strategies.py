@@ -4,7 +4,8 @@ Valid input:
 - `day()`, `rfc3339_time()`, `day_or_time()`: the accepted spellings of a time;
 - `stream_names()`, `identifiers()`, `texts()`, `targets()`, `urls()`, `sources()`;
 - `valid_event(stream=..., context=..., kinds=...)`: one event as a dict, of any catalogue
-  type whose references resolve in `context` (a `LogContext`, empty when not given);
+  type (v1 and v2; `V1_TYPES` for the first catalogue only) whose references resolve in
+  `context` (a `LogContext`, empty when not given);
 - `event_stream(...)`: a list of events over one or more streams, in append order, where every
   reference (order, notice, case, event id) resolves at the point it is appended.
 
@@ -34,7 +35,8 @@ from hypothesis import strategies as st
 from docket.catalog import COUNTRY_CODES
 
 __all__ = [
-    "MAX_INT", "TYPES", "REQUIRED", "OPTIONAL", "CONFIDENCES", "COUNTRIES", "ZERO_HASH",
+    "MAX_INT", "TYPES", "V1_TYPES", "V2_TYPES", "REQUIRED", "OPTIONAL", "CONFIDENCES",
+    "COUNTRIES", "ZERO_HASH",
     "day", "rfc3339_time", "day_or_time", "stream_names", "identifiers", "texts", "targets",
     "urls", "sources", "counts", "StreamContext", "LogContext", "data_for", "valid_event",
     "event_stream", "malformed_line", "canonical_json", "view_fingerprint", "check_chain",
@@ -62,10 +64,16 @@ REQUIRED: dict[str, set[str]] = {
     "ruling_issued": {"case_id", "court", "outcome"},
     "event_retracted": {"target_id", "reason"},
     "event_corrected": {"target_id", "reason"},
+    # catalogue v2
+    "penalty_imposed": {"penalty_id", "issuer", "against", "amount", "currency"},
+    "penalty_paid": {"amount", "currency", "by"},
+    "penalty_lifted": {"penalty_id", "by"},
+    "service_suspended": {"platform", "scope", "ordered_by"},
+    "service_restored": {"platform", "scope", "by"},
 }
 OPTIONAL: dict[str, set[str]] = {
     "order_issued": {"targets", "target_count", "legal_basis", "procedure", "grounds",
-                     "deadline"},
+                     "deadline", "scope"},
     "accounts_blocked": {"order_id", "targets", "all_targets", "count", "scope", "basis"},
     "accounts_unblocked": {"order_id", "targets", "all_targets", "count", "unilateral",
                            "reason"},
@@ -79,12 +87,20 @@ OPTIONAL: dict[str, set[str]] = {
     "ruling_issued": {"costs", "currency"},
     "event_retracted": set(),
     "event_corrected": {"occurred_at", "data"},
+    "penalty_imposed": {"per", "order_ids", "case_id", "starts_at", "ends_at", "reason"},
+    "penalty_paid": {"penalty_ids", "reason"},
+    "penalty_lifted": {"reason"},
+    "service_suspended": {"order_id", "method"},
+    "service_restored": {"reason"},
 }
 TYPES = tuple(REQUIRED)
+V2_TYPES = ("penalty_imposed", "penalty_paid", "penalty_lifted", "service_suspended",
+            "service_restored")
+V1_TYPES = tuple(t for t in TYPES if t not in V2_TYPES)
 _AMENDING = ("event_retracted", "event_corrected")
 # The field of a type that introduces a new identifier into its stream.
 _NEW_IDENT = {"order_issued": "order_id", "notice_sent": "notice_id",
-              "challenge_filed": "case_id"}
+              "challenge_filed": "case_id", "penalty_imposed": "penalty_id"}
 
 # -- times -----------------------------------------------------------------------------------
 
@@ -212,6 +228,8 @@ _SCOPE = st.sampled_from(("global",) + COUNTRIES)
 _BASIS = st.sampled_from(["legal_order", "platform_rules"])
 _CONFIDENCE = st.sampled_from(CONFIDENCES)
 _CORRECTS = st.sampled_from(["occurred_at", "data", "both"])
+_PER = st.sampled_from(["once", "day"])
+_COUNTRY = st.sampled_from(COUNTRIES)
 _STREAM = stream_names()
 
 
@@ -226,6 +244,7 @@ class StreamContext:
     orders: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     cases: list[str] = field(default_factory=list)
+    penalties: list[str] = field(default_factory=list)
     # (id, type, data) of events with a known id that a retraction/correction may target.
     amendable: list[tuple[str, str, dict]] = field(default_factory=list)
 
@@ -253,6 +272,8 @@ class LogContext:
             ctx.notices.append(data["notice_id"])
         elif kind == "challenge_filed":
             ctx.cases.append(data["case_id"])
+        elif kind == "penalty_imposed":
+            ctx.penalties.append(data["penalty_id"])
         if "id" in event:
             self.ids.add(event["id"])
             if kind not in _AMENDING:
@@ -266,6 +287,8 @@ def _possible(kind: str, ctx: StreamContext) -> bool:
         return bool(ctx.orders)
     if kind == "ruling_issued":
         return bool(ctx.cases)
+    if kind == "penalty_lifted":
+        return bool(ctx.penalties)
     if kind in _AMENDING:
         return bool(ctx.amendable)
     return True
@@ -301,6 +324,7 @@ def data_for(draw, kind: str, ctx: StreamContext) -> dict:
         opt("procedure", _PROCEDURE)
         opt("grounds", _TEXTS)
         opt("deadline", _TIME)
+        opt("scope", _SCOPE)
     elif kind in ("accounts_blocked", "accounts_unblocked"):
         if ctx.orders and draw(_BOOL):
             d["order_id"] = _pick(draw, ctx.orders)
@@ -344,6 +368,36 @@ def data_for(draw, kind: str, ctx: StreamContext) -> dict:
         d.update(case_id=_pick(draw, ctx.cases), court=draw(_TEXT), outcome=draw(_TEXT))
         opt("costs", _COUNT)
         opt("currency", _CURRENCY)
+    elif kind == "penalty_imposed":
+        d.update(penalty_id=_new_ident(draw, ctx.penalties), issuer=draw(_TEXT),
+                 against=draw(_TEXT), amount=draw(_COUNT), currency=draw(_CURRENCY))
+        opt("per", _PER)
+        if ctx.orders and draw(_BOOL):
+            d["order_ids"] = _some(draw, ctx.orders)
+        if ctx.cases and draw(_BOOL):
+            d["case_id"] = _pick(draw, ctx.cases)
+        if draw(_BOOL):  # both ends: days in order, so the end is never before the start
+            first, last = sorted([draw(_dates), draw(_dates)])
+            d["starts_at"], d["ends_at"] = first.isoformat(), last.isoformat()
+        else:
+            opt("starts_at", _TIME)
+        opt("reason", _TEXT)
+    elif kind == "penalty_paid":
+        d.update(amount=draw(_COUNT), currency=draw(_CURRENCY), by=draw(_TEXT))
+        if ctx.penalties and draw(_BOOL):
+            d["penalty_ids"] = _some(draw, ctx.penalties)
+        opt("reason", _TEXT)
+    elif kind == "penalty_lifted":
+        d.update(penalty_id=_pick(draw, ctx.penalties), by=draw(_TEXT))
+        opt("reason", _TEXT)
+    elif kind == "service_suspended":
+        d.update(platform=draw(_TEXT), scope=draw(_COUNTRY), ordered_by=draw(_TEXT))
+        if ctx.orders and draw(_BOOL):
+            d["order_id"] = _pick(draw, ctx.orders)
+        opt("method", _TEXT)
+    elif kind == "service_restored":
+        d.update(platform=draw(_TEXT), scope=draw(_COUNTRY), by=draw(_TEXT))
+        opt("reason", _TEXT)
     elif kind == "event_retracted":
         target_id, _, _ = _pick(draw, ctx.amendable)
         d.update(target_id=target_id, reason=draw(_TEXT))
@@ -431,7 +485,7 @@ def event_stream(
         for name, sc in context.streams.items():
             ctx.streams[name] = StreamContext(name, sc.version, list(sc.orders),
                                               list(sc.notices), list(sc.cases),
-                                              list(sc.amendable))
+                                              list(sc.penalties), list(sc.amendable))
     n = draw(st.integers(min_size, max_size))
     events = []
     for _ in range(n):
@@ -469,6 +523,7 @@ def malformed_line(draw) -> tuple[bytes, str]:
         "time_not_string", "bad_stream", "long_id", "empty_id", "bad_confidence",
         "bad_type", "data_not_object", "negative_count", "float_count", "bool_count",
         "huge_count", "truncated_json", "not_object", "garbage", "bad_scope",
+        "bad_currency", "bad_country", "duplicate_key",
     ]))
     e = dict(base)
     data = dict(e["data"])
@@ -524,6 +579,20 @@ def malformed_line(draw) -> tuple[bytes, str]:
         e["type"], e["data"] = "accounts_blocked", {
             "scope": draw(st.text(max_size=4).filter(lambda s: s != "global"
                                                      and s not in COUNTRY_CODES))}
+    elif how == "bad_currency":
+        e["type"], e["data"] = "penalty_imposed", {
+            "penalty_id": "P", "issuer": "I", "against": "A", "amount": 1,
+            "currency": draw(st.text(max_size=5).filter(
+                lambda c: not (len(c) == 3 and all("A" <= ch <= "Z" for ch in c))))}
+    elif how == "bad_country":
+        e["type"], e["data"] = "service_suspended", {
+            "platform": "X", "ordered_by": "STF",
+            "scope": draw(st.text(max_size=4).filter(lambda s: s not in COUNTRY_CODES))}
+    if how == "duplicate_key":
+        # RFC 7493: a key given twice in one object (JSON readers disagree on which wins).
+        raw = json.dumps(e, ensure_ascii=False)
+        key = draw(st.sampled_from(sorted(set(e) - {"data"})))
+        return (raw[:-1] + ", " + json.dumps(key) + ": " + json.dumps(e[key]) + "}").encode(), how
     if how == "truncated_json":
         raw = json.dumps(e).encode()
         return raw[:draw(st.integers(1, len(raw) - 1))].rstrip(b"\r\n") or b"{", how

@@ -18,24 +18,10 @@ import pytest
 from conftest import export_of, file_bytes, invoke, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from input_corpus import STREAM, ev
 from strategies import LogContext, event_stream, malformed_line, to_jsonl
 
-STREAM = "dispute-1"
 OTHER = "other-dispute"
-
-
-def ev(type_, data_, **top):
-    """An input event in STREAM with id 'bad' (top-level keys overridable, None removes)."""
-    event = {"type": type_, "stream": STREAM, "occurred_at": "2021-02-05", "id": "bad",
-             "data": data_}
-    for key, value in top.items():
-        if value is None:
-            event.pop(key, None)
-        else:
-            event[key] = value
-    return event
-
-
 ORDER = {"order_id": "O-3", "issuer": "MeitY", "platform": "Twitter"}
 
 SEED = [

@@ -1,5 +1,5 @@
-"""The catalogue (`docket.catalog`, SPEC §3): 13 frozen, tagged Structs, their fields and
-enums as the SPEC lists them, defaults for every optional field, and the JSON Schemas."""
+"""The catalogue (`docket.catalog`, SPEC §3, v2): 18 frozen, tagged Structs, their fields and
+enums as the SPEC lists them, defaults for every optional field, and the v2 rules."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from docket.catalog import (
     COUNTRY_CODES,
     DATA_TYPES,
     EVENT_TYPES,
+    REFERENCES,
     SCHEMA_VERSION,
     AnyEvent,
     Event,
+    Ref,
     Source,
-    json_schemas,
 )
 
 # SPEC §2–3, by hand: every enumeration of the catalogue.
@@ -24,6 +25,7 @@ ENUMS = {
     ("accounts_blocked", "basis"): {"legal_order", "platform_rules"},
     ("notice_sent", "kind"): {"non_compliance", "show_cause", "final", "other"},
     ("statement_published", "channel"): {"press", "blog", "parliament", "social", "other"},
+    ("penalty_imposed", "per"): {"once", "day"},
 }
 CONFIDENCE = {"confirmed", "reported", "single_source", "disputed"}
 # The smallest valid data of each type (required fields only), and which refs it needs.
@@ -41,6 +43,12 @@ MINIMAL = {
     "ruling_issued": {"case_id": "C", "court": "HC", "outcome": "X"},
     "event_retracted": {"target_id": "E", "reason": "R"},
     "event_corrected": {"target_id": "E", "reason": "R", "occurred_at": "2021-01-01"},
+    "penalty_imposed": {"penalty_id": "P", "issuer": "I", "against": "A", "amount": 0,
+                        "currency": "BRL"},
+    "penalty_paid": {"amount": 0, "currency": "BRL", "by": "B"},
+    "penalty_lifted": {"penalty_id": "P", "by": "B"},
+    "service_suspended": {"platform": "X", "scope": "BR", "ordered_by": "STF"},
+    "service_restored": {"platform": "X", "scope": "BR", "by": "STF"},
 }
 
 
@@ -49,9 +57,9 @@ def optional_fields(data_type) -> set[str]:
     return set(fields[len(fields) - len(data_type.__struct_defaults__):])
 
 
-def test_the_catalogue_has_the_13_types_of_spec_3():
+def test_the_catalogue_has_the_18_types_of_spec_3():
     assert set(DATA_TYPES) == set(EVENT_TYPES) == set(TYPES)
-    assert len(TYPES) == 13
+    assert len(TYPES) == 18
 
 
 @pytest.mark.parametrize("tag", TYPES)
@@ -123,6 +131,7 @@ def test_country_codes_are_iso_3166_alpha_2():
     ("order_issued", "target_count"), ("accounts_blocked", "count"),
     ("accounts_unblocked", "count"), ("compliance_reported", "actioned"),
     ("compliance_reported", "specified"), ("ruling_issued", "costs"),
+    ("penalty_imposed", "amount"), ("penalty_paid", "amount"),
 ])
 def test_counts_are_integers_from_0_to_2_pow_53_minus_1(tag, field):
     cls = DATA_TYPES[tag]
@@ -136,7 +145,8 @@ def test_counts_are_integers_from_0_to_2_pow_53_minus_1(tag, field):
 
 @pytest.mark.parametrize("tag,field", [
     ("order_issued", "deadline"), ("notice_sent", "deadline"),
-    ("event_corrected", "occurred_at"),
+    ("event_corrected", "occurred_at"), ("penalty_imposed", "starts_at"),
+    ("penalty_imposed", "ends_at"),
 ])
 def test_time_fields_accept_days_and_offsets_only(tag, field):
     cls = DATA_TYPES[tag]
@@ -197,19 +207,61 @@ def test_schema_version_is_1():
     assert SCHEMA_VERSION == 1
 
 
-@pytest.mark.parametrize("tag", TYPES)
-def test_json_schema_of_each_type(tag):
-    schema = json_schemas()[tag]
-    defs = schema["$defs"]
-    event = defs[schema["$ref"].rsplit("/", 1)[1]]
-    assert event["additionalProperties"] is False
-    assert set(event["required"]) == {"type", "occurred_at", "data"}
-    data = defs[event["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
-    assert set(data["properties"]) == REQUIRED[tag] | OPTIONAL[tag]
-    assert set(data.get("required", [])) == REQUIRED[tag]
-    assert data["additionalProperties"] is False
-    for (t, field), values in ENUMS.items():
-        if t == tag:
-            prop = data["properties"][field]
-            options = prop.get("anyOf", [prop])
-            assert any(set(o.get("enum", [])) == values for o in options)
+# -- catalogue v2 (SPEC §3) --------------------------------------------------------------
+
+@pytest.mark.parametrize("tag", ["order_issued", "accounts_blocked"])
+def test_a_scope_is_global_or_a_country(tag):
+    cls = DATA_TYPES[tag]
+    for ok in ("global", "IN", "BR", "AU"):
+        assert msgspec.convert({**MINIMAL[tag], "scope": ok}, cls, strict=True).scope == ok
+    for bad in ("GLOBAL", "in", "UK", "EU", "", "IND"):
+        with pytest.raises(msgspec.ValidationError, match="scope"):
+            msgspec.convert({**MINIMAL[tag], "scope": bad}, cls, strict=True)
+
+
+@pytest.mark.parametrize("tag", ["service_suspended", "service_restored"])
+def test_a_service_scope_is_a_country_never_global(tag):
+    cls = DATA_TYPES[tag]
+    for bad in ("global", "XX", "br", ""):
+        with pytest.raises(msgspec.ValidationError, match="scope"):
+            msgspec.convert({**MINIMAL[tag], "scope": bad}, cls, strict=True)
+
+
+@pytest.mark.parametrize("tag", ["penalty_imposed", "penalty_paid", "ruling_issued"])
+def test_a_currency_is_three_capital_letters(tag):
+    cls = DATA_TYPES[tag]
+    base = MINIMAL[tag] if tag != "ruling_issued" else {**MINIMAL[tag], "costs": 1}
+    for ok in ("INR", "BRL", "AUD"):
+        msgspec.convert({**base, "currency": ok}, cls, strict=True)
+    for bad in ("inr", "RS", "EURO", "INR\n", "€", "ІNR"):  # the last starts with a Cyrillic І
+        with pytest.raises(msgspec.ValidationError, match="currency"):
+            msgspec.convert({**base, "currency": bad}, cls, strict=True)
+
+
+def test_a_penalty_is_once_or_per_day_and_ends_after_it_starts():
+    cls = DATA_TYPES["penalty_imposed"]
+    base = MINIMAL["penalty_imposed"]
+    for per in ("once", "day"):
+        assert msgspec.convert({**base, "per": per}, cls, strict=True).per == per
+    with pytest.raises(msgspec.ValidationError, match="per"):
+        msgspec.convert({**base, "per": "week"}, cls, strict=True)
+    msgspec.convert({**base, "starts_at": "2024-08-30", "ends_at": "2024-08-30"}, cls,
+                    strict=True)
+    msgspec.convert({**base, "starts_at": "2024-08-30T10:00:00-03:00",
+                     "ends_at": "2024-08-30T13:00:01Z"}, cls, strict=True)
+    with pytest.raises(msgspec.ValidationError, match="ends_at"):
+        msgspec.convert({**base, "starts_at": "2024-08-30T10:00:00-03:00",
+                         "ends_at": "2024-08-30T12:59:59Z"}, cls, strict=True)
+
+
+def test_the_v2_references_are_those_of_spec_3():
+    """A penalty introduces itself and cites orders and a case; payments and lifts cite
+    penalties; a suspension may cite an order; a restoration cites nothing."""
+    assert REFERENCES["penalty_imposed"].introduces == Ref(("penalty",), "penalty_id")
+    assert set(REFERENCES["penalty_imposed"].cites) == {
+        Ref(("order",), "order_ids", True), Ref(("case",), "case_id")}
+    assert REFERENCES["penalty_paid"].cites == (Ref(("penalty",), "penalty_ids", True),)
+    assert REFERENCES["penalty_lifted"].cites == (Ref(("penalty",), "penalty_id"),)
+    assert REFERENCES["service_suspended"].cites == (Ref(("order",), "order_id"),)
+    assert REFERENCES["service_restored"] == REFERENCES["statement_published"]
+    assert set(REFERENCES) == set(DATA_TYPES)

@@ -367,36 +367,51 @@ def test_hypothesis_streams_round_trip_through_the_cli(tmp_path):
 # -- types -----------------------------------------------------------------------------------
 
 def test_types_lists_the_catalogue_of_spec_3(run_docket):
+    """Each type on a line with its meaning, its data fields (`?` = optional) on the next."""
     code, out, err = run_docket("types")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert len(lines) == 13
+    assert len(lines) == 2 * len(REQUIRED) + 2 and lines[-2] == ""
     seen = {}
-    for line in lines:
-        tag, fields = line.split(None, 1)
-        seen[tag] = set(fields.split(", "))
+    for line, fields in zip(lines[0:-2:2], lines[1:-2:2]):
+        tag, meaning = line.split(None, 1)
+        assert meaning.endswith(".") and len(meaning) > 15, line
+        assert fields.split(None, 1)[0] == "data:"
+        seen[tag] = set(fields.split(None, 1)[1].split(", "))
     assert seen == {tag: REQUIRED[tag] | {f + "?" for f in OPTIONAL[tag]} for tag in REQUIRED}
+    assert lines[-1].startswith("`docket types TYPE`")
 
 
-def test_types_json_is_a_json_schema_per_type(run_docket):
+def test_types_json_is_the_schema_of_an_event_with_one_schema_per_type(run_docket):
     code, out, err = run_docket("types", "--json")
     assert (code, err) == (0, "")
-    schemas = json.loads(out)
-    assert set(schemas) == set(REQUIRED)
-    for tag, schema in schemas.items():
-        defs = schema["$defs"]
-        event = defs[schema["$ref"].rsplit("/", 1)[1]]
-        assert event["additionalProperties"] is False
-        assert {"type", "occurred_at", "data"} <= set(event["required"])
-        type_schema = event["properties"]["type"]
-        assert type_schema.get("const", (type_schema.get("enum") or [None])[0]) == tag
-        data_ref = event["properties"]["data"]["$ref"].rsplit("/", 1)[1]
-        data = defs[data_ref]
+    schema = json.loads(out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "event"
+    assert schema["oneOf"] == [{"$ref": f"#/$defs/{tag}"} for tag in REQUIRED]
+    for tag in REQUIRED:
+        event = schema["$defs"][tag]
+        assert event["title"] == tag and event["additionalProperties"] is False
+        assert set(event["required"]) == {"type", "occurred_at", "data"}
+        assert event["properties"]["type"]["const"] == tag
+        assert set(event["properties"]) == {"type", "stream", "occurred_at", "actor", "data",
+                                            "sources", "confidence", "id", "expected_version"}
+        data = schema["$defs"][event["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
         assert data["additionalProperties"] is False
         assert set(data["properties"]) == REQUIRED[tag] | OPTIONAL[tag]
         assert set(data.get("required", [])) == REQUIRED[tag]
-        assert set(event["properties"]) == {"type", "stream", "occurred_at", "actor", "data",
-                                            "sources", "confidence", "id", "expected_version"}
+    code, out, err = run_docket("types", "penalty_paid", "--json")
+    assert (code, err) == (0, "")
+    one = json.loads(out)
+    assert one["title"] == "penalty_paid" and set(one["$defs"]) == {"source", "penalty_paid.data"}
+
+
+def test_types_of_an_unknown_type_is_a_usage_error_listing_the_types(run_docket):
+    code, out, err = run_docket("types", "order_issue")
+    assert code == 2 and out == ""
+    assert err.startswith("Error: ") and len(err.splitlines()) == 1
+    assert "'order_issue' is not an event type" in err
+    assert all(tag in err for tag in REQUIRED)
 
 
 # -- which database --------------------------------------------------------------------------

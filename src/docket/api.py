@@ -11,6 +11,7 @@ import functools
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .catalog import Event
+from .codec import check_after_seq
 from .errors import InvalidArgument, MissingArgument
 from .gcpause import paused_gc
 from .log import Log, Receipt
@@ -117,7 +118,10 @@ class EventLog:
         Writers commit in seq order (the chain has one writer at a time), so reading on from
         the last seq seen never skips an event; between commits nothing is held. `poll` is
         the longest wait before looking again (a backend that can be woken wakes sooner)."""
-        last = after_seq
+        check_after_seq(after_seq)
+        return self._follow(after_seq, stream, poll)
+
+    def _follow(self, last: int, stream: str | None, poll: float) -> Iterator[dict]:
         while True:
             for record in self.log.read(None, last):
                 last = record["seq"]

@@ -5,15 +5,23 @@ dispatches an input line at C speed, with errors that carry a path (`at $.data.t
 Schema evolution is by rule: a field added later gets a default, so stored events of an
 older `schema_version` still decode; data is stored with defaults omitted, so adding a
 defaulted field never changes the bytes (and hashes) of old events.
+
+The `data` Structs live in `catalog_data` and the kinds of value in `catalog_scalars`; the
+meanings are written there, once (a docstring per type, a `Meta(description=…)` per field),
+and `catalog_fields` (the words of `docket types`, `docket new` and the error messages) and
+`catalog_schema` (the JSON Schemas) read them from the Structs.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NamedTuple, Union
+from typing import Annotated, NamedTuple, Union
 
 import msgspec
 
-from .times import parse_time
+from .catalog_data import DATA_TYPES, Source
+from .catalog_scalars import COUNTRY_CODES, Confidence, Count, Ident, StreamName, Text, Time
+from .catalog_scalars import check_time
+from .catalog_scalars import means as _means
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -29,230 +37,47 @@ __all__ = [
     "REFERENCES",
     "introduced",
     "citations",
-    "json_schemas",
 ]
 
 SCHEMA_VERSION = 1
 
-# Integers must survive any JSON reader (RFC 8785 numbers are IEEE doubles), so they are
-# kept within the exactly representable range.
-MAX_INT = 2**53 - 1
-MAX_LIST = 100_000
-MAX_TEXT = 10_000
-# Patterns end in \Z, not $: `$` also matches before a trailing newline.
-
-Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
-Money = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]
-Ident = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-Target = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
-Targets = Annotated[list[Target], msgspec.Meta(max_length=MAX_LIST)]
-Texts = Annotated[list[Text], msgspec.Meta(max_length=1_000)]
-Idents = Annotated[list[Ident], msgspec.Meta(max_length=10_000)]
-StreamName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}\Z")]
-Confidence = Literal["confirmed", "reported", "single_source", "disputed"]
-
-# ISO 3166-1 alpha-2, for `scope` (withheld-in-country) on blocks.
-COUNTRY_CODES = frozenset(
-    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
-    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK
-    DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR
-    GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM
-    KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP
-    MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL
-    PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST
-    SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG
-    VI VN VU WF WS YE YT ZA ZM ZW""".split()
-)
-
-
-def _check_time(name: str, value: str | None) -> None:
-    if value is not None:
-        try:
-            parse_time(value)
-        except ValueError as exc:
-            raise ValueError(f"field `{name}`: {exc}") from None
-
-
-class _Data(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """Base of every `data` payload: unknown keys are errors, defaults are not stored."""
-
-
-class Source(_Data):
-    """Where a fact comes from: a title, and where known a URL, a date and a short quote."""
-
-    title: Text
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+\Z", max_length=4096)] | None = None
-    published: str | None = None
-    quote: Text | None = None
-
-    def __post_init__(self) -> None:
-        _check_time("published", self.published)
-
-
-class OrderIssuedData(_Data):
-    order_id: Ident
-    issuer: Text
-    platform: Text
-    targets: Targets | None = None
-    target_count: Count | None = None
-    legal_basis: Text | None = None
-    procedure: Literal["emergency", "regular", "court", "other"] | None = None
-    grounds: Texts | None = None
-    deadline: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_time("deadline", self.deadline)
-
-
-class _Movement(_Data):
-    order_id: Ident | None = None
-    targets: Targets | None = None
-    all_targets: bool | None = None
-    count: Count | None = None
-
-
-class AccountsBlockedData(_Movement):
-    scope: str | None = None
-    basis: Literal["legal_order", "platform_rules"] | None = None
-
-    def __post_init__(self) -> None:
-        if self.scope is not None and self.scope != "global" and self.scope not in COUNTRY_CODES:
-            raise ValueError(
-                f"field `scope`: {self.scope!r} is not 'global' or an ISO 3166 country code"
-            )
-        if self.all_targets and self.order_id is None:
-            raise ValueError("field `all_targets` needs an `order_id`")
-
-
-class AccountsUnblockedData(_Movement):
-    unilateral: bool | None = None
-    reason: Text | None = None
-
-    def __post_init__(self) -> None:
-        if self.all_targets and self.order_id is None:
-            raise ValueError("field `all_targets` needs an `order_id`")
-
-
-class NoticeSentData(_Data):
-    notice_id: Ident
-    kind: Literal["non_compliance", "show_cause", "final", "other"]
-    issuer: Text
-    recipient: Text
-    order_ids: Idents | None = None
-    penalty_cited: Text | None = None
-    deadline: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_time("deadline", self.deadline)
-
-
-class AcknowledgementSentData(_Data):
-    ref_id: Ident
-    by: Text
-
-
-class DialogueRequestedData(_Data):
-    by: Text
-    addressee: Text
-    subject: Text | None = None
-
-
-class MeetingHeldData(_Data):
-    participants: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=1_000)]
-    outcome: Text | None = None
-
-
-class StatementPublishedData(_Data):
-    speaker: Text
-    summary: Text
-    channel: Literal["press", "blog", "parliament", "social", "other"] | None = None
-    quote: Text | None = None
-
-
-class ComplianceReportedData(_Data):
-    order_id: Ident
-    actioned: Count
-    specified: Count
-    reporter: Text
-
-
-class ChallengeFiledData(_Data):
-    case_id: Ident
-    court: Text
-    petitioner: Text
-    order_ids: Idents | None = None
-
-
-class RulingIssuedData(_Data):
-    case_id: Ident
-    court: Text
-    outcome: Text
-    costs: Money | None = None
-    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}\Z")] | None = None
-
-
-class EventRetractedData(_Data):
-    target_id: Ident
-    reason: Text
-
-
-class EventCorrectedData(_Data):
-    target_id: Ident
-    reason: Text
-    occurred_at: str | None = None
-    # The replacement data is validated against the target's type at append time.
-    data: dict | None = None
-
-    def __post_init__(self) -> None:
-        _check_time("occurred_at", self.occurred_at)
-        if self.occurred_at is None and self.data is None:
-            raise ValueError("a correction needs `occurred_at` or `data`")
-
 
 class Event(
-    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="type"
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="type",
+    omit_defaults=True,
 ):
-    """One event as written (SPEC §2); subclasses fix `type` and the shape of `data`."""
+    """One event as written (SPEC §2); subclasses fix `type` and the shape of `data`.
 
-    stream: StreamName | None = None
-    occurred_at: str
-    actor: Text | None = None
-    sources: Annotated[list[Source], msgspec.Meta(max_length=1_000)] = []
-    confidence: Confidence = "reported"
-    id: Ident | None = None
-    expected_version: Count | None = None
+    Encoding an Event leaves out what was not given (omit_defaults): the decoder's check for
+    duplicate keys compares it with the input line."""
+
+    stream: Annotated[StreamName | None, _means(
+        "the dispute it belongs to; required, unless given with --stream")] = None
+    occurred_at: Annotated[Time, _means("when it happened in the world")]
+    actor: Annotated[Text | None, _means("who acted")] = None
+    sources: Annotated[list[Source], msgspec.Meta(max_length=1_000),
+                       _means("where the facts come from")] = []
+    confidence: Annotated[Confidence, _means("how sure the record is")] = "reported"
+    id: Annotated[Ident | None, _means(
+        "an idempotency key: the same id with the same content again is a no-op",
+        "a new UUID")] = None
+    expected_version: Annotated[Count | None, _means(
+        "append only if the stream is at this version (0: the stream must be new)")] = None
 
     def __post_init__(self) -> None:
-        _check_time("occurred_at", self.occurred_at)
+        check_time("occurred_at", self.occurred_at)
 
 
 def _event(tag: str, data_type: type) -> type:
     """Make the event Struct for `tag`, whose `data` is `data_type`."""
     name = "".join(part.title() for part in tag.split("_"))
     namespace = {
-        "__annotations__": {"data": data_type},
+        "__annotations__": {"data": Annotated[data_type, _means(f"what happened: {tag} data")]},
         "__doc__": f"The `{tag}` event; `data` is a {data_type.__name__}.",
         "__module__": __name__,
     }
     return type(name, (Event,), namespace, tag=tag, kw_only=True)
 
-
-DATA_TYPES: dict[str, type] = {
-    "order_issued": OrderIssuedData,
-    "accounts_blocked": AccountsBlockedData,
-    "accounts_unblocked": AccountsUnblockedData,
-    "notice_sent": NoticeSentData,
-    "acknowledgement_sent": AcknowledgementSentData,
-    "dialogue_requested": DialogueRequestedData,
-    "meeting_held": MeetingHeldData,
-    "statement_published": StatementPublishedData,
-    "compliance_reported": ComplianceReportedData,
-    "challenge_filed": ChallengeFiledData,
-    "ruling_issued": RulingIssuedData,
-    "event_retracted": EventRetractedData,
-    "event_corrected": EventCorrectedData,
-}
 
 EVENT_TYPES: dict[str, type] = {tag: _event(tag, dt) for tag, dt in DATA_TYPES.items()}
 AnyEvent = Union[tuple(EVENT_TYPES.values())]  # type: ignore[valid-type]
@@ -276,10 +101,13 @@ class References(NamedTuple):
 
 
 _ORDER, _ORDERS = Ref(("order",), "order_id"), Ref(("order",), "order_ids", many=True)
+_CASE = Ref(("case",), "case_id")
+_PENALTY = Ref(("penalty",), "penalty_id")
 _EVENT = Ref(("event",), "target_id")
 
 # The one table of references (SPEC §3): the append's reference check, `why`, the report and
-# the test strategies read it. An entity is an order, notice, case or an event (by its id).
+# the test strategies read it. An entity is an order, notice, case, penalty or an event (by
+# its id). A field that is absent cites nothing.
 REFERENCES: dict[str, References] = {
     "order_issued": References(introduces=_ORDER),
     "accounts_blocked": References(cites=(_ORDER,)),
@@ -290,10 +118,15 @@ REFERENCES: dict[str, References] = {
     "meeting_held": References(),
     "statement_published": References(),
     "compliance_reported": References(cites=(_ORDER,)),
-    "challenge_filed": References(introduces=Ref(("case",), "case_id"), cites=(_ORDERS,)),
-    "ruling_issued": References(cites=(Ref(("case",), "case_id"),)),
+    "challenge_filed": References(introduces=_CASE, cites=(_ORDERS,)),
+    "ruling_issued": References(cites=(_CASE,)),
     "event_retracted": References(cites=(_EVENT,)),
     "event_corrected": References(cites=(_EVENT,)),
+    "penalty_imposed": References(introduces=_PENALTY, cites=(_ORDERS, _CASE)),
+    "penalty_paid": References(cites=(Ref(("penalty",), "penalty_ids", many=True),)),
+    "penalty_lifted": References(cites=(_PENALTY,)),
+    "service_suspended": References(cites=(_ORDER,)),
+    "service_restored": References(),
 }
 
 # The types that amend another event instead of telling a development.
@@ -320,13 +153,4 @@ def citations(kind: str, data: dict) -> list[tuple[Ref, str, str]]:
             out += [(ref, f"{ref.field}[{i}]", v) for i, v in enumerate(value)]
         else:
             out.append((ref, ref.field, value))
-    return out
-
-
-def json_schemas() -> dict[str, dict]:
-    """The JSON Schema of every event type's input, keyed by type (`docket types --json`)."""
-    out = {}
-    for tag, cls in EVENT_TYPES.items():
-        (ref,), components = msgspec.json.schema_components([cls])
-        out[tag] = {"$ref": ref["$ref"], "$defs": components}
     return out

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator
 import msgspec
 
 from .catalog import DATA_TYPES, SCHEMA_VERSION, AnyEvent, Event
+from .catalog_scalars import MAX_INT, check_stream
 from .errors import InvalidEvent
 
 __all__ = [
@@ -26,6 +27,11 @@ __all__ = [
     "is_record",
     "normalize_data",
     "iter_lines",
+    "decode_json",
+    "check_stream_option",
+    "check_append",
+    "check_expected_version",
+    "check_after_seq",
     "MAX_LINE",
     "RECORD_KEYS",
 ]
@@ -39,12 +45,11 @@ _CONTENT_KEYS = ("type", "stream", "occurred_at", "actor", "data", "sources", "c
 _decoder = msgspec.json.Decoder(AnyEvent)
 _any_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder(order="sorted")
+_event_encoder = msgspec.json.Encoder()
 # Control characters in a message (from a key or value of the input) are escaped, so an
 # error stays one line and cannot drive the terminal.
 _ONE_LINE = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {10: "\\n", 13: "\\r", 9: "\\t"}
-# Input nested deeper than Python's recursion limit cannot be decoded (msgspec refuses it
-# with a RecursionError); no event is nested more than a few levels.
-_TOO_DEEP = "nested too deeply to be an event"
+_BOM = b"\xef\xbb\xbf"
 
 
 def canonical(obj: Any) -> bytes:
@@ -66,53 +71,91 @@ def pretty_json(obj: Any) -> str:
 
 
 def _where(line: int | None, raw: Any) -> str:
-    """`line 3: event 'x' (order_issued): ` — the prefix every input error starts with."""
-    parts = []
-    if line is not None:
-        parts.append(f"line {line}")
-    if isinstance(raw, (bytes, str)):
-        try:
-            raw = _any_decoder.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            raw = None
-    if isinstance(raw, dict):
-        ident, kind = raw.get("id"), raw.get("type")
-        label = f"event {ident!r}" if isinstance(ident, str) else "event"
-        if isinstance(kind, str):
-            label += f" ({kind[:64]})"
-        parts.append(label)
-    return ": ".join(parts) + ": " if parts else ""
+    from .input_errors import where
+
+    return where(line, raw)
 
 
-def _field_error(exc: msgspec.ValidationError) -> str:
-    """Turn msgspec's `… - at `$.data.x`` into `field `data.x`: …`."""
-    text = str(exc)
-    if " - at `$" in text:
-        message, _, path = text.rpartition(" - at `$")
-        path = path.rstrip("`").lstrip(".")
-        if message.startswith("field `"):
-            # Our own __post_init__ message already names a field inside `path`.
-            inner, _, rest = message[7:].partition("`")
-            return f"field `{path + '.' if path else ''}{inner}`{rest}"
-        return f"field `{path}`: {message}" if path else message
-    if text.startswith("Object missing required field"):
-        name = text.split("`")[1]
-        return f"field `{name}`: missing (required)"
-    return text
+def _once(raw: bytes | str, event: Event) -> bool:
+    """True when no key of the line is given twice (RFC 7493).
+
+    A decoder keeps the last of two equal keys, so a repeated key leaves fewer keys (and
+    fewer of its values' colons) in the decoded event than the line has colons. Encoded
+    again without its defaults, the event holds a subset of the line's keys and strings: the
+    same number of colons means every key came once (about 0.5 us an event). A key given
+    with its default value is left out of that encoding; then the line decoded without a
+    type, which keeps every key, is counted (about 1 us more). A colon the line spells as an
+    escape (\\u003a) defeats counting: such a line is read again exactly."""
+    if isinstance(raw, bytes):
+        colon, escape = b":", b"\\u003"
+        # Most lines hold no backslash at all, and one byte is found fastest.
+        if b"\\" in raw and escape in raw:
+            return False
+    else:
+        colon, escape = ":", "\\u003"
+        if escape in raw:
+            return False
+    if raw.count(colon) == _event_encoder.encode(event).count(b":"):
+        return True
+    return _same_colons(raw, _any_decoder.decode(raw))
 
 
-def decode_event(raw: bytes | str, *, line: int | None = None) -> Event:
-    """Decode and validate one JSON event (SPEC §2); raise InvalidEvent naming line/event/field."""
+def _same_colons(raw: bytes | str, value: Any) -> bool:
+    """_once for a value decoded without a type (every key kept, none left out as a
+    default): equal colons and no escaped colon mean no key was given twice."""
+    colon, escape = (b":", b"\\u003") if isinstance(raw, bytes) else (":", "\\u003")
+    return raw.count(colon) == _event_encoder.encode(value).count(b":") and escape not in raw
+
+
+def decode_event(raw: bytes | str, *, line: int | None = None, keys_checked: bool = False
+                 ) -> Event:
+    """Decode and validate one JSON event (SPEC §2); raise InvalidEvent naming line/event/field.
+
+    `keys_checked`: the bytes were encoded from a dict here (no key can repeat)."""
     if len(raw) > MAX_LINE:
         raise InvalidEvent(f"{_where(line, None)}line longer than {MAX_LINE} bytes")
     try:
-        return _decoder.decode(raw)
+        event = _decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        message = f"{_where(line, raw)}{_field_error(exc)}"
+        from .input_errors import invalid
+
+        message = invalid(raw, exc, line=line)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        message = f"{_where(line, None)}not valid JSON ({exc})"
+        from .input_errors import malformed
+
+        message = malformed(raw, exc, line=line)
     except RecursionError:
-        message = f"{_where(line, None)}{_TOO_DEEP}"
+        from .input_errors import too_deep
+
+        message = too_deep(raw, line=line)
+    else:
+        if keys_checked or _once(raw, event):
+            return event
+        from .input_errors import duplicate_key
+
+        message = duplicate_key(raw, line=line)
+        if message is None:
+            return event
+    raise InvalidEvent(message.translate(_ONE_LINE))
+
+
+def decode_json(raw: bytes | str, head: str, field: str) -> Any:
+    """A JSON value given as one field on the command line (`--data`), each key once;
+    errors start with `head` and name `field`."""
+    from . import input_errors as errors
+
+    try:
+        value = _any_decoder.decode(raw)
+    except RecursionError:
+        message = errors.too_deep(raw, head=f"{head}field `{field}`: ")
+    except (msgspec.DecodeError, UnicodeDecodeError, msgspec.ValidationError) as exc:
+        message = errors.malformed(raw, exc, head=head, prefix=f"{field}.")
+    else:
+        if _same_colons(raw, value):
+            return value
+        message = errors.duplicate_key(raw, head=head, prefix=f"{field}.")
+        if message is None:
+            return value
     raise InvalidEvent(message.translate(_ONE_LINE))
 
 
@@ -149,14 +192,14 @@ def event_from_dict(obj: Any, *, line: int | None = None) -> Event:
         raise InvalidEvent(f"{_where(line, obj)}not JSON-compatible ({exc})".translate(
             _ONE_LINE)) from None
     except RecursionError:
-        raise InvalidEvent(f"{_where(line, obj)}{_TOO_DEEP}") from None
+        raise InvalidEvent(f"{_where(line, obj)}nested too deeply to be an event") from None
     # msgspec writes NaN and infinities as null; only then is the walk worth its cost.
     if b"null" in raw:
         path = _non_finite(obj)
         if path is not None:
             raise InvalidEvent(f"{_where(line, obj)}field `{path}`: NaN and infinity are "
                                "not JSON numbers".translate(_ONE_LINE))
-    return decode_event(raw, line=line)
+    return decode_event(raw, line=line, keys_checked=True)
 
 
 def normalize_data(kind: str, data: Any, *, where: str = "") -> dict:
@@ -164,8 +207,10 @@ def normalize_data(kind: str, data: Any, *, where: str = "") -> dict:
     try:
         struct = msgspec.convert(data, DATA_TYPES[kind], strict=True)
     except msgspec.ValidationError as exc:
-        message = _field_error(exc).replace("field `", "field `data.data.", 1)
-        raise InvalidEvent(f"{where}{message}") from None
+        from .input_errors import invalid
+
+        message = invalid(data, exc, root=DATA_TYPES[kind], prefix="data.data.", label=where)
+        raise InvalidEvent(message.translate(_ONE_LINE)) from None
     return msgspec.to_builtins(struct)
 
 
@@ -206,12 +251,22 @@ def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, 
     """Decode an exported record line: its event (validated) and its record fields."""
     try:
         obj = _any_decoder.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise InvalidEvent(f"{_where(line, None)}not valid JSON ({exc})") from None
+    except (msgspec.DecodeError, UnicodeDecodeError, msgspec.ValidationError) as exc:
+        from .input_errors import malformed
+
+        raise InvalidEvent(malformed(raw, exc, line=line).translate(_ONE_LINE)) from None
     except RecursionError:
-        raise InvalidEvent(f"{_where(line, None)}{_TOO_DEEP}") from None
+        from .input_errors import too_deep
+
+        raise InvalidEvent(too_deep(raw, line=line)) from None
     if not isinstance(obj, dict):
         raise InvalidEvent(f"{_where(line, None)}expected an object")
+    if not _same_colons(raw, obj):
+        from .input_errors import duplicate_key
+
+        message = duplicate_key(raw, line=line)
+        if message is not None:
+            raise InvalidEvent(message.translate(_ONE_LINE))
     meta = {k: obj.pop(k) for k in RECORD_KEYS if k in obj}
     missing = [k for k in RECORD_KEYS if k not in meta]
     if missing:
@@ -226,7 +281,49 @@ def decode_record(raw: bytes | str, *, line: int | None = None) -> tuple[Event, 
 
 
 def iter_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Number the non-blank lines of a JSONL byte stream, starting at 1."""
+    """Number the non-blank lines of a JSONL byte stream, starting at 1.
+
+    A UTF-8 byte-order mark at the start of the stream (Windows editors write one) is
+    skipped; anywhere else it is an error of its line."""
     for number, raw in enumerate(stream, 1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM):]
         if raw.strip():
             yield number, raw
+
+
+def check_stream_option(stream: object, label: str = "stream") -> None:
+    """Refuse a stream name given apart from the events (`--stream`, `stream=`) that is not
+    a stream name (SPEC §1); None is no stream. `label` names it in the message."""
+    if stream is not None:
+        message = check_stream(stream)
+        if message is not None:
+            raise InvalidEvent(f"{label}: {message}".translate(_ONE_LINE))
+
+
+def check_append(stream: object, expected_version: object) -> None:
+    """The arguments of `Log.append` besides the events: check_stream_option and
+    check_expected_version."""
+    check_stream_option(stream)
+    check_expected_version(expected_version)
+
+
+def check_expected_version(value: object) -> None:
+    """Refuse an `expected_version` that is not None or a whole number from 0 to 2^53 - 1
+    (a str or a bool would otherwise compare unequal and report a conflict)."""
+    if value is None:
+        return
+    if type(value) is not int:
+        raise TypeError(f"expected_version: expected a whole number from 0 to {MAX_INT} or "
+                        f"None, got {value!r}")
+    if not 0 <= value <= MAX_INT:
+        raise InvalidEvent(f"expected_version: {value} is not a whole number from 0 to "
+                           f"{MAX_INT}")
+
+
+def check_after_seq(value: object) -> None:
+    """Refuse an `after_seq` that is not a whole number from 0 (`read`, `follow`)."""
+    if type(value) is not int:
+        raise TypeError(f"after_seq: expected a whole number from 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"after_seq: {value} is below 0")

@@ -17,6 +17,8 @@ from .batch import Batch
 from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, citations, introduced
 from .codec import (
     canonical,
+    check_after_seq,
+    check_append,
     content_of,
     decode_event,
     decode_record,
@@ -138,6 +140,7 @@ class Log:
         """Write decoded events inside the caller's write transaction (`storage.writing()`)
         and return what was written; raises (and the caller rolls back) on the first
         invalid event, so a batch is all or nothing."""
+        check_append(default_stream, expected_version)
         if expected_version is not None:
             streams = {(e.stream or default_stream) for _, e, _ in decoded}
             if len(streams) > 1:
@@ -303,7 +306,12 @@ class Log:
              limit: int | None = None) -> Iterator[dict]:
         """Records (dicts, `hash` included) in seq order after `after_seq` (of `stream`), at
         most `limit` of them, streamed in pages: each page is its own short transaction, so
-        a reader left suspended holds nothing and never blocks an append."""
+        a reader left suspended holds nothing and never blocks an append. Bad arguments are
+        refused here, before the first record."""
+        check_after_seq(after_seq)
+        return self._pages(stream, after_seq, limit)
+
+    def _pages(self, stream: str | None, after_seq: int, limit: int | None) -> Iterator[dict]:
         left = limit
         while left is None or left > 0:
             size = PAGE if left is None else min(PAGE, left)

@@ -8,7 +8,7 @@ report) and `format` prints.
 
 from __future__ import annotations
 
-from . import audit, proofs, read, report, write  # noqa: F401  (registers the commands)
+from . import audit, new, proofs, read, report, write  # noqa: F401  (registers the commands)
 from .group import main
 
 __all__ = ["main"]

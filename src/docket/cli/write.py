@@ -27,6 +27,25 @@ def _numbered(source):
     return list(iter_lines(source))
 
 
+_SOURCE_KEYS = ("title", "url", "published", "quote")
+
+
+def _sources(titles, urls, published, quotes) -> list[dict]:
+    """Sources from the repeated --source-* options, paired in order ('' leaves one out)."""
+    given = dict(zip(_SOURCE_KEYS, (titles, urls, published, quotes)))
+    for key, values in given.items():
+        if values and len(values) != len(titles):
+            raise click.UsageError(
+                f"{len(values)} --source-{key} for {len(titles)} --source-title: "
+                "give each --source-* option once per source, in the same order ('' for "
+                "a source without one)")
+    out = []
+    for i in range(len(titles)):
+        source = {k: v[i] for k, v in given.items() if v and v[i] != ""}
+        out.append(source)
+    return out
+
+
 @main.command()
 @click.argument("file", required=False, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--type", "type_", help="Event type (single event from options).")
@@ -36,41 +55,61 @@ def _numbered(source):
 @click.option("--actor", help="Who acted.")
 @click.option("--id", "ident", help="Idempotency key (generated when absent).")
 @click.option("--confidence", type=click.Choice(["confirmed", "reported", "single_source", "disputed"]))
+@click.option("--source-title", "source_titles", multiple=True,
+              help="A source's outlet and title (repeat for each source).")
+@click.option("--source-url", "source_urls", multiple=True,
+              help="Its URL, paired in order with --source-title ('' for none).")
+@click.option("--source-published", "source_published", multiple=True,
+              help="When it was published, paired in order ('' for unknown).")
+@click.option("--source-quote", "source_quotes", multiple=True,
+              help="A quote from it, paired in order ('' for none).")
 @click.option("--expected-version", type=click.IntRange(min=0, max=2**53 - 1),
               help="Append only if the stream is at this version (0: must not exist).")
 @db_option
 @_errors
-def append(file, type_, stream, occurred_at, data, actor, ident, confidence, expected_version, db):
+def append(file, type_, stream, occurred_at, data, actor, ident, confidence, source_titles,
+           source_urls, source_published, source_quotes, expected_version, db):
     """Append events from FILE (JSONL, `-` for stdin) or one event from options.
 
     Prints one JSON line per event: seq, id, stream, version, hash, duplicate.
+    `docket types TYPE` shows each type's fields and an example.
 
     \b
     Examples:
       docket append events.jsonl
       docket append --type dialogue_requested --stream twitter-india-2021 \\
-        --occurred-at 2021-02-08 --data '{"by": "Twitter", "addressee": "MeitY"}'
+        --occurred-at 2021-02-08 --data '{"by": "Twitter", "addressee": "MeitY"}' \\
+        --source-title 'Reuters: Twitter seeks talks' --source-published 2021-02-08
     """
+    from ..codec import check_stream_option
+
     if file is None and type_ is None:
         raise click.UsageError("give a FILE (or -) or --type/--occurred-at/--data")
     if file is not None and type_ is not None:
         raise click.UsageError("give a FILE or --type, not both")
-    log = open_log(db, create=True)
+    source_options = (source_titles, source_urls, source_published, source_quotes)
+    if file is not None and any(source_options):
+        raise click.UsageError("the --source-* options go with --type (a FILE's events "
+                               "carry their own sources)")
+    if not source_titles and any(source_options):
+        raise click.UsageError("each source needs a --source-title")
+    check_stream_option(stream, "--stream")
     if file is None:
-        import msgspec
+        from ..codec import decode_json
 
         if occurred_at is None or data is None:
             raise click.UsageError("--type needs --occurred-at and --data")
-        try:
-            payload = msgspec.json.decode(data)
-        except msgspec.DecodeError as exc:
-            raise InvalidEvent(f"event ({type_}): field `data`: not valid JSON ({exc})") from None
+        payload = decode_json(data.encode("utf-8"), f"event ({type_}): ", "data")
         event = {"type": type_, "occurred_at": occurred_at, "data": payload}
         for key, value in (("actor", actor), ("id", ident), ("confidence", confidence)):
             if value is not None:
                 event[key] = value
+        if source_titles:
+            event["sources"] = _sources(*source_options)
+        log = open_log(db, create=True)
         receipts = log.append([event], expected_version, stream=stream)
     else:
+        log = open_log(db, create=True)
         with _read_source(file) as source:
             numbered = _numbered(source)
         from ..codec import decode_event
@@ -98,6 +137,9 @@ def import_(file, stream, as_json, db):
     Example:
       docket import events/twitter-india-2021.jsonl
     """
+    from ..codec import check_stream_option
+
+    check_stream_option(stream, "--stream")
     log = open_log(db, create=True)
     with _read_source(file) as source:
         numbered = _numbered(source)
@@ -143,30 +185,97 @@ def export(output, stream, db):
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON Schema of each type.")
+@click.argument("type_", metavar="[TYPE]", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON Schemas (Draft 2020-12): of a whole event, or of TYPE.")
 @_errors
-def types(as_json):
-    """The event catalogue: each type and its data fields (`?` = optional).
+def types(type_, as_json):
+    """The event catalogue: each type and what it means; with TYPE, every field's type,
+    allowed values, format, meaning and a complete example.
+
+    `--json` prints the JSON Schema of a whole input event (its `$defs` hold one schema
+    per type, titled by the type); with TYPE, that type's schema alone.
 
     \b
-    Example:
+    Examples:
+      docket types
+      docket types order_issued
       docket types --json
     """
-    from ..catalog import DATA_TYPES, json_schemas
-    from .format import pretty_json
+    from ..catalog import EVENT_TYPES
 
+    if type_ is not None and type_ not in EVENT_TYPES:
+        raise click.BadParameter(f"{type_!r} is not an event type (the types: "
+                                 f"{', '.join(EVENT_TYPES)})", param_hint="TYPE")
     if as_json:
-        click.echo(pretty_json(json_schemas()))
-        return
-    for tag, data_type in DATA_TYPES.items():
-        fields = []
-        for name, default in zip(data_type.__struct_fields__, _defaults(data_type)):
-            fields.append(name + ("?" if default else ""))
-        click.echo(f"{tag:22} {', '.join(fields)}")
+        from ..catalog_schema import event_schema, type_schema
+        from .format import pretty_json
+
+        click.echo(pretty_json(event_schema() if type_ is None else type_schema(type_)))
+    elif type_ is None:
+        click.echo(_catalogue_text())
+    else:
+        click.echo(_type_text(type_))
 
 
-def _defaults(data_type) -> list[bool]:
-    """Whether each field of a data Struct is optional."""
-    n_fields = len(data_type.__struct_fields__)
-    n_defaults = len(data_type.__struct_defaults__)
-    return [False] * (n_fields - n_defaults) + [True] * n_defaults
+def _catalogue_text() -> str:
+    from ..catalog import EVENT_TYPES
+    from ..catalog_fields import data_fields, type_meaning
+
+    lines = []
+    for tag in EVENT_TYPES:
+        fields = ", ".join(f.name + ("" if f.required else "?") for f in data_fields(tag))
+        lines += [f"{tag:22} {type_meaning(tag)}", f"{'':22} data: {fields}"]
+    lines += ["", "`docket types TYPE`: each field's type, allowed values, format, meaning and "
+              "an example; `?` = optional."]
+    return "\n".join(lines)
+
+
+def _field_lines(fields) -> list[str]:
+    lines = []
+    for f in fields:
+        # `stream` may come from --stream, but an event needs one.
+        need = "required" if f.required or f.name == "stream" else "optional"
+        words, meaning = _words(f)
+        lines.append(f"  {f.name:18} {need:9} {words}")
+        lines.append(f"  {'':18} {'':9} {meaning}")
+        if f.default is not None:
+            lines.append(f"  {'':18} {'':9} if absent: {f.default}")
+    return lines
+
+
+def _words(spec) -> tuple[str, str]:
+    """(type in words, meaning) of a field as `docket types TYPE` prints it."""
+    from ..catalog_fields import words
+
+    if spec.name == "data":
+        return "object", "what happened: the data fields above"
+    if spec.name == "type":
+        return spec.values[0], spec.meaning
+    return words(spec), spec.meaning
+
+
+def _type_text(tag: str) -> str:
+    import shlex
+
+    from ..catalog_examples import EXAMPLES
+    from ..catalog_fields import data_fields, event_fields, source_fields, type_meaning
+    from .format import json_line
+
+    example = EXAMPLES[tag]
+    command = ["docket", "append", "--type", tag]
+    for key in ("stream", "occurred_at", "actor"):
+        command += [f"--{key.replace('_', '-')}", example[key]]
+    command += ["--data", json_line(example["data"])]
+    for source in example["sources"]:
+        for key in ("title", "url", "published", "quote"):
+            if key in source:
+                command += [f"--source-{key}", source[key]]
+    command += ["--confidence", example["confidence"], "--id", example["id"]]
+    lines = [f"{tag}: {type_meaning(tag)}", "", "data fields:", *_field_lines(data_fields(tag)),
+             "", "event fields:", *_field_lines(event_fields(tag)),
+             "", "each source:", *_field_lines(source_fields()),
+             "", "example (one line of JSONL, for a file or `docket append -`):",
+             json_line(example),
+             "", "the same with options:", " ".join(shlex.quote(c) for c in command)]
+    return "\n".join(lines)
