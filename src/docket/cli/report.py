@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .format import printable
 from .group import _errors, db_option, main, open_log
 
 
@@ -35,4 +36,4 @@ def report(stream, as_of, known_at, output, db):
     from ..files import write_atomic
 
     write_atomic(output, page.encode("utf-8"))
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {printable(output)}", err=True)
