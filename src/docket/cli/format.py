@@ -62,6 +62,7 @@ def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
 # tab or carriage return before one of them).
 EXCEL_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_QUOTE = re.compile('[,"\n\r]')
 
 
 def _csv_value(v: Any) -> str:
@@ -90,9 +91,9 @@ def _quoted(text: str) -> str:
     # RFC 4180 quoting: a cell holding a comma, a quote or a line break (LF or CR) is quoted,
     # so every reader gets it back whole (Python's writer leaves a lone CR unquoted when
     # lines end in LF, and readers then split the row there).
-    if any(c in text for c in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    if _QUOTE.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def csv_text(rows: Sequence[dict], columns: Sequence[str], *, excel_safe: bool = False) -> str:

@@ -3,6 +3,8 @@ report shows), who acted, and its sources."""
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["event_summary", "event_line", "event_actor", "source_line", "plural", "printable"]
 
 # Every C0 control, DEL and every C1 control (U+0080–U+009F: U+009B is a one-byte CSI),
@@ -13,6 +15,9 @@ _ESCAPES.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 _ESCAPES.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A),
                                             0x2028, 0x2029)})
 _ESCAPES_BUT_NEWLINE = {c: e for c, e in _ESCAPES.items() if c != 0x0A}
+# Most text has none of them: one search in C finds that, and the text is returned as it is.
+_ANY = re.compile("[" + "".join(f"\\u{c:04x}" for c in _ESCAPES) + "]")
+_ANY_BUT_NEWLINE = re.compile("[" + "".join(f"\\u{c:04x}" for c in _ESCAPES_BUT_NEWLINE) + "]")
 
 
 def printable(text, *, newlines: bool = False) -> str:
@@ -20,7 +25,10 @@ def printable(text, *, newlines: bool = False) -> str:
     `\\u202e`), so that shown on a terminal it cannot move the cursor, retitle the window,
     erase a line or reorder what is shown; `newlines` keeps `\\n` (for text whose lines
     were composed by Docket itself)."""
-    return str(text).translate(_ESCAPES_BUT_NEWLINE if newlines else _ESCAPES)
+    text = str(text)
+    if (_ANY_BUT_NEWLINE if newlines else _ANY).search(text) is None:
+        return text
+    return text.translate(_ESCAPES_BUT_NEWLINE if newlines else _ESCAPES)
 
 
 # The `data` fields that say who acted, for an event recorded without an `actor`, in the
