@@ -191,8 +191,12 @@ def test_write_inside_creates_folders_and_rewrites_only_what_changed(tmp_path):
     (out / "s3").write_text("a file where a folder must go")
     with pytest.raises(StorageError) as caught:
         write_inside(out, {"s3/a.json": b"4"})
-    assert str(caught.value).startswith(f"cannot write {out / 's3' / 'a.json'}: cannot create "
-                                        f"the folder {out / 's3'}")
+    assert str(caught.value) == (f"cannot write {out / 's3' / 'a.json'}: cannot create the "
+                                 f"folder {out / 's3'}; a file is there, not a folder")
+    with pytest.raises(StorageError) as caught:   # the folder given is itself a file
+        write_inside(out / "s3", {"a.csv": b"4"})
+    assert str(caught.value) == (f"cannot write {out / 's3' / 'a.csv'}: cannot create the "
+                                 f"folder {out / 's3'}; a file is there, not a folder")
 
 
 # -- every command that writes a file ---------------------------------------------------------

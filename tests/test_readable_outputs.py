@@ -221,3 +221,11 @@ def test_state_writes_and_shows_every_section_the_view_has(tmp_path, monkeypatch
         "-------  --------  ---------  ----------  ----------  --------",
         "IN       X         suspended  2021-02-01  MeitY       -",
     ]
+
+
+def test_rebuild_counts_in_the_singular(tmp_path):
+    db = tmp_path / "one.db"
+    EventLog(str(db)).append([{"type": "statement_published", "stream": "s",
+                               "occurred_at": "2021-02-01", "data": {"speaker": "S",
+                                                                     "summary": "x"}}])
+    assert ok("rebuild", db=db) == "rebuilt the views of 1 stream from 1 event\n"

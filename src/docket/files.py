@@ -37,7 +37,7 @@ _REASONS = {
     errno.EFBIG: "the file is larger than this process or file system allows (a file size "
                  "limit, or a full disk)",
     errno.ENAMETOOLONG: "the name is too long",
-    errno.EEXIST: "a file of that name appeared while writing",
+    errno.EEXIST: "a file of that name is already there",
     errno.ELOOP: "too many symbolic links",
     errno.EIO: "an input/output error on the device",
 }
@@ -158,8 +158,10 @@ def write_inside(folder: str | os.PathLike, files: Mapping[str, bytes], *,
             os.makedirs(sub, exist_ok=True)
         except OSError as exc:
             failed = os.fsdecode(exc.filename) if exc.filename is not None else sub
+            why = ("a file is there, not a folder" if exc.errno == errno.EEXIST
+                   else reason(exc, failed))
             raise StorageError(f"cannot write {path}: cannot create the folder {failed}; "
-                               f"{reason(exc, failed)}") from None
+                               f"{why}") from None
         # A folder made above may be a link that was not there when the names were checked.
         inside(folder, rel)
         write_atomic(path, content)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..views.summary import event_line, event_summary, source_line
+from ..views.summary import event_line, event_summary, plural, source_line
 from .format import cell, csv_text, exact, json_line, pretty_json, printable, progress, say, \
     table
 from .group import _errors, db_option, main, open_log
@@ -335,4 +335,5 @@ def rebuild(db, as_json):
         streams = log.rebuild(progress=bar)
     summary = {"streams": streams, "events": log.count()}
     click.echo(json_line(summary) if as_json else
-               f"rebuilt the views of {streams} streams from {summary['events']} events")
+               f"rebuilt the views of {plural(streams, 'stream')} from "
+               f"{plural(summary['events'], 'event')}")
