@@ -26,7 +26,8 @@ def format_options(func):
     func = click.option("--excel-safe", is_flag=True,
                         help="With --csv: put a ' before every cell a spreadsheet would read "
                              "as a formula (one starting with =, +, -, @, tab or CR).")(func)
-    func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV (every text whole).")(func)
+    func = click.option("--csv", "as_csv", is_flag=True,
+                        help="CSV, every text whole (state: a file per section, in -o DIR).")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
     return func
 
