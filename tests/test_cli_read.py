@@ -245,13 +245,40 @@ def test_state_json(db):
         {k: v for k, v in now.items() if k != "as_of"}
 
 
-def test_state_csv_lists_the_accounts(db):
-    assert ok("state", "--csv", "--as-of", "2021-02-04", db=db).splitlines() == [
+def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
+    # One CSV cannot hold every section: without -o it is a usage error naming -o, never
+    # a silent choice of one section.
+    code, out, err = docket("state", "--csv", db=db)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("Error: ") and "-o DIR" in err
+    assert "-o DIR goes with --csv" in fails(2, "state", "-o", tmp_path / "x", db=db)
+    folder = tmp_path / "csv-0204"
+    out = ok("state", "--csv", "-o", folder, "--as-of", "2021-02-04", db=db)
+    names = ["orders.csv", "accounts.csv", "notices.csv", "dialogue.csv", "challenges.csv"]
+    assert out == f"wrote 5 CSV files into {folder}: {', '.join(names)}\n"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)   # nothing else
+
+    def lines(name):
+        return (folder / name).read_text().splitlines()
+
+    assert lines("orders.csv") == [
+        COMPLIANCE_HEADER,
+        ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
+         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
+         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"'),
+    ]
+    assert lines("accounts.csv") == [
         "target,status,scope,order_id,since", "@a,blocked,IN,O-1,2021-02-01T18:30:00Z"]
-    assert ok("state", "--csv", db=db).splitlines() == [
-        "target,status,scope,order_id,since", "@a,active,,O-1,2021-02-05"]
-    assert ok("state", "--csv", "--as-of", "2021-02-01T12:00:00Z", db=db).splitlines() == [
-        "target,status,scope,order_id,since"]
+    assert lines("notices.csv") == [
+        "notice_id,kind,sent_at,order_ids,acknowledged_at",
+        "N-1,non_compliance,2021-02-03,O-1,2021-02-04"]
+    assert lines("dialogue.csv") == ["by,addressee,requested_at"]
+    assert lines("challenges.csv") == ["case_id,court,petitioner,order_ids,filed_at,rulings"]
+    # Written again (now): every file replaced, the view of now in them.
+    ok("state", "--csv", "-o", folder, db=db)
+    assert lines("accounts.csv") == ["target,status,scope,order_id,since",
+                                     "@a,active,,O-1,2021-02-05"]
+    assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*"))
 
 
 def test_state_table(db):
@@ -305,57 +332,78 @@ def test_log_json_in_replay_order(db):
         [3, 2, 4]
 
 
+LOG_HEADER = ["seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
+              "sources", "retracted"]
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text)))
+
+
 def test_log_csv(db):
-    assert ok("log", "--csv", db=db).splitlines() == [
-        "seq,occurred_at,stream,type,actor,confidence,id,summary,sources",
-        ('1,2021-02-01T10:00:00+05:30,tw,order_issued,MeitY,confirmed,e1,'
-         '"orders Twitter to block 2 targets (O-1, by MeitY)",https://example.org/o1'),
-        ("3,2021-02-01T18:30:00Z,tw,accounts_blocked,Twitter,reported,e2,"
-         "blocks 1 named accounts in IN under O-1,https://example.org/r"),
-        ("2,2021-02-03,tw,notice_sent,MeitY,reported,e3,"
-         "sends non-compliance notice N-1 to Twitter,Letter N-1"),
-        "4,2021-02-04,tw,acknowledgement_sent,Twitter,reported,e4,acknowledges N-1,",
-        ("5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
-         "reports 1 of 2 actioned under O-1,"),
-        ("6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
-         "unblocks 1 named accounts under O-1,https://example.org/b;Press note"),
+    # Every summary whole; each source as `title (published) <url>`, one a line in its
+    # cell; the actor as recorded (none for e5).
+    assert csv_rows(ok("log", "--csv", db=db)) == [
+        LOG_HEADER,
+        ["1", "2021-02-01T10:00:00+05:30", "tw", "order_issued", "MeitY", "confirmed", "e1",
+         "orders Twitter to block 2 targets (O-1, by MeitY)",
+         "Gazette (2021-02-01) <https://example.org/o1>", ""],
+        ["3", "2021-02-01T18:30:00Z", "tw", "accounts_blocked", "Twitter", "reported", "e2",
+         "blocks 1 named account in IN under O-1", "Reuters <https://example.org/r>", ""],
+        ["2", "2021-02-03", "tw", "notice_sent", "MeitY", "reported", "e3",
+         "sends non-compliance notice N-1 to Twitter", "Letter N-1", ""],
+        ["4", "2021-02-04", "tw", "acknowledgement_sent", "Twitter", "reported", "e4",
+         "acknowledges N-1", "", ""],
+        ["5", "2021-02-04T12:00:00Z", "tw", "compliance_reported", "", "reported", "e5",
+         "reports 1 of 2 actioned under O-1", "", ""],
+        ["6", "2021-02-05", "tw", "accounts_unblocked", "Twitter", "reported", "e6",
+         "unblocks 1 named account under O-1", "Blog <https://example.org/b>\nPress note", ""],
     ]
-    assert ok("log", "--csv", "--from", "2021-02-04T12:00:00Z", db=db).splitlines()[1:] == [
-        ("5,2021-02-04T12:00:00Z,tw,compliance_reported,,reported,e5,"
-         "reports 1 of 2 actioned under O-1,"),
-        ("6,2021-02-05,tw,accounts_unblocked,Twitter,reported,e6,"
-         "unblocks 1 named accounts under O-1,https://example.org/b;Press note"),
-    ]
+    assert [r[0] for r in csv_rows(ok("log", "--csv", "--from", "2021-02-04T12:00:00Z",
+                                      db=db))[1:]] == ["5", "6"]
 
 
 SRC = " " * 34 + "source: "
 
 
 def test_log_table(db):
+    # A source reads `title (published)`; e5 has no actor: its reporter is who acted.
     assert ok("log", db=db).splitlines() == [
         ("2021-02-01T10:00:00+05:30  #1     order_issued          "
          "MeitY: orders Twitter to block 2 targets (O-1, by MeitY)"),
-        SRC + "https://example.org/o1",
+        SRC + "Gazette (2021-02-01)",
         ("2021-02-01T18:30:00Z       #3     accounts_blocked      "
-         "Twitter: blocks 1 named accounts in IN under O-1"),
-        SRC + "https://example.org/r",
+         "Twitter: blocks 1 named account in IN under O-1"),
+        SRC + "Reuters",
         ("2021-02-03                 #2     notice_sent           "
          "MeitY: sends non-compliance notice N-1 to Twitter"),
         SRC + "Letter N-1",
         "2021-02-04                 #4     acknowledgement_sent  Twitter: acknowledges N-1",
         ("2021-02-04T12:00:00Z       #5     compliance_reported   "
-         "-: reports 1 of 2 actioned under O-1"),
+         "Twitter: reports 1 of 2 actioned under O-1"),
         ("2021-02-05                 #6     accounts_unblocked    "
-         "Twitter: unblocks 1 named accounts under O-1"),
-        SRC + "https://example.org/b",
+         "Twitter: unblocks 1 named account under O-1"),
+        SRC + "Blog",
         SRC + "Press note",
     ]
     assert ok("log", "--from", "2021-02-05", db=db).splitlines() == [
         ("2021-02-05                 #6     accounts_unblocked    "
-         "Twitter: unblocks 1 named accounts under O-1"),
-        SRC + "https://example.org/b",
+         "Twitter: unblocks 1 named account under O-1"),
+        SRC + "Blog",
         SRC + "Press note",
     ]
+    # --wide: the addresses too.
+    assert ok("log", "--wide", "--from", "2021-02-05", db=db).splitlines() == [
+        ("2021-02-05                 #6     accounts_unblocked    "
+         "Twitter: unblocks 1 named account under O-1"),
+        SRC + "Blog <https://example.org/b>",
+        SRC + "Press note",
+    ]
+    assert ok("log", "--wide", "--as-of", "2021-02-01T10:00:00+05:30", db=db).splitlines()[1] \
+        == SRC + "Gazette (2021-02-01) <https://example.org/o1>"
 
 
 def test_log_marks_retractions_and_shows_corrections(tmp_path):
@@ -384,8 +432,9 @@ def test_log_marks_retractions_and_shows_corrections(tmp_path):
          "MeitY: we deny it  [retracted: misattributed]"),
         ("2021-03-04T00:00:00Z       #3     accounts_blocked      "
          "Twitter: blocks 2 accounts under O-9"),
-        "2021-03-05                 #4     event_retracted       -: retracts s1: misattributed",
-        "2021-03-06                 #5     event_corrected       -: corrects b1: date",
+        # No actor and no one named in the data: the summary alone.
+        "2021-03-05                 #4     event_retracted       retracts s1: misattributed",
+        "2021-03-06                 #5     event_corrected       corrects b1: date",
     ]
     records = json.loads(ok("log", "--json", db=db))
     assert records[1]["retracted"] == {"id": "r1", "reason": "misattributed"}
@@ -473,9 +522,20 @@ def test_diff_known_at(logs):
 
 
 # -- why -----------------------------------------------------------------------------------
+# Each cited event's summary line, as `docket log` words it (by hand).
+SUMMARY = {
+    "e1": "MeitY: orders Twitter to block 2 targets (O-1, by MeitY)",
+    "e2": "Twitter: blocks 1 named account in IN under O-1",
+    "e3": "MeitY: sends non-compliance notice N-1 to Twitter",
+    "e4": "Twitter: acknowledges N-1",
+    "e5": "Twitter: reports 1 of 2 actioned under O-1",   # no actor: the reporter
+    "e6": "Twitter: unblocks 1 named account under O-1",
+}
+
+
 def cite(e, seq):
     return {"seq": seq, "id": e["id"], "occurred_at": e["occurred_at"], "type": e["type"],
-            "actor": e.get("actor"), "sources": e["sources"]}
+            "actor": e.get("actor"), "summary": SUMMARY[e["id"]], "sources": e["sources"]}
 
 
 def test_why_order_json(db):
@@ -514,9 +574,9 @@ def test_why_table(db):
         "  order_ids:             O-1",
         "  acknowledged_at:       2021-02-04",
         "because:",
-        "  #2 2021-02-03 notice_sent e3 (MeitY)",
+        "  #2 2021-02-03 notice_sent MeitY: sends non-compliance notice N-1 to Twitter [e3]",
         "      source: Letter N-1",
-        "  #4 2021-02-04 acknowledgement_sent e4 (Twitter)",
+        "  #4 2021-02-04 acknowledgement_sent Twitter: acknowledges N-1 [e4]",
     ]
     assert ok("why", "O-1", "--as-of", "2021-02-04", db=db).splitlines() == [
         "order O-1",
@@ -539,14 +599,17 @@ def test_why_table(db):
         "  acknowledged:          yes",
         "  reported:              1/2 (Twitter)",
         "because:",
-        "  #1 2021-02-01T10:00:00+05:30 order_issued e1 (MeitY)",
-        "      source: Gazette <https://example.org/o1> (2021-02-01)",
-        "  #3 2021-02-01T18:30:00Z accounts_blocked e2 (Twitter)",
+        ("  #1 2021-02-01T10:00:00+05:30 order_issued MeitY: orders Twitter to block 2 "
+         "targets (O-1, by MeitY) [e1]"),
+        "      source: Gazette (2021-02-01) <https://example.org/o1>",
+        ("  #3 2021-02-01T18:30:00Z accounts_blocked Twitter: blocks 1 named account in IN "
+         "under O-1 [e2]"),
         "      source: Reuters <https://example.org/r>",
-        "  #2 2021-02-03 notice_sent e3 (MeitY)",
+        "  #2 2021-02-03 notice_sent MeitY: sends non-compliance notice N-1 to Twitter [e3]",
         "      source: Letter N-1",
-        "  #4 2021-02-04 acknowledgement_sent e4 (Twitter)",
-        "  #5 2021-02-04T12:00:00Z compliance_reported e5 (-)",
+        "  #4 2021-02-04 acknowledgement_sent Twitter: acknowledges N-1 [e4]",
+        ("  #5 2021-02-04T12:00:00Z compliance_reported Twitter: reports 1 of 2 actioned "
+         "under O-1 [e5]"),
     ]
     assert ok("why", "@a", db=db).splitlines()[:5] == [
         "account @a",

@@ -218,8 +218,8 @@ class EventLog:
 
     def why(self, ref: str, stream: str | None = None, as_of: str | None = None,
             known_at: str | None = None) -> dict:
-        """Explain one fact (a target, an order_id or a notice_id): its status and the events,
-        with their sources, that made it so (`docket why`)."""
+        """Explain one fact (a target, an order_id, a notice_id or a case_id): its status and
+        the events, with their sources, that made it so (`docket why`)."""
         _check_time("as_of", as_of)
         _check_time("known_at", known_at)
         with self.storage.reading():
@@ -235,8 +235,8 @@ class EventLog:
             try:
                 return explain(fold, ref, stream=stream, as_of=as_of)
             except KeyError:
-                raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice or "
-                                      f"target in stream {stream!r} at that time") from None
+                raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case "
+                                      f"or target in stream {stream!r} at that time") from None
 
     @_collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from ..errors import StorageError
-from .format import json_line, pretty_json, progress
+from .format import json_line, pretty_json, printable, progress, say
 from .group import _errors, db_option, main, open_log
 
 
@@ -55,8 +53,8 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
         from ..audit.problems import problem_line
 
         for problem in report["problems"]:
-            click.echo(problem_line(problem))
-        click.echo(_summary(report, checkpoint_file, projections, no_views))
+            say(printable(problem_line(problem)))  # one line each, whatever it quotes
+        say(printable(_summary(report, checkpoint_file, projections, no_views)))
     if not report["ok"]:
         sys.exit(1)
 
@@ -75,8 +73,8 @@ def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="File to write (default stdout).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
+              help="File to write (default stdout), whole or not at all.")
 @click.option("--sign", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
               help="Sign it with this key file (from `docket keygen`): a C2SP signed "
                    "checkpoint note, kept in the log.")
@@ -115,13 +113,9 @@ def checkpoint(output, key_file, as_json, db):
     if output == "-":
         click.echo(text, nl=False)
         return
-    tmp = output + ".tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    from ..files import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
 
 
 @main.command()
@@ -151,4 +145,4 @@ def project(out_dir, as_json, db):
         return
     n = summary["streams"]
     click.echo(f"wrote {len(summary['files'])} files for {n} stream{'s' if n != 1 else ''} "
-               f"into {out_dir} ({len(summary['changed'])} changed)")
+               f"into {printable(out_dir)} ({len(summary['changed'])} changed)")

@@ -1,21 +1,42 @@
-"""Formatting results for people and scripts: JSON lines, CSV, plain tables, progress bars."""
+"""Formatting results for people and scripts: JSON lines, CSV, plain tables, progress bars.
+
+What people read (tables, the lines of `log`, `why`, `diff`, `verify`) never carries a control
+character from the data: `printable` writes each as an escape (`\\x1b`, `\\n`, `\\u202e`), so
+a field cannot move the cursor, retitle the terminal, erase its line or reorder what is
+shown. JSON and CSV carry the data exactly (JSON escapes C0 controls as the format says).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
 from ..codec import json_text as json_line
 from ..codec import pretty_json
+from ..views.summary import printable
 
-__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell"]
+__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell", "printable",
+           "say", "exact", "EXCEL_LEADS"]
+
+def exact(text: str) -> None:
+    """Print text for programs (CSV) as it is: click would otherwise strip what looks like
+    a colour code (`ESC [ … m`) whenever stdout is not a terminal, changing the data."""
+    import click
+
+    click.echo(text, nl=False, color=True)
+
+
+def say(text: str = "", nl: bool = True) -> None:
+    """Print text for people: the lines Docket composed, with no control character left."""
+    import click
+
+    click.echo(printable(text, newlines=True), nl=nl)
 
 
 def cell(value: Any) -> str:
-    """A value as tables print it: yes/no, `-` for nothing, lists comma-joined."""
+    """A value as tables print it: yes/no, `-` for nothing, lists comma-joined, escaped."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -23,12 +44,12 @@ def cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(cell(v) for v in value) or "-"
     if isinstance(value, dict):
-        return json_line(value)
-    return str(value)
+        return printable(json_line(value))
+    return printable(value)
 
 
 def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """A plain, aligned text table of `columns` of `rows`."""
+    """A plain, aligned text table of `columns` of `rows` (every cell escaped)."""
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
@@ -37,27 +58,55 @@ def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def csv_text(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """CSV with a header; lists joined by `;`, dicts as JSON, None as empty."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+# What a spreadsheet may read as the start of a formula (OWASP's list: =, +, -, @, and a
+# tab or carriage return before one of them).
+EXCEL_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_QUOTE = re.compile('[,"\n\r]')
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        if any(isinstance(x, (dict, list, tuple)) for x in v):
+            return json_line(list(v))
+        return ";".join(_csv_value(x) for x in v)
+    if isinstance(v, dict):
+        return json_line(v)
+    return str(v)
+
+
+def _excel_safe(text: str) -> str:
+    # A number (`-3`, `0.5`) stays a number; anything else that a spreadsheet would start
+    # evaluating is made text by a leading apostrophe.
+    if text.startswith(EXCEL_LEADS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _quoted(text: str) -> str:
+    # RFC 4180 quoting: a cell holding a comma, a quote or a line break (LF or CR) is quoted,
+    # so every reader gets it back whole (Python's writer leaves a lone CR unquoted when
+    # lines end in LF, and readers then split the row there).
+    if _QUOTE.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_text(rows: Sequence[dict], columns: Sequence[str], *, excel_safe: bool = False) -> str:
+    """CSV with a header, every value whole: lists of ids joined by `;`, dicts (and lists
+    holding them) as JSON, None as empty. `excel_safe` puts a `'` before any cell a
+    spreadsheet would read as a formula (one starting with =, +, -, @, tab or CR)."""
+    lines = [",".join(_quoted(c) for c in columns)]
     for r in rows:
-        out = []
-        for c in columns:
-            v = r.get(c)
-            if v is None:
-                out.append("")
-            elif isinstance(v, bool):
-                out.append("true" if v else "false")
-            elif isinstance(v, list):
-                out.append(";".join(str(x) for x in v))
-            elif isinstance(v, dict):
-                out.append(json_line(v))
-            else:
-                out.append(v)
-        writer.writerow(out)
-    return buf.getvalue()
+        out = [_csv_value(r.get(c)) for c in columns]
+        if excel_safe:
+            out = [_excel_safe(v) for v in out]
+        lines.append(",".join(_quoted(v) for v in out))
+    return "\n".join(lines) + "\n"
 
 
 @contextmanager

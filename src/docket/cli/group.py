@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..errors import DocketError, InvalidArgument, MissingArgument
+from ..views.summary import printable
 
 __all__ = ["main"]
 
@@ -20,8 +21,8 @@ DB_HELP = "SQLite file of the log (env DOCKET_DB; default ./docket.db)."
 
 
 def _fail(message: str, code: int) -> None:
-    # One line, whatever the message quotes from the input.
-    message = message.replace("\r", "\\r").replace("\n", "\\n")
+    # One line, whatever the message quotes from the input, with no control character left.
+    message = printable(message)
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..errors import StorageError, UsageError
@@ -24,13 +22,9 @@ def _write(output: str, text: str) -> None:
     if output == "-":
         click.echo(text, nl=False)
         return
-    tmp = output + ".tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    from ..files import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
 
 
 @main.command()
@@ -70,7 +64,7 @@ def keygen(origin, output, witness):
 @click.option("--old", "old_file", type=click.Path(dir_okay=False), metavar="OLDNOTE",
               help="Instead of an event: prove that --checkpoint (default: the latest kept) "
                    "extends this older note (a consistency proof file, for `docket cosign`).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="File to write (default stdout); named ID.tlog-proof by convention.")
 @db_option
 @_errors
@@ -111,7 +105,7 @@ def prove(event_id, checkpoint_file, old_file, output, db):
 @click.option("--log-key", metavar="VKEY",
               help="The log's verifier key (text or file): both notes must carry its "
                    "signature.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="File to write (default stdout).")
 @click.option("--db", "db", envvar="DOCKET_DB", type=click.Path(dir_okay=False),
               help="The log, to compute the consistency proof from (instead of --proof).")

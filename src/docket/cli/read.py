@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ..views.summary import event_summary
-from .format import cell, csv_text, json_line, pretty_json, progress, table
+from ..views.summary import event_line, event_summary, plural, source_line
+from .format import cell, csv_text, exact, json_line, pretty_json, printable, progress, say, \
+    table
 from .group import _errors, db_option, main, open_log
+
+# How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
+SUMMARY_WIDTH = 110
 
 
 def read_options(func):
@@ -18,10 +22,28 @@ def read_options(func):
 
 
 def format_options(func):
-    """`--json` and `--csv`; a readable table by default."""
-    func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(func)
+    """`--json`, `--csv` and `--excel-safe`; a readable table by default."""
+    func = click.option("--excel-safe", is_flag=True,
+                        help="With --csv: put a ' before every cell a spreadsheet would read "
+                             "as a formula (one starting with =, +, -, @, tab or CR).")(func)
+    func = click.option("--csv", "as_csv", is_flag=True,
+                        help="CSV, every text whole (state: a file per section, in -o DIR).")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
     return func
+
+
+def _check_excel_safe(excel_safe: bool, as_csv: bool) -> None:
+    if excel_safe and not as_csv:
+        raise click.UsageError("--excel-safe goes with --csv")
+
+
+def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
+    """`columns` with `stream` after the column `after` when the rows are of several
+    streams (a table of one stream has no need of it)."""
+    if len({r.get("stream") for r in rows}) < 2:
+        return columns
+    i = columns.index(after) + 1
+    return columns[:i] + ("stream",) + columns[i:]
 
 
 COMPLIANCE_TABLE = ("order_id", "issued_at", "target_count", "blocked", "ever_blocked",
@@ -43,7 +65,7 @@ def _reported(row: dict) -> dict:
 @format_options
 @db_option
 @_errors
-def compliance(stream, as_of, known_at, as_json, as_csv, db):
+def compliance(stream, as_of, known_at, as_json, as_csv, excel_safe, db):
     """Per-order compliance: blocked, restored, status, notices, reported figures.
 
     \b
@@ -51,51 +73,100 @@ def compliance(stream, as_of, known_at, as_json, as_csv, db):
       docket compliance --as-of 2021-02-08
       docket compliance --json --known-at 2021-02-09
     """
+    _check_excel_safe(excel_safe, as_csv)
     rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at)
     if as_json:
         click.echo(pretty_json(rows))
     elif as_csv:
-        click.echo(csv_text(rows, COMPLIANCE_FIELDS), nl=False)
+        exact(csv_text(rows, COMPLIANCE_FIELDS, excel_safe=excel_safe))
     else:
-        click.echo(table([_reported(r) for r in rows], COMPLIANCE_TABLE))
+        say(table([_reported(r) for r in rows], _with_stream(COMPLIANCE_TABLE, rows,
+                                                              "order_id")))
+
+
+# The columns `docket state` shows of the sections it knows (CSV files get every field).
+STATE_TABLE = {
+    "orders": COMPLIANCE_TABLE,
+    "accounts": ("target", "status", "scope", "order_id", "since"),
+    "notices": ("notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
+    "dialogue": ("by", "addressee", "requested_at"),
+    "challenges": ("case_id", "court", "petitioner", "filed_at", "rulings"),
+}
+
+
+def _ruling(r: dict) -> str:
+    """A ruling as a table cell: `2023-06-30 dismissed (costs 5000000 INR)`."""
+    costs = f" (costs {r['costs']} {r.get('currency') or ''}".rstrip() + ")" \
+        if r.get("costs") is not None else ""
+    return f"{r.get('ruled_at') or '-'} {r.get('outcome') or '-'}{costs}"
+
+
+def _readable(row: dict) -> dict:
+    """A row as the tables show it: a report as `n/m`, rulings in words."""
+    row = _reported(row) if "reported" in row else row
+    if isinstance(row.get("rulings"), list):
+        row = {**row, "rulings": [_ruling(r) for r in row["rulings"]]}
+    return row
 
 
 @main.command()
 @read_options
 @format_options
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
+              metavar="DIR", help="With --csv: write one CSV file per section into DIR "
+                                  "(orders.csv, accounts.csv, notices.csv, …).")
 @db_option
 @_errors
-def state(stream, as_of, known_at, as_json, as_csv, db):
+def state(stream, as_of, known_at, as_json, as_csv, excel_safe, out_dir, db):
     """The state of one stream: orders, accounts, notices, dialogue, challenges.
+
+    A table per section; --json prints the whole view; --csv -o DIR writes one CSV file per
+    section into DIR (created if missing), since one CSV cannot hold them all.
 
     \b
     Example:
       docket state --as-of 2021-02-08 --json
+      docket state --csv -o state-2021-02-08/ --as-of 2021-02-08
     """
+    _check_excel_safe(excel_safe, as_csv)
+    if as_csv and out_dir is None:
+        raise click.UsageError("--csv writes one CSV file per section (orders, accounts, "
+                               "notices, dialogue, challenges): give the folder with -o DIR")
+    if out_dir is not None and not as_csv:
+        raise click.UsageError("-o DIR goes with --csv")
     view = open_log(db).state(stream, as_of=as_of, known_at=known_at)
     if as_json:
         click.echo(pretty_json(view))
         return
-    accounts = [{"target": t, **a} for t, a in view["accounts"].items()]
+    from ..views.sections import sections
+
+    parts = sections(view)
     if as_csv:
-        click.echo(csv_text(accounts, ("target", "status", "scope", "order_id", "since")), nl=False)
+        from ..files import write_inside
+
+        files = {f"{part.name}.csv": csv_text(part.rows, part.columns,
+                                              excel_safe=excel_safe).encode()
+                 for part in parts}
+        write_inside(out_dir, files, only_changed=False)
+        click.echo(f"wrote {len(files)} CSV files into {printable(out_dir)}: "
+                   + ", ".join(files))
         return
-    click.echo(f"stream {view['stream']}  as of {view['as_of'] or 'now'}  known at "
-               f"{view['known_at'] or 'now'}  last seq {view['last_seq']}  version "
-               f"{view['version']}")
-    click.echo(f"fingerprint {view['fingerprint']}\n")
-    click.echo("orders")
-    click.echo(table([_reported(r) for r in view["orders"].values()], COMPLIANCE_TABLE))
-    click.echo("\naccounts")
-    click.echo(table(accounts, ("target", "status", "scope", "order_id", "since")))
-    click.echo("\nnotices")
-    click.echo(table([{"notice_id": n, **x} for n, x in view["notices"].items()],
-                     ("notice_id", "kind", "sent_at", "order_ids", "acknowledged_at")))
-    click.echo("\ndialogue")
-    click.echo(table(view["dialogue"], ("by", "addressee", "requested_at")))
-    click.echo("\nchallenges")
-    click.echo(table([{"case_id": c, **x} for c, x in view["challenges"].items()],
-                     ("case_id", "court", "petitioner", "filed_at", "rulings")))
+    say(f"stream {printable(view['stream'])}  as of {view['as_of'] or 'now'}  known at "
+        f"{view['known_at'] or 'now'}  last seq {view['last_seq']}  version "
+        f"{view['version']}")
+    say(f"fingerprint {view['fingerprint']}")
+    for part in parts:
+        say(f"\n{printable(part.name)}")
+        say(table([_readable(r) for r in part.rows], STATE_TABLE.get(part.name, part.columns)))
+
+
+LOG_CSV = ("seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
+           "sources", "retracted")
+
+
+def _line(record: dict, wide: bool) -> str:
+    """`Actor: summary`, escaped; the summary cut unless `wide`."""
+    return printable(event_line(record, width=None if wide else SUMMARY_WIDTH))
 
 
 @main.command(name="log")
@@ -106,26 +177,33 @@ def state(stream, as_of, known_at, as_json, as_csv, db):
                    "commits, until interrupted (Ctrl-C).")
 @click.option("--after-seq", type=click.IntRange(min=0, max=2**53 - 1), default=0,
               show_default=True, help="With --follow: start after this seq.")
+@click.option("--wide", is_flag=True,
+              help="Show each summary whole and each source's address.")
 @format_options
 @db_option
 @_errors
-def log_(stream, as_of, known_at, since, follow, after_seq, as_json, as_csv, db):
+def log_(stream, as_of, known_at, since, follow, after_seq, wide, as_json, as_csv, excel_safe,
+         db):
     """The timeline in replay order (occurred_at, then seq), with sources.
 
-    Retracted events are marked; corrected ones show their corrected data. With --follow,
-    the log as it grows instead: every event after --after-seq in seq order, then each new
-    one as it commits (one JSON line per event with --json), until Ctrl-C (exit 0).
+    Each source reads `Outlet: title (published)`; --wide adds its address and shows every
+    summary whole (--json and --csv always have all of it). Retracted events are marked;
+    corrected ones show their corrected data. With --follow, the log as it grows instead:
+    every event after --after-seq in seq order, then each new one as it commits (one JSON
+    line per event with --json), until Ctrl-C (exit 0).
 
     \b
     Example:
       docket log --from 2021-01-31 --as-of 2021-02-11
+      docket log --wide --stream twitter-india-2021
       docket log --follow --after-seq 22 --json
     """
+    _check_excel_safe(excel_safe, as_csv)
     if follow:
         if as_of or known_at or since or as_csv:
             raise click.UsageError("--follow prints the log as it grows: it takes --stream, "
-                                   "--after-seq and --json only")
-        _follow(open_log(db), stream, after_seq, as_json)
+                                   "--after-seq, --wide and --json only")
+        _follow(open_log(db), stream, after_seq, as_json, wide)
         return
     if after_seq:
         raise click.UsageError("--after-seq goes with --follow")
@@ -133,21 +211,25 @@ def log_(stream, as_of, known_at, since, follow, after_seq, as_json, as_csv, db)
     if as_json:
         click.echo(pretty_json(records))
         return
-    rows = [{**r, "summary": event_summary(r, width=110),
-             "sources": [s.get("url") or s["title"] for s in r["sources"]]} for r in records]
     if as_csv:
-        click.echo(csv_text(rows, ("seq", "occurred_at", "stream", "type", "actor", "confidence",
-                                   "id", "summary", "sources")), nl=False)
+        rows = [{**r, "summary": event_summary(r),
+                 "sources": "\n".join(source_line(s, url=True) for s in r["sources"])}
+                for r in records]
+        exact(csv_text(rows, LOG_CSV, excel_safe=excel_safe))
         return
-    for r in rows:
-        mark = f"  [retracted: {r['retracted']['reason']}]" if r.get("retracted") else ""
-        click.echo(f"{r['occurred_at']:<26} #{r['seq']:<5} {r['type']:<21} "
-                   f"{r['actor'] or '-'}: {r['summary']}{mark}")
+    several = len({r["stream"] for r in records}) > 1
+    width = max((len(printable(r["stream"])) for r in records), default=0) if several else 0
+    for r in records:
+        mark = (f"  [retracted: {printable(r['retracted']['reason'])}]"
+                if r.get("retracted") else "")
+        where = f"{printable(r['stream']):<{width}} " if several else ""
+        head = f"{printable(r['occurred_at']):<26} #{r['seq']:<5} {where}"
+        say(f"{head}{printable(r['type']):<21} {_line(r, wide)}{mark}")
         for source in r["sources"]:
-            click.echo(f"{'':34}source: {source}")
+            say(f"{'':{len(head)}}source: {printable(source_line(source, url=wide))}")
 
 
-def _follow(log, stream, after_seq: int, as_json: bool) -> None:
+def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
     """Print each record as it commits until interrupted; Ctrl-C ends it with exit 0. A
     stream that does not exist yet is waited for like any other."""
     out = click.get_text_stream("stdout")
@@ -156,9 +238,11 @@ def _follow(log, stream, after_seq: int, as_json: bool) -> None:
             if as_json:
                 out.write(json_line(record) + "\n")
             else:
-                out.write(f"#{record['seq']:<6} {record['recorded_at']}  {record['stream']}  "
-                          f"{record['occurred_at']:<25} {record['type']:<21} "
-                          f"{record.get('actor') or '-'}: {event_summary(record, width=110)}\n")
+                out.write(f"#{record['seq']:<6} {record['recorded_at']}  "
+                          f"{printable(record['stream'])}  "
+                          f"{printable(record['occurred_at']):<25} "
+                          f"{printable(record['type']):<21} "
+                          f"{_line(record, wide)}\n")
             out.flush()
     except KeyboardInterrupt:
         return
@@ -184,21 +268,25 @@ def diff(from_, to, stream, known_at, as_json, db):
         click.echo(pretty_json(changes))
         return
     if not changes:
-        click.echo(f"no change between {from_} and {to}")
+        say(f"no change between {printable(from_)} and {printable(to)}")
     for c in changes:
+        what = f"{printable(c['kind'])} {printable(c['key'])}"
         if c["field"] is None:
-            verb = "added" if c["from"] is None else "removed"
-            click.echo(f"{c['kind']} {c['key']}: {verb}")
+            say(f"{what}: {'added' if c['from'] is None else 'removed'}")
         else:
-            click.echo(f"{c['kind']} {c['key']} {c['field']}: {_plain(c['from'])} -> "
-                       f"{_plain(c['to'])}")
+            say(f"{what} {printable(c['field'])}: {_plain(c['from'])} -> {_plain(c['to'])}")
 
 
 def _plain(value) -> str:
-    """A value as the tables print it: yes/no, `-` for nothing, lists comma-joined."""
+    """A value as the tables print it: yes/no, `-` for nothing, lists comma-joined, a
+    report as `n/m (reporter)`, rulings in words; escaped."""
     if isinstance(value, dict) and set(value) >= {"actioned", "specified"}:
-        return f"{value['actioned']}/{value['specified']} ({value.get('reporter') or '-'})"
-    return json_line(value) if isinstance(value, dict) else cell(value)
+        return printable(f"{value['actioned']}/{value['specified']} "
+                         f"({value.get('reporter') or '-'})")
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "outcome" in v
+                                                 for v in value):
+        return "; ".join(printable(_ruling(v)) for v in value)
+    return cell(value)
 
 
 @main.command()
@@ -208,26 +296,28 @@ def _plain(value) -> str:
 @db_option
 @_errors
 def why(ref, stream, as_of, known_at, as_json, db):
-    """Explain one fact: a target, an order_id or a notice_id, and the events behind it.
+    """Explain one fact: a target, an order_id, a notice_id or a case_id, and the events
+    behind it (each with its summary and sources).
 
     \b
     Example:
       docket why O-2021-02-04 --as-of 2021-02-12
+      docket why "WP 13710/2022"
     """
     answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at)
     if as_json:
         click.echo(pretty_json(answer))
         return
-    click.echo(f"{answer['kind']} {ref}")
+    say(f"{answer['kind']} {printable(ref)}")
     for key, value in answer["status"].items():
         if answer["kind"] != "order" or key not in ("order_id", "stream"):
-            click.echo(f"  {key + ':':<23}{_plain(value)}")
-    click.echo("because:")
+            say(f"  {printable(key) + ':':<23}{_plain(value)}")
+    say("because:")
     for e in answer["events"]:
-        click.echo(f"  #{e['seq']} {e['occurred_at']} {e['type']} {e['id']} ({e['actor'] or '-'})")
+        say(f"  #{e['seq']} {printable(e['occurred_at'])} {printable(e['type'])} "
+            f"{printable(e['summary'])} [{printable(e['id'])}]")
         for s in e["sources"]:
-            click.echo(f"      source: {s['title']}" + (f" <{s['url']}>" if s.get("url") else "")
-                       + (f" ({s['published']})" if s.get("published") else ""))
+            say(f"      source: {printable(source_line(s, url=True))}")
 
 
 @main.command()
@@ -246,4 +336,5 @@ def rebuild(db, as_json):
         streams = log.rebuild(progress=bar)
     summary = {"streams": streams, "events": log.count()}
     click.echo(json_line(summary) if as_json else
-               f"rebuilt the views of {streams} streams from {summary['events']} events")
+               f"rebuilt the views of {plural(streams, 'stream')} from "
+               f"{plural(summary['events'], 'event')}")

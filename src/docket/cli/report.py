@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import click
 
+from .format import printable
 from .group import _errors, db_option, main, open_log
 
 
@@ -15,7 +13,7 @@ from .group import _errors, db_option, main, open_log
 @click.option("--as-of", help="Only what occurred by this time (a day: all of it).")
 @click.option("--known-at", help="Only what the log held at this time.")
 @click.option("-o", "--output", "output", required=True, metavar="FILE.html",
-              help="Write the page here (`-` for stdout).")
+              help="Write the page here, whole or not at all (`-` for stdout).")
 @db_option
 @_errors
 def report(stream, as_of, known_at, output, db):
@@ -35,16 +33,7 @@ def report(stream, as_of, known_at, output, db):
     if output == "-":
         click.echo(page, nl=False)
         return
-    folder = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a page meant to be shared
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    click.echo(f"wrote {output}", err=True)
+    from ..files import write_atomic
+
+    write_atomic(output, page.encode("utf-8"))
+    click.echo(f"wrote {printable(output)}", err=True)

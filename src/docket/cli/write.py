@@ -156,8 +156,8 @@ def import_(file, stream, as_json, db):
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="File to write (default stdout).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
+              help="File to write (default stdout), whole or not at all.")
 @click.option("--stream", help="Only this stream.")
 @db_option
 @_errors
@@ -175,13 +175,9 @@ def export(output, stream, db):
             out.write(line)
         out.flush()
         return
-    tmp = output + ".tmp"
-    with open(tmp, "wb") as out:
-        for line in log.export_lines(stream):
-            out.write(line)
-    import os
+    from ..files import write_atomic
 
-    os.replace(tmp, output)
+    write_atomic(output, log.export_lines(stream))
 
 
 @main.command()

@@ -15,11 +15,11 @@ files with exactly what a replay gives, and the audit shares the same fold.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..audit.checkpoint import checkpoint_in
 from ..codec import pretty_json
+from ..files import write_inside
 from ..replay import (
     Progress,
     Replayed,
@@ -30,9 +30,11 @@ from ..replay import (
 )
 from ..times import time_key
 from ..views import compliance_rows, reference_time
+from ..views.summary import printable
 
 __all__ = [
     "FILES",
+    "markdown_text",
     "project",
     "render",
     "render_stream",
@@ -47,16 +49,28 @@ def _json(obj: Any) -> bytes:
     return (pretty_json(obj) + "\n").encode()
 
 
+# Markdown's inline punctuation (emphasis, code, links, tables, strikethrough, escapes) is
+# backslash-escaped and `<`, `>`, `&` become entities, so no field becomes markup or HTML; a
+# line break becomes a space (a row stays one row) and other controls are written as escapes.
+_MARKDOWN = {ord(c): "\\" + c for c in "\\`*_[]|~"}
+_MARKDOWN.update({ord("<"): "&lt;", ord(">"): "&gt;", ord("&"): "&amp;"})
+
+
+def markdown_text(value: Any) -> str:
+    """`value` as literal text in Markdown (and in the HTML it renders to), on one line."""
+    return printable(" ".join(str(value).splitlines())).translate(_MARKDOWN)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "-"
+        return ", ".join(markdown_text(v) for v in value) or "-"
     if isinstance(value, dict):
-        return f"{value['actioned']}/{value['specified']} ({value['reporter']})"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+        return markdown_text(f"{value['actioned']}/{value['specified']} ({value['reporter']})")
+    return markdown_text(value)
 
 
 _SUMMARY_COLUMNS = (
@@ -69,7 +83,7 @@ _SUMMARY_COLUMNS = (
 
 def _summary(view: dict, rows: list[dict]) -> bytes:
     lines = [
-        f"# {view['stream']}",
+        f"# {markdown_text(view['stream'])}",
         "",
         (f"Written by `docket project` from the log at seq {view['last_seq']} "
          f"(stream version {view['version']}); do not edit by hand."),
@@ -145,28 +159,15 @@ def render(storage, replayed: dict[str, Replayed] | None = None,
 
 
 def write_files(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    """Write `files` under `out_dir`; only files whose bytes change are rewritten.
+    """Write `files` (relative paths, `/` between parts) under `out_dir`, creating the
+    folders they need; only files whose bytes change are rewritten.
 
-    Each file is written to a temporary name and renamed, so a reader never sees half a
-    file. Returns the relative paths that changed, sorted.
+    Every path is checked to stay inside `out_dir` before anything is written (a stream
+    named `../x` cannot write elsewhere), and each file is written whole or not at all
+    (`docket.files`), so a reader never sees half a file. Returns the relative paths that
+    changed, sorted; raises StorageError naming the file and the reason.
     """
-    changed = []
-    for rel in sorted(files):
-        path = os.path.join(out_dir, *rel.split("/"))
-        content = files[rel]
-        try:
-            with open(path, "rb") as fh:
-                if fh.read() == content:
-                    continue
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            pass
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-        changed.append(rel)
-    return changed
+    return write_inside(out_dir, files)
 
 
 def project(log, out_dir: str, progress: Progress | None = None) -> dict:
@@ -175,14 +176,8 @@ def project(log, out_dir: str, progress: Progress | None = None) -> dict:
     Returns `{"streams", "files", "changed"}`: the stream count, every file written (relative
     paths, sorted) and those whose content changed. `progress`: see `render`.
     """
-    from ..errors import StorageError
-
     with log.storage.reading():
         files = render(log.storage, progress=progress)
-    try:
-        changed = write_files(str(out_dir), files)
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise StorageError(f"cannot write projections to {out_dir}: {reason}") from None
+    changed = write_files(str(out_dir), files)
     streams = len({rel.split("/")[0] for rel in files})
     return {"streams": streams, "files": sorted(files), "changed": changed}

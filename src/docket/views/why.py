@@ -1,4 +1,5 @@
-"""`docket why REF`: the status of one target, order or notice, and the records behind it."""
+"""`docket why REF`: the status of one target, order, notice or court case, and the records
+behind it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any, Callable
 
 from ..catalog import citations, introduced
 from .compliance import compliance_row, reference_time
+from .summary import event_line
 
 __all__ = ["explain"]
 
@@ -65,44 +67,70 @@ def _names_account(state: dict, rec, ref: str) -> bool:
             and bool(d.get("all_targets") or d.get("count")))
 
 
-def _names_notice(rec, ref: str) -> bool:
-    return ref in _ids(rec, "notice")
+def _case_sig(state: dict, ref: str) -> tuple | None:
+    c = state["challenges"].get(ref)
+    return None if c is None else (c["court"], c["petitioner"], tuple(c["order_ids"]),
+                                   c["filed_at"], len(c["rulings"]))
+
+
+def _summary(rec) -> str:
+    try:
+        return event_line({"type": rec.type, "data": rec.data, "actor": rec.actor})
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return rec.type  # data the wording cannot read (a type of a newer catalogue)
 
 
 def _cite(rec) -> dict[str, Any]:
     return {"seq": rec.seq, "id": rec.id, "occurred_at": rec.occurred_at,
-            "type": rec.type, "actor": rec.actor, "sources": list(rec.sources)}
+            "type": rec.type, "actor": rec.actor, "summary": _summary(rec),
+            "sources": list(rec.sources)}
+
+
+def _in_replay_order(hits: list[tuple[int, dict]]) -> list[dict]:
+    return [cite for _, cite in sorted(hits, key=lambda hit: hit[0])]
 
 
 def explain(
     fold: Callable[[Callable], dict], ref: str, *, stream: str | None = None,
     as_of: str | None = None,
 ) -> dict[str, Any]:
-    """Explain `ref` (an order_id, a notice_id or a target) over a fold of the stream.
+    """Explain `ref` (an order_id, a notice_id, a case_id or a target) over a fold of the
+    stream.
 
     `fold(on_fold)` folds the selected records in replay order (`projection.fold_pages`,
     with records that carry their actor and sources) and returns the state, calling
     `on_fold(key, record, state, n)` after each record.
 
-    Returns `{"ref", "kind": "order"|"notice"|"account", "status", "events"}`: `status` is
-    the ref's entry in the views (an order's compliance row, with `overdue` judged as in
-    `state_view` for `as_of`), `events` every record that names the ref or changed its
-    entry, as `{seq, id, occurred_at, type, actor, sources}`. An id that is an order and a
-    notice at once is explained as the order. Raises KeyError when `ref` is unknown.
+    Returns `{"ref", "kind": "order"|"notice"|"case"|"account", "status", "events"}`:
+    `status` is the ref's entry in the views (an order's compliance row, with `overdue`
+    judged as in `state_view` for `as_of`; a case's challenge entry), `events` every record
+    that names the ref or changed its entry (for a case, also the issue of each order it
+    challenges), in replay order, as `{seq, id, occurred_at, type, actor, summary,
+    sources}` (`summary`: `Actor: what happened`, as `docket log` words it). An id
+    that is an order and a notice at once is explained as the order, then the notice, then
+    the case. Raises KeyError when `ref` is unknown.
     """
-    hits: dict[str, list[dict]] = {"order": [], "notice": [], "account": []}
-    before = [(None, None, None)]  # the signatures after the previous record
+    kinds = ("order", "notice", "case", "account")
+    hits: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
+    issued: dict[str, tuple[int, Any]] = {}  # order_id -> its order_issued, for a case
+    before = [(None, None, None, None)]  # the signatures after the previous record
 
     def watch(key, rec, state, n):
-        after = (_order_sig(state, ref), _notice_sig(state, ref), _account_sig(state, ref))
+        after = (_order_sig(state, ref), _notice_sig(state, ref), _case_sig(state, ref),
+                 _account_sig(state, ref))
         # The state is the one after `rec`; naming does not depend on what `rec` itself
         # changed (an acknowledgement does not change its notice's orders, a block does not
         # change its order's targets).
-        named = (_names_order(state, rec, ref), _names_notice(rec, ref),
-                 _names_account(state, rec, ref))
-        for kind, b, a, nm in zip(("order", "notice", "account"), before[0], after, named):
+        named = (_names_order(state, rec, ref), ref in _ids(rec, "notice"),
+                 ref in _ids(rec, "case"), _names_account(state, rec, ref))
+        cite = None
+        for kind, b, a, nm in zip(kinds, before[0], after, named):
             if nm or a != b:
-                hits[kind].append(_cite(rec))
+                cite = cite or _cite(rec)
+                hits[kind].append((n, cite))
+        new = introduced(rec.type, rec.data)
+        if new is not None and new[0] == "order":
+            issued[new[1]] = (n, rec)
         before[0] = after
 
     state = fold(watch)
@@ -113,6 +141,17 @@ def explain(
     elif ref in state["notices"]:
         kind = "notice"
         status = dict(state["notices"][ref])
+    elif ref in state["challenges"]:
+        kind = "case"
+        c = state["challenges"][ref]
+        status = {"court": c["court"], "petitioner": c["petitioner"],
+                  "order_ids": list(c["order_ids"]), "filed_at": c["filed_at"],
+                  "rulings": [dict(r) for r in c["rulings"]]}
+        # The orders it challenges are part of why it stands where it does.
+        seqs = {cite["seq"] for _, cite in hits["case"]}
+        hits["case"] += [(issued[o][0], _cite(issued[o][1]))
+                         for o in dict.fromkeys(status["order_ids"])
+                         if o in issued and issued[o][1].seq not in seqs]
     elif ref in state["accounts"]:
         kind = "account"
         a = state["accounts"][ref]
@@ -123,4 +162,5 @@ def explain(
         status = {"status": "active", "scope": None, "order_id": None, "since": None}
     else:
         raise KeyError(ref)
-    return {"ref": ref, "kind": kind, "status": status, "events": hits[kind]}
+    return {"ref": ref, "kind": kind, "status": status,
+            "events": _in_replay_order(hits[kind])}
