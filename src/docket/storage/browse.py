@@ -26,7 +26,11 @@ RECORDS_COLUMNS = ("seq", "id", "stream", "version", "type", "occurred_at", "rec
 # were it TEXT, drop the convert_from. `json`, not `jsonb`: json keeps its input text, so
 # `-> 'data'` is the exact canonical text of the data (jsonb would reorder the keys and
 # rewrite the spacing). `->>` gives a string as SQL text and a JSON null as SQL NULL.
-POSTGRES_RECORDS_VIEW = """
+# PostgreSQL's text cannot hold U+0000 and its json operators refuse to read an escaped one
+# anywhere in a document, so a record holding one is read with each `\u0000` escape (an odd
+# run of backslashes before `u0000`) turned into `\ufffd`: U+FFFD in its place, that row
+# readable, and every other row untouched. Checked by hand against PostgreSQL 15 (README).
+POSTGRES_RECORDS_VIEW = r"""
 CREATE OR REPLACE VIEW records AS SELECT
     e.seq, e.id, e.stream, e.version, e.type,
     r.j ->> 'occurred_at' AS occurred_at,
@@ -38,7 +42,10 @@ CREATE OR REPLACE VIEW records AS SELECT
     (r.j ->> 'schema_version')::bigint AS schema_version,
     r.j ->> 'prev_hash' AS prev_hash,
     e.hash
-FROM events e CROSS JOIN LATERAL (SELECT convert_from(e.body, 'UTF8')::json AS j) r;
+FROM events e
+CROSS JOIN LATERAL (SELECT convert_from(e.body, 'UTF8') AS t) b
+CROSS JOIN LATERAL (SELECT (CASE WHEN strpos(b.t, '\u0000') = 0 THEN b.t ELSE
+    regexp_replace(b.t, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\ufffd', 'g') END)::json AS j) r;
 """
 
 # Times in the view tables are as events give them (a day, or RFC 3339 with an offset, `t`
