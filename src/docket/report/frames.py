@@ -70,6 +70,10 @@ def _day_of(value: str) -> int:
     return time_key(value) // DAY_US
 
 
+MAX_ACCRUAL_DAYS = 3660
+"""The most days of a daily fine that get a frame each (ten years)."""
+
+
 def frame_days(records: list[dict], keys: list[int], as_of: str | None = None) -> list[int]:
     """The days whose end can change a view: event days, the day after each deadline (the
     first day whose end lies past it) and each day a daily penalty accrues, up to the last
@@ -91,13 +95,16 @@ def frame_days(records: list[dict], keys: list[int], as_of: str | None = None) -
             accruing.append((start, end, d.get("penalty_id")))
         elif record["type"] == "penalty_lifted" and d.get("penalty_id") is not None:
             lifted.setdefault(d["penalty_id"], _day_of(record["occurred_at"]))
-    last = max(days) if days else None
+    # Accrual days run up to the last event's day (or `as_of`), not to a far deadline's:
+    # a deadline in 9999 would otherwise give a daily fine millions of frames; and at most
+    # MAX_ACCRUAL_DAYS of them per fine (the page shows later days from the last frame).
+    last = max(k // DAY_US for k in keys) if keys else None
     if as_of is not None:
         last = upper_bound(as_of) // DAY_US
     if last is not None:
         for start, end, pid in accruing:
             stop = min(x for x in (end, lifted.get(pid), last) if x is not None)
-            days.update(range(start, stop + 1))
+            days.update(range(start, min(stop, start + MAX_ACCRUAL_DAYS - 1) + 1))
     if as_of is not None:
         days = {d for d in days if d <= last}
     # A deadline on 9999-12-31 passes on a day no `--as-of` can name.

@@ -17,7 +17,7 @@ from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
 
-__all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS"]
+__all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
 
 # How long a writer waits for another writer before giving up with a clear error.
 BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
@@ -75,6 +75,27 @@ CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_update BEFORE UPDATE ON docke
 BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_delete BEFORE DELETE ON docket_checkpoints
 BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are append-only'); END;
+"""
+
+# The log as people read it (`docket serve`, `sqlite-utils`, any SQL shell): one row per
+# stored record, each key of an exported line a column, read from the stored bytes. A view
+# stores nothing, so it can neither change an event nor disagree with one. The raw table keeps
+# its name `events` (the engine, the audit and other tools read it). CAST: SQLite 3.45+ reads
+# a BLOB argument of a JSON function as its binary JSONB form, not as JSON text.
+RECORDS_VIEW = "records"
+_RECORDS_VIEW = """
+CREATE VIEW IF NOT EXISTS records AS SELECT
+    seq, id, stream, version, type,
+    json_extract(CAST(body AS TEXT), '$.occurred_at') AS occurred_at,
+    json_extract(CAST(body AS TEXT), '$.recorded_at') AS recorded_at,
+    json_extract(CAST(body AS TEXT), '$.actor') AS actor,
+    json_extract(CAST(body AS TEXT), '$.confidence') AS confidence,
+    json_extract(CAST(body AS TEXT), '$.data') AS data,
+    json_extract(CAST(body AS TEXT), '$.sources') AS sources,
+    json_extract(CAST(body AS TEXT), '$.schema_version') AS schema_version,
+    json_extract(CAST(body AS TEXT), '$.prev_hash') AS prev_hash,
+    hash
+FROM events;
 """
 
 TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete",
@@ -169,9 +190,10 @@ class SQLiteStorage(Storage):
                 self._wal()
             self._conn.execute("PRAGMA synchronous = FULL")
             if create and (tables is None or not all(
-                    name in tables for name in (*TABLES, "docket_checkpoints"))):
-                # A new log, or one made by a Docket that kept fewer tables: the missing
-                # ones are made (the stored views then know they must be rebuilt).
+                    name in tables for name in (*TABLES, "docket_checkpoints", RECORDS_VIEW))):
+                # A new log, or one made by a Docket that kept fewer tables (or no records
+                # view): the missing ones are made (the stored views then know they must be
+                # rebuilt).
                 self._create_schema()
                 tables = self._check_format()
             # Opened to read, a log made before some tables lacks them: the stored views
@@ -216,7 +238,7 @@ class SQLiteStorage(Storage):
 
         # sqlite-utils writes the stored views' DDL from the schema's descriptions.
         db = sqlite_utils.Database(memory=True)
-        ddl = [_LOG_SCHEMA, _CHECKPOINTS] + [
+        ddl = [_LOG_SCHEMA, _CHECKPOINTS, _RECORDS_VIEW] + [
             db.create_table_sql(t.name, {c.name: _SQL_TYPES[c.type] for c in t.columns},
                                 pk=t.key, if_not_exists=True).strip().rstrip(";")
             + (" WITHOUT ROWID;" if t.name in _WITHOUT_ROWID else ";")
