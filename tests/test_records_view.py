@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sqlite3
 
 from hypothesis import HealthCheck, given, settings
@@ -223,9 +222,9 @@ def test_recent_events_walk_back_from_the_end_only():
     # The plan SQLite makes: the view read by a rowid range, never a scan of the whole log
     # for a blank `since`.
     conn = sqlite3.connect(":memory:")
-    from docket.storage.sqlite import _LOG_SCHEMA, _RECORDS_VIEW
+    from docket.storage.sqlite_ddl import _LOG_SCHEMA, RECORDS_VIEW_SQL
 
-    conn.executescript(_LOG_SCHEMA + _RECORDS_VIEW)
+    conn.executescript(_LOG_SCHEMA + RECORDS_VIEW_SQL)
     plan = " / ".join(r[-1] for r in conn.execute(
         "EXPLAIN QUERY PLAN " + CANNED_QUERIES["recent"][0], {"since": ""}))
     assert "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan

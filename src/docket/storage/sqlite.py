@@ -11,157 +11,23 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
+from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
+from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
+from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
 
-# How long a writer waits for another writer before giving up with a clear error.
-BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
 _BATCH = 4096
 
-_LOG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS docket_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    stream TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    occurred_us INTEGER NOT NULL,
-    recorded_us INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    hash TEXT NOT NULL,
-    UNIQUE (stream, version)
-);
-CREATE INDEX IF NOT EXISTS events_replay ON events (stream, occurred_us, seq);
--- The identifiers a stream has issued (orders, notices, cases), for resolving references at
--- append time, and its retractions and corrections (kind = their type), which every replay
--- looks up: a few rows here instead of an index on every event's type.
-CREATE TABLE IF NOT EXISTS refs (
-    stream TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    ref_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (stream, kind, ref_id)
-) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'docket: events are immutable'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'docket: events are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS refs_no_update BEFORE UPDATE ON refs
-BEGIN SELECT RAISE(ABORT, 'docket: refs are immutable'); END;
-CREATE TRIGGER IF NOT EXISTS refs_no_delete BEFORE DELETE ON refs
-BEGIN SELECT RAISE(ABORT, 'docket: refs are append-only'); END;
-"""
-
-# The stored views' own indexes (beyond their primary keys).
-_VIEW_INDEXES = """
-CREATE INDEX IF NOT EXISTS docket_deadlines_end ON docket_deadlines (stream, end_us);
-"""
-
-# Every checkpoint the log signed (SPEC §7), kept append-only like the events, so `verify`
-# checks the log against each of them.
-_CHECKPOINTS = """
-CREATE TABLE IF NOT EXISTS docket_checkpoints (
-    position INTEGER PRIMARY KEY,
-    size INTEGER NOT NULL,
-    note TEXT NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_update BEFORE UPDATE ON docket_checkpoints
-BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are immutable'); END;
-CREATE TRIGGER IF NOT EXISTS docket_checkpoints_no_delete BEFORE DELETE ON docket_checkpoints
-BEGIN SELECT RAISE(ABORT, 'docket: signed checkpoints are append-only'); END;
-"""
-
-# The log as people read it (`docket serve`, `sqlite-utils`, any SQL shell): one row per
-# stored record, each key of an exported line a column, read from the stored bytes. A view
-# stores nothing, so it can neither change an event nor disagree with one. The raw table keeps
-# its name `events` (the engine, the audit and other tools read it). CAST: SQLite 3.45+ reads
-# a BLOB argument of a JSON function as its binary JSONB form, not as JSON text.
-RECORDS_VIEW = "records"
-_RECORDS_VIEW = """
-CREATE VIEW IF NOT EXISTS records AS SELECT
-    seq, id, stream, version, type,
-    json_extract(CAST(body AS TEXT), '$.occurred_at') AS occurred_at,
-    json_extract(CAST(body AS TEXT), '$.recorded_at') AS recorded_at,
-    json_extract(CAST(body AS TEXT), '$.actor') AS actor,
-    json_extract(CAST(body AS TEXT), '$.confidence') AS confidence,
-    json_extract(CAST(body AS TEXT), '$.data') AS data,
-    json_extract(CAST(body AS TEXT), '$.sources') AS sources,
-    json_extract(CAST(body AS TEXT), '$.schema_version') AS schema_version,
-    json_extract(CAST(body AS TEXT), '$.prev_hash') AS prev_hash,
-    hash
-FROM events;
-"""
-
-TRIGGERS = ("events_no_update", "events_no_delete", "refs_no_update", "refs_no_delete",
-            "docket_checkpoints_no_update", "docket_checkpoints_no_delete")
-
-# The streams, in name order, by a skip-scan of the UNIQUE(stream, version) index: one index
-# seek per stream. `SELECT DISTINCT stream` reads every entry of that index instead, which on
-# a 1M-event log took 0.11 s warm and 1.3 s cold, for every command not given --stream.
-_STREAMS = """
-WITH RECURSIVE s(name) AS (
-    SELECT min(stream) FROM events
-    UNION ALL
-    SELECT (SELECT min(stream) FROM events WHERE stream > s.name) FROM s WHERE s.name IS NOT NULL)
-SELECT name FROM s WHERE name IS NOT NULL"""
-
-# Tables read by their whole key: a rowid would only add a second index.
-_WITHOUT_ROWID = {"docket_fold", "docket_touches"}
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
-_SQL_TYPES = {"text": str, "int": int, "real": float, "bool": int, "json": str, "blob": bytes}
 
 
-def _disk_full(path: str) -> bool:
-    """True when the file system holding `path` has (next to) no space left."""
-    try:
-        fs = os.statvfs(os.path.dirname(os.path.abspath(path)))
-    except OSError:
-        return False
-    return fs.f_bavail * fs.f_frsize < 64 * 1024
-
-
-def _storage_error(path: str, exc: BaseException) -> StorageError:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return StorageError(
-            f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
-            "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
-        )
-    if "not a database" in text or "malformed" in text:
-        return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
-    if "readonly" in text or "read-only" in text:
-        return StorageError(f"database {path} is read-only ({text})")
-    if "full" in text or ("I/O error" in text and _disk_full(path)):
-        # On a full disk SQLite may only say "disk I/O error" (it cannot size the -shm file).
-        return StorageError(f"database {path}: disk or database is full ({text})")
-    if "unable to open" in text:
-        folder = os.path.dirname(os.path.abspath(path))
-        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
-            # WAL mode needs the -wal and -shm files beside the database.
-            return StorageError(f"cannot open database {path}: its folder {folder} is "
-                                f"read-only, and the log needs to write its -wal and -shm "
-                                f"files there ({text})")
-        return StorageError(f"cannot open database {path} ({text}); does its folder exist?")
-    return StorageError(f"database {path}: {text}")
-
-
-class _Closed:
-    """Stands in for the connection of a closed storage: any use is a clear error."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def __getattr__(self, name: str):
-        raise StorageError(f"the log {self._path} is closed")
-
-
-class SQLiteStorage(Storage):
+class SQLiteStorage(ViewTables, Storage):
     """A Docket log in one SQLite file."""
 
     def __init__(self, path: str, *, create: bool = True) -> None:
@@ -200,7 +66,7 @@ class SQLiteStorage(Storage):
             # are stale then (another projection version) and never read.
             self._has_checkpoints = "docket_checkpoints" in tables
         except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from None
+            raise storage_error(self.path, exc) from None
 
     # -- opening ----------------------------------------------------------------------------
     def _wal(self) -> None:
@@ -234,18 +100,7 @@ class SQLiteStorage(Storage):
     def _create_schema(self) -> None:
         """Create every table in one write transaction, so processes creating a file at
         once agree (the loser finds the tables there)."""
-        import sqlite_utils  # lazily: only the first open of a file pays for it
-
-        # sqlite-utils writes the stored views' DDL from the schema's descriptions.
-        db = sqlite_utils.Database(memory=True)
-        ddl = [_LOG_SCHEMA, _CHECKPOINTS, _RECORDS_VIEW] + [
-            db.create_table_sql(t.name, {c.name: _SQL_TYPES[c.type] for c in t.columns},
-                                pk=t.key, if_not_exists=True).strip().rstrip(";")
-            + (" WITHOUT ROWID;" if t.name in _WITHOUT_ROWID else ";")
-            for t in TABLES.values()
-        ] + [_VIEW_INDEXES,
-             f"INSERT OR IGNORE INTO docket_meta VALUES ('format', '{FORMAT_VERSION}');"]
-        self._run("BEGIN IMMEDIATE;" + "\n".join(ddl) + "COMMIT;")
+        self._run("BEGIN IMMEDIATE;" + schema_script() + "COMMIT;")
 
     def _run(self, script: str) -> None:
         try:
@@ -260,7 +115,7 @@ class SQLiteStorage(Storage):
         try:
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from None
+            raise storage_error(self.path, exc) from None
 
     def _end(self, commit: bool) -> None:
         conn = self._conn
@@ -271,17 +126,17 @@ class SQLiteStorage(Storage):
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise _storage_error(self.path, exc) from None
+            raise storage_error(self.path, exc) from None
 
     def translate(self, exc: BaseException) -> BaseException:
         """The StorageError for a driver error raised inside a transaction (else `exc`)."""
         if isinstance(exc, sqlite3.Error):
-            return _storage_error(self.path, exc)
+            return storage_error(self.path, exc)
         return exc
 
     def close(self) -> None:
-        conn, self._conn = self._conn, _Closed(self.path)
-        if not isinstance(conn, _Closed):
+        conn, self._conn = self._conn, Closed(self.path)
+        if not isinstance(conn, Closed):
             conn.close()
 
     # -- the log: reading -------------------------------------------------------------------
@@ -305,7 +160,7 @@ class SQLiteStorage(Storage):
         return row[0] or 0
 
     def stream_names(self) -> list[str]:
-        return [row[0] for row in self._conn.execute(_STREAMS)]
+        return [row[0] for row in self._conn.execute(STREAMS)]
 
     def has_stream(self, stream: str) -> bool:
         return self._conn.execute("SELECT 1 FROM events WHERE stream = ? LIMIT 1",
@@ -492,74 +347,6 @@ class SQLiteStorage(Storage):
                 out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
                                   f"{found[name]})"))
         return out
-
-    # -- stored-view tables ---------------------------------------------------------------
-    def upsert(self, table: str, rows: Iterable[Sequence]) -> None:
-        t = TABLES[table]
-        self._conn.executemany(f"INSERT OR REPLACE INTO {t.name} ({','.join(t.names)}) "
-                               f"VALUES ({','.join('?' * len(t.columns))})", rows)
-
-    def delete(self, table: str, keys: Iterable[Sequence]) -> None:
-        t = TABLES[table]
-        where = " AND ".join(f"{c} = ?" for c in t.key)
-        self._conn.executemany(f"DELETE FROM {t.name} WHERE {where}", keys)
-
-    def delete_prefix(self, table: str, prefix: Sequence) -> None:
-        t = TABLES[table]
-        where = " AND ".join(f"{c} = ?" for c in t.key[:len(prefix)]) or "1"
-        self._conn.execute(f"DELETE FROM {t.name} WHERE {where}", tuple(prefix))
-
-    def select(self, table: str, prefix: Sequence = (),
-               columns: Sequence[str] | None = None) -> list[tuple]:
-        t = TABLES[table]
-        where = " AND ".join(f"{c} = ?" for c in t.key[:len(prefix)]) or "1"
-        return self._conn.execute(
-            f"SELECT {','.join(columns or t.names)} FROM {t.name} WHERE {where} "
-            f"ORDER BY {','.join(t.key)}", tuple(prefix)).fetchall()
-
-    def get(self, table: str, key: Sequence, columns: Sequence[str] | None = None
-            ) -> tuple | None:
-        t = TABLES[table]
-        where = " AND ".join(f"{c} = ?" for c in t.key)
-        return self._conn.execute(f"SELECT {','.join(columns or t.names)} FROM {t.name} "
-                                  f"WHERE {where}", tuple(key)).fetchone()
-
-    def clear(self, table: str) -> None:
-        self._conn.execute(f"DELETE FROM {TABLES[table].name}")
-
-    def streams_in(self, table: str) -> list[tuple[str, int]]:
-        return self._conn.execute(f"SELECT stream, count(*) FROM {TABLES[table].name} "
-                                  "GROUP BY stream ORDER BY stream").fetchall()
-
-    def deadlines_between(self, stream: str, low: int, high: int) -> list[str]:
-        return [k for (k,) in self._conn.execute(
-            "SELECT order_id FROM docket_deadlines WHERE stream = ? AND end_us >= ? AND "
-            "end_us < ?", (stream, low, high))]
-
-    def snapshot_before(self, stream: str, known_seq: int, until_us: int
-                        ) -> tuple[int, int, int, bytes] | None:
-        return self._conn.execute(
-            "SELECT occurred_us, seq, log_seq, state FROM docket_snapshots WHERE stream = ? AND "
-            "log_seq <= ? AND occurred_us <= ? ORDER BY occurred_us DESC, seq DESC LIMIT 1",
-            (stream, known_seq, until_us)).fetchone()
-
-    def last_snapshot(self, stream: str) -> tuple[int, int, int, bytes] | None:
-        return self._conn.execute(
-            "SELECT occurred_us, seq, folded, state FROM docket_snapshots WHERE stream = ? "
-            "ORDER BY occurred_us DESC, seq DESC LIMIT 1", (stream,)).fetchone()
-
-    def drop_snapshots_from(self, stream: str, key: tuple[int, int]) -> None:
-        self._conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND "
-                           "(occurred_us, seq) >= (?, ?)", (stream, *key))
-
-    def drop_snapshots_at_seq(self, stream: str, seq: int) -> None:
-        self._conn.execute("DELETE FROM docket_snapshots WHERE stream = ? AND seq = ?",
-                           (stream, seq))
-
-    def most_folded_snapshot(self, stream: str) -> int:
-        row = self._conn.execute("SELECT max(folded) FROM docket_snapshots WHERE stream = ?",
-                                 (stream,)).fetchone()
-        return row[0] or 0
 
     # -- for the parallel chain scan -----------------------------------------------------------
     def forked_reader(self) -> "SQLiteStorage":

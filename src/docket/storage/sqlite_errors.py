@@ -1,0 +1,58 @@
+"""SQLite's errors in the user's words: which file, and what to do about it."""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import StorageError
+
+__all__ = ["BUSY_TIMEOUT_MS", "storage_error", "Closed"]
+
+# How long a writer waits for another writer before giving up with a clear error.
+BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+
+
+def _disk_full(path: str) -> bool:
+    """True when the file system holding `path` has (next to) no space left."""
+    try:
+        fs = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
+def storage_error(path: str, exc: BaseException) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
+            "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
+        )
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"database {path} is read-only ({text})")
+    if "full" in text or ("I/O error" in text and _disk_full(path)):
+        # On a full disk SQLite may only say "disk I/O error" (it cannot size the -shm file).
+        return StorageError(f"database {path}: disk or database is full ({text})")
+    if "unable to open" in text:
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            # WAL mode needs the -wal and -shm files beside the database.
+            return StorageError(f"cannot open database {path}: its folder {folder} is "
+                                f"read-only, and the log needs to write its -wal and -shm "
+                                f"files there ({text})")
+        return StorageError(f"cannot open database {path} ({text}); does its folder exist?")
+    return StorageError(f"database {path}: {text}")
+
+
+class Closed:
+    """Stands in for the connection of a closed storage: any use is a clear error."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str):
+        raise StorageError(f"the log {self._path} is closed")
+
+
