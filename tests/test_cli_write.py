@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import export_of, invoke
+from conftest import export_of, invoke, run
 from hypothesis import HealthCheck, given, settings
 from strategies import (
     OPTIONAL,
@@ -488,3 +488,20 @@ def test_expected_version_beyond_the_integer_range_is_bad_input_not_a_conflict(r
                                 "--expected-version", str(2**64))
     assert code == 2 and out == ""
     assert err.startswith("Error: ") and "--expected-version" in err and len(err.splitlines()) == 1
+
+
+def test_a_missing_stream_names_the_flag_and_the_library_argument(tmp_path):
+    from docket import EventLog
+    from docket.errors import InvalidArgument
+
+    event = {"type": "statement_published", "occurred_at": "2021-02-01", "id": "s",
+             "data": {"speaker": "x", "summary": "y"}}
+    (tmp_path / "e.jsonl").write_text(json.dumps(event) + "\n")
+    for command in ("append", "import"):
+        code, out, err = run(command, "--db", tmp_path / "d.db", tmp_path / "e.jsonl")
+        assert code == 1 and err.count("\n") == 1, err
+        assert err.endswith("field `stream`: missing (give it in the event, or give "
+                            "--stream)\n"), err
+    with pytest.raises(InvalidArgument) as caught:
+        EventLog(str(tmp_path / "d.db")).append([event])
+    assert caught.value.argument == "stream" and str(caught.value).endswith("or give stream)")

@@ -355,3 +355,48 @@ def test_cosign_refuses_a_fork_and_a_truncated_proof(work, tmp_path_factory):
     assert code == 1 and "truncated" in err
     assert run_tool("consistency", "old.note", "new.note", "--proof", "c.proof", "--key",
                     "log.vkey", cwd=work)[0] == 0
+
+
+# -- who names what: the command its flags, the library its arguments -------------------------
+def test_errors_name_the_flag_on_the_command_line_and_the_argument_in_the_library(work):
+    from docket import EventLog
+    from docket.errors import MissingArgument, ProofArgument
+
+    sign(work, "old.note")
+    append_more(work)
+    sign(work, "new.note")
+    (work / "bad.note").write_text("not a note\n")
+    cases = [  # (command, the flag its message names, library call, the argument it names)
+        (("checkpoint", "--db", "d.db", "--sign", "w.key"), "--sign w.key:",
+         lambda log: log.sign_checkpoint(str(work / "w.key")), "key_path"),
+        (("prove", "--db", "d.db", "--old", "bad.note"), "--old",
+         lambda log: log.consistency_proof("not a note\n"), "old"),
+        (("prove", "--db", "d.db", "--old", "old.note", "--checkpoint", "bad.note"),
+         "--checkpoint", lambda log: log.consistency_proof(
+             (work / "old.note").read_text(), "not a note\n"), "checkpoint"),
+        (("verify", "--db", "d.db", "--checkpoint", "new.note", "--key", "w.vkey"),
+         "--key witness.example:", lambda log: log.verify(
+             str(work / "new.note"), key=str(work / "w.vkey")), "key"),
+        (("verify", "--db", "d.db", "--checkpoint", "new.note", "--key", "log.vkey",
+          "--witness", "w.vkey", "--min-witnesses", "2"), "--min-witnesses 2:",
+         lambda log: log.verify(str(work / "new.note"), key=str(work / "log.vkey"),
+                                witnesses=[str(work / "w.vkey")], min_witnesses=2),
+         "min_witnesses"),
+        (("cosign", "--key", "log.key", "--old", "old.note", "--db", "d.db", "new.note"),
+         "--key log.key:", None, None),
+    ]
+    log = EventLog(str(work / "d.db"))
+    for args, flag, call, argument in cases:
+        err = one_error(work, *args)
+        assert flag in err, (args, err)
+        if call is None:
+            continue
+        with pytest.raises((ProofArgument, MissingArgument)) as caught:
+            call(log)
+        assert caught.value.argument == argument, (args, caught.value)
+        # the library's message starts with its argument where the command's has its flag
+        assert str(caught.value).startswith((argument + " ", argument + ":")), caught.value
+        assert not str(caught.value).startswith("--"), caught.value
+    err = one_error(work, "keygen", "--origin", "has space", "-o", "k.key")
+    assert err.startswith("Error: --origin: 'has space' is not a key name"), err
+    assert not (work / "k.key").exists()

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .catalog import Event
 from .codec import check_after_seq
-from .errors import InvalidArgument, MissingArgument
+from .errors import InvalidArgument, MissingArgument, about
 from .gcpause import paused_gc
 from .log import Log, Receipt
 from .projection import Cited
@@ -280,11 +280,13 @@ class EventLog:
             from .audit.keys import read_verifier
             from .audit.signing import note_checkpoint
 
-            log_key = None if key is None else read_verifier(key, "--key")
-            seen = [read_verifier(w, "--witness") for w in witnesses]
+            with about("key"):
+                log_key = None if key is None else read_verifier(key, "{arg}")
+            with about("witnesses"):
+                seen = [read_verifier(w, "{arg}") for w in witnesses]
             checkpoint = note_checkpoint(checkpoint, log_key, seen, min_witnesses) or checkpoint
         elif key is not None or witnesses:
-            raise MissingArgument("checkpoint", "--key and --witness check a signed "
+            raise MissingArgument("checkpoint", "verifier and witness keys check a signed "
                                   "checkpoint: give {arg}")
         return verify(self, checkpoint, projections, views=views, progress=progress)
 
@@ -308,12 +310,12 @@ class EventLog:
 
         return prove(self, event_id, checkpoint)
 
-    def consistency_proof(self, old: str, new: str | None = None) -> str:
-        """The consistency proof file from the note `old` to the note `new` (default: the
-        latest kept signed checkpoint), computed from the log (`docket prove --old`)."""
+    def consistency_proof(self, old: str, checkpoint: str | None = None) -> str:
+        """The consistency proof file from the note `old` to the note `checkpoint` (default:
+        the latest kept signed checkpoint), computed from the log (`docket prove --old`)."""
         from .audit.signing import consistency_file
 
-        return consistency_file(self, old, new)
+        return consistency_file(self, old, checkpoint)
 
     @_collector_paused
     def checkpoint(self, progress: Progress | None = None) -> dict:

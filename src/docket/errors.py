@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 __all__ = [
     "DocketError",
     "InvalidEvent",
@@ -13,6 +16,8 @@ __all__ = [
     "UsageError",
     "InvalidArgument",
     "MissingArgument",
+    "ProofArgument",
+    "about",
 ]
 
 
@@ -73,3 +78,23 @@ class InvalidArgument(_ArgumentMixin, InvalidEvent):
 
 class MissingArgument(_ArgumentMixin, UsageError):
     """A call that needs an argument it was not given (which stream, of several)."""
+
+
+class ProofArgument(_ArgumentMixin, InvalidProof):
+    """A key, note or proof given as one argument of a library call that is malformed or
+    does not verify; the message names the argument as the library does (`key_path`)."""
+
+
+@contextmanager
+def about(argument: str) -> Iterator[None]:
+    """Inside, an InvalidProof whose message holds the placeholder `{arg}` (a `what` label
+    passed down to the parsers) becomes a ProofArgument about `argument`."""
+    try:
+        yield
+    except ProofArgument:
+        raise
+    except InvalidProof as exc:
+        text = str(exc)
+        if "{arg}" not in text:
+            raise
+        raise ProofArgument(argument, text) from None

@@ -26,7 +26,7 @@ from .codec import (
     is_record,
     normalize_data,
 )
-from .errors import ConflictError, InvalidEvent, UnknownReference
+from .errors import ConflictError, InvalidArgument, InvalidEvent, UnknownReference
 from .storage import open_storage
 from .storage.base import ZERO_HASH, EventRow
 from .times import format_utc, parse_time, time_key
@@ -156,8 +156,8 @@ class Log:
                 f"event #{n}: " if len(decoded) > 1 else "")
             stream = event.stream or default_stream
             if stream is None:
-                raise InvalidEvent(f"{where}{_label(event)}: field `stream`: missing "
-                                   "(give it in the event or with --stream)")
+                raise InvalidArgument("stream", f"{where}{_label(event)}: field `stream`: "
+                                      "missing (give it in the event, or give {arg})")
             # The batch's expected_version is checked at its first new event, before
             # anything else about that event, so a stale writer always sees exit 3.
             receipt = self._append_one(batch, event, meta, stream, where,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..errors import InvalidProof
+from ..errors import InvalidProof, ProofArgument
 from .note import (
     ALG_COSIGNATURE,
     ALG_ED25519,
@@ -117,21 +117,24 @@ def read_note(path, what: str | None = None) -> str:
 
 def checked_checkpoint(note: str, log_key: Verifier, witnesses: Sequence[Verifier] = (),
                        min_witnesses: int | None = None,
-                       what: str = "checkpoint") -> tuple[Checkpoint, Opened]:
+                       what: str = "checkpoint", key_argument: str = "key"
+                       ) -> tuple[Checkpoint, Opened]:
     """Open a checkpoint note under a verifier's policy; InvalidProof when it fails.
 
     The log's signature (`log_key`, type 0x01, named as the origin) is required; of
     `witnesses` (type 0x04), `min_witnesses` must have cosigned (default: all named).
     Signatures by other keys are ignored; a known key's failing signature refuses the note.
+    A key of the wrong kind is a ProofArgument about `key_argument` (or `witnesses`), a
+    `min_witnesses` out of range one about `min_witnesses`.
     """
     if log_key.alg != ALG_ED25519:
-        raise InvalidProof(f"--key {log_key.name}: a witness key (type 0x04), not a log key")
+        raise ProofArgument(key_argument, f"{{arg}} {log_key.name}: a witness key (type 0x04), not a log key")
     for w in witnesses:
         if w.alg != ALG_COSIGNATURE:
-            raise InvalidProof(f"--witness {w.name}: a log key (type 0x01), not a witness key")
+            raise ProofArgument("witnesses", f"{{arg}} {w.name}: a log key (type 0x01), not a witness key")
     need = len(witnesses) if min_witnesses is None else min_witnesses
     if not 0 <= need <= len(witnesses):
-        raise InvalidProof(f"--min-witnesses {need}: must be from 0 to the {len(witnesses)} "
+        raise ProofArgument("min_witnesses", f"{{arg}} {need}: must be from 0 to the {len(witnesses)} "
                            "witness keys given")
     # Form first: a malformed note is refused before any key is tried.
     point = parse_checkpoint(split_note(note, what)[0], what)

@@ -15,7 +15,7 @@ import stat
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..errors import InvalidProof, StorageError
+from ..errors import InvalidProof, ProofArgument, StorageError
 from .note import (
     ALG_COSIGNATURE,
     ALG_ED25519,
@@ -34,7 +34,7 @@ _MAX_KEY_FILE = 4096
 def generate(name: str, *, witness: bool = False) -> Signer:
     """A new Ed25519 key signing as `name` (a log's origin, or a witness's name)."""
     if not valid_name(name):
-        raise InvalidProof(f"--origin: {name!r} is not a key name (non-empty, no spaces, no '+')")
+        raise ProofArgument("origin", f"{{arg}}: {name!r} is not a key name (non-empty, no spaces, no '+')")
     seed = Ed25519PrivateKey.generate().private_bytes_raw()
     return Signer(name, ALG_COSIGNATURE if witness else ALG_ED25519, seed)
 
@@ -44,10 +44,10 @@ def write_key_file(path: str, signer: Signer) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise StorageError(f"-o {path}: a file is there already; a key is never "
+        raise StorageError(f"{path}: a file is there already; a key is never "
                            "overwritten") from None
     except OSError as exc:
-        raise StorageError(f"-o {path}: cannot create it ({exc.strerror or exc})") from None
+        raise StorageError(f"{path}: cannot create it ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(signer.signer_key + "\n")
@@ -55,11 +55,12 @@ def write_key_file(path: str, signer: Signer) -> None:
             os.fsync(fh.fileno())
     except OSError as exc:
         os.unlink(path)
-        raise StorageError(f"-o {path}: cannot write it ({exc.strerror or exc})") from None
+        raise StorageError(f"{path}: cannot write it ({exc.strerror or exc})") from None
 
 
-def read_signer(path: str, option: str = "--key") -> Signer:
-    """The signer key in the file at `path`, refused when others may read or write it."""
+def read_signer(path: str, option: str = "key file") -> Signer:
+    """The signer key in the file at `path`, refused when others may read or write it
+    (messages start with `option` and the path)."""
     what = f"{option} {path}"
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -85,7 +86,7 @@ def read_signer(path: str, option: str = "--key") -> Signer:
     return parse_signer_key(lines[0], what)
 
 
-def read_verifier(value: str, option: str = "--key") -> Verifier:
+def read_verifier(value: str, option: str = "verifier key") -> Verifier:
     """A verifier key given as its text `NAME+KEYID+KEY`, or as a file holding that line."""
     if os.path.isfile(value):
         try:

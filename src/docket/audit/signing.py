@@ -15,7 +15,15 @@ from typing import Iterator, Sequence
 
 import msgspec
 
-from ..errors import AuditError, InvalidArgument, InvalidProof, StorageError, UsageError
+from ..errors import (
+    AuditError,
+    InvalidArgument,
+    InvalidProof,
+    MissingArgument,
+    ProofArgument,
+    StorageError,
+    about,
+)
 from ..merkle import leaf_hash, verify_consistency, verify_inclusion
 from .checkpoint import _proof_ranges, checkpoint_in
 from .checkpoint_note import (
@@ -100,9 +108,10 @@ def _extends(log, old: Checkpoint, new_size: int, new_root: bytes, what: str) ->
 
 def sign_checkpoint(log, key_path: str, progress=None) -> str:
     """Sign the log's checkpoint now with the key file at `key_path`, keep it, return it."""
-    signer = read_signer(key_path, "--sign")
+    with about("key_path"):
+        signer = read_signer(key_path, "{arg}")
     if signer.alg != ALG_ED25519:
-        raise InvalidProof(f"--sign {key_path}: a witness key (type 0x04) cosigns; a log's "
+        raise ProofArgument("key_path", f"{{arg}} {key_path}: a witness key (type 0x04) cosigns; a log's "
                            "checkpoints need a log key (`docket keygen --origin O`)")
     with log.storage.reading():
         kept = log.storage.checkpoints()
@@ -112,7 +121,7 @@ def sign_checkpoint(log, key_path: str, progress=None) -> str:
         what = f"signed checkpoint #{len(kept)} kept in the log"
         last = _parsed(kept[-1][1], what)
         if last.origin != signer.name:
-            raise InvalidProof(f"--sign {key_path}: this key signs as {signer.name!r}, the "
+            raise ProofArgument("key_path", f"{{arg}} {key_path}: this key signs as {signer.name!r}, the "
                                f"log's checkpoints are signed as {last.origin!r}")
         try:
             _extends(log, last, point["size"], bytes.fromhex(point["root"]), what)
@@ -137,9 +146,15 @@ def signed_checkpoints(log) -> list[tuple[int, str]]:
         return log.storage.checkpoints()
 
 
-def prove(log, event_id: str, note: str | None = None, what: str = "--checkpoint") -> str:
+def prove(log, event_id: str, note: str | None = None) -> str:
     """The c2sp.org/tlog-proof@v1 text proving that event `event_id` is in the checkpointed
-    log (`note`, or the latest kept signed checkpoint that covers the event)."""
+    log (`note`, or the latest kept signed checkpoint that covers the event); a `note` that
+    does not prove it is a ProofArgument about `checkpoint`."""
+    with about("checkpoint"):
+        return _prove(log, event_id, note, "{arg}")
+
+
+def _prove(log, event_id: str, note: str | None, what: str) -> str:
     with log.storage.reading():
         found = log.storage.event_by_id(event_id)
         kept = log.storage.checkpoints()
@@ -167,36 +182,49 @@ def prove(log, event_id: str, note: str | None = None, what: str = "--checkpoint
     return format_tlog_proof(seq - 1, proof, note)
 
 
-def consistency_file(log, old_note: str, new_note: str | None = None) -> str:
-    """The consistency proof file from the checkpoint `old_note` to `new_note` (default:
-    the latest kept signed checkpoint), computed from the log."""
-    if new_note is None:
+def consistency_file(log, old: str, checkpoint: str | None = None) -> str:
+    """The consistency proof file from the checkpoint note `old` to the note `checkpoint`
+    (default: the latest kept signed checkpoint), computed from the log. Errors are
+    ProofArgument about `old` or `checkpoint`."""
+    if checkpoint is None:
         kept = signed_checkpoints(log)
         if not kept:
-            raise InvalidProof("--checkpoint: none given and no signed checkpoint is kept")
-        new_note = kept[-1][1]
-    old, new = _parsed(old_note, "--old"), _parsed(new_note, "--checkpoint")
-    if old.origin != new.origin:
-        raise InvalidProof(f"--checkpoint: origin {new.origin!r}, the old one's is "
-                           f"{old.origin!r}")
-    proof = _extends(log, old, new.size, new.root, "--old")
-    return format_consistency(old.size, new.size, proof)
+            raise MissingArgument("checkpoint", "{arg}: none given and no signed checkpoint "
+                                  "is kept")
+        checkpoint = kept[-1][1]
+    with about("old"):
+        old_point = _parsed(old, "{arg}")
+    with about("checkpoint"):
+        new = _parsed(checkpoint, "{arg}")
+    if old_point.origin != new.origin:
+        raise ProofArgument("checkpoint", f"{{arg}}: origin {new.origin!r}, the old one's is "
+                            f"{old_point.origin!r}")
+    with about("old"):
+        proof = _extends(log, old_point, new.size, new.root, "{arg}")
+    return format_consistency(old_point.size, new.size, proof)
 
 
 def cosign(new_note: str, old_note: str, key_path: str, *, proof: bytes | None = None,
            log=None, log_key: Verifier | None = None, timestamp: int | None = None,
-           new_name: str = "NOTE") -> str:
+           new_name: str = "the new checkpoint") -> str:
     """A witness's cosignature: `new_note` with one more `cosignature/v1` line, after checking
     that it extends `old_note` (the consistency proof file `proof`, or one computed from
-    `log`). A checkpoint that does not extend the old one (a fork) is refused."""
-    signer = read_signer(key_path)
+    `log`). A checkpoint that does not extend the old one (a fork) is refused. Messages
+    name the new note `new_name`; errors about the other inputs are ProofArgument about
+    `key_path`, `old_note`, `proof` or `log_key`."""
+    with about("key_path"):
+        signer = read_signer(key_path, "{arg}")
     if signer.alg != ALG_COSIGNATURE:
-        raise InvalidProof(f"--key {key_path}: a log key (type 0x01); a witness cosigns with a "
-                           "witness key (`docket keygen --witness --origin NAME`)")
+        raise ProofArgument("key_path", f"{{arg}} {key_path}: a log key (type 0x01); a witness "
+                            "cosigns with a witness key (`docket keygen --witness --origin "
+                            "NAME`)")
+    with about("old_note"):
+        if log_key is not None:
+            checked_checkpoint(old_note, log_key, what="{arg}", key_argument="log_key")
+        old = _parsed(old_note, "{arg}")
     if log_key is not None:
-        checked_checkpoint(old_note, log_key, what="--old")
-        checked_checkpoint(new_note, log_key, what=new_name)
-    old, new = _parsed(old_note, "--old"), _parsed(new_note, new_name)
+        checked_checkpoint(new_note, log_key, what=new_name, key_argument="log_key")
+    new = _parsed(new_note, new_name)
     if new.origin != old.origin:
         raise InvalidProof(f"{new_name}: line 1: origin {new.origin!r}, the old checkpoint's "
                            f"is {old.origin!r}")
@@ -204,23 +232,27 @@ def cosign(new_note: str, old_note: str, key_path: str, *, proof: bytes | None =
         raise InvalidProof(f"{new_name}: covers {new.size} events, fewer than the old "
                            f"checkpoint's {old.size}: it cannot extend it")
     if proof is not None:
-        parsed = parse_consistency(proof, "--proof")
+        with about("proof"):
+            parsed = parse_consistency(proof, "{arg}")
         if (parsed.old, parsed.new) != (old.size, new.size):
-            raise InvalidProof(f"--proof: proves size {parsed.old} to {parsed.new}, the "
+            raise ProofArgument("proof", f"{{arg}}: proves size {parsed.old} to {parsed.new}, the "
                                f"checkpoints are {old.size} and {new.size}")
         hashes = list(parsed.hashes)
     elif log is not None:
         try:
-            hashes = _extends(log, old, new.size, new.root, "--old")
+            hashes = _extends(log, old, new.size, new.root, "the old checkpoint")
         except InvalidProof as exc:
-            raise InvalidProof(f"{new_name} does not extend --old: {exc}; not cosigned") from None
+            raise ProofArgument("old_note", f"{new_name} does not extend {{arg}}: {exc}; not "
+                                "cosigned") from None
     elif old.size == new.size:
         hashes = []
     else:
-        raise UsageError("give the consistency proof (--proof FILE) or the log (--db)")
+        raise MissingArgument("proof", "give the consistency proof ({arg}), or the log to "
+                              "compute it from")
     if not verify_consistency(old.size, new.size, old.root, new.root, hashes) or (
             old.size == new.size and old.head != new.head):
-        raise InvalidProof(f"{new_name} does not extend --old: the consistency proof from size "
+        raise ProofArgument("old_note", f"{new_name} does not extend {{arg}}: the consistency "
+                            f"proof from size "
                            f"{old.size} to {new.size} fails (a fork of the log, or a wrong "
                            "proof); not cosigned")
     text, sigs = split_note(new_note, new_name)
@@ -248,12 +280,13 @@ def note_checkpoint(path, log_key: Verifier | None, witnesses: Sequence[Verifier
     # the JSON checkpoint it always was, with the JSON path's messages.
     if not is_note(data) or (not keyed and "\n\n\u2014 ".encode() not in data):
         if keyed:
-            raise UsageError(f"--checkpoint {name}: a JSON checkpoint is not signed; --key and "
-                             "--witness apply to a signed checkpoint note")
+            raise MissingArgument("checkpoint", f"{{arg}} {name}: a JSON checkpoint is not "
+                                  "signed; verifier and witness keys check a signed "
+                                  "checkpoint note")
         return None
     if log_key is None:
-        raise UsageError(f"--checkpoint {name}: a signed checkpoint; give the log's verifier "
-                         "key with --key")
+        raise MissingArgument("key", f"checkpoint {name} is a signed checkpoint: give the "
+                              "log's verifier key ({arg})")
     point, _ = checked_checkpoint(read_note(path), log_key, witnesses, min_witnesses,
                                   f"checkpoint {name}")
     return name, point.as_dict()

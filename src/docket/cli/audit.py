@@ -75,7 +75,7 @@ def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
 @main.command()
 @click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="File to write (default stdout), whole or not at all.")
-@click.option("--sign", "key_file", type=click.Path(dir_okay=False), metavar="KEYFILE",
+@click.option("--sign", "key_path", type=click.Path(dir_okay=False), metavar="KEYFILE",
               help="Sign it with this key file (from `docket keygen`): a C2SP signed "
                    "checkpoint note, kept in the log.")
 @click.option("--json", "as_json", is_flag=True,
@@ -83,7 +83,7 @@ def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
                    "the note).")
 @db_option
 @_errors
-def checkpoint(output, key_file, as_json, db):
+def checkpoint(output, key_path, as_json, db):
     """Print the checkpoint: size, Merkle root, head hash and the views' fingerprint.
 
     Keep it outside the log (another machine, a commit, a newspaper): `docket verify
@@ -98,11 +98,11 @@ def checkpoint(output, key_file, as_json, db):
     """
     log = open_log(db)
     with progress(log.count() * 2, "checkpoint") as bar:
-        if key_file is None:
+        if key_path is None:
             point = log.checkpoint(progress=bar)
         else:
-            note = log.sign_checkpoint(key_file, progress=bar)
-    if key_file is None:
+            note = log.sign_checkpoint(key_path, progress=bar)
+    if key_path is None:
         text = pretty_json(point) + "\n"
     elif as_json:
         from ..audit.signing import note_fields

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from ..errors import DocketError, InvalidArgument, MissingArgument
+from ..errors import DocketError, InvalidArgument, MissingArgument, ProofArgument
 from ..views.summary import printable
 
 __all__ = ["main"]
@@ -65,7 +65,7 @@ def _errors(func):
         try:
             _check_text(kwargs)
             return func(*args, **kwargs)
-        except (InvalidArgument, MissingArgument) as exc:
+        except (InvalidArgument, MissingArgument, ProofArgument) as exc:
             _fail(exc.message_for(_option_name(exc.argument)), exc.exit_code)
         except DocketError as exc:
             _fail(str(exc), exc.exit_code)

@@ -95,9 +95,9 @@ def prove(event_id, checkpoint_file, old_file, output, db):
 
 @main.command()
 @click.argument("new_file", metavar="NOTE", type=click.Path(dir_okay=False))
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False),
+@click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False),
               metavar="WITNESSKEY", help="The witness's key file (`docket keygen --witness`).")
-@click.option("--old", "old_file", required=True, type=click.Path(dir_okay=False),
+@click.option("--old", "old_note", required=True, type=click.Path(dir_okay=False),
               metavar="OLDNOTE", help="The checkpoint this witness saw last (of the same log).")
 @click.option("--proof", "proof_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="The consistency proof from OLDNOTE to NOTE (`docket prove --old`); "
@@ -110,7 +110,7 @@ def prove(event_id, checkpoint_file, old_file, output, db):
 @click.option("--db", "db", envvar="DOCKET_DB", type=click.Path(dir_okay=False),
               help="The log, to compute the consistency proof from (instead of --proof).")
 @_errors
-def cosign(new_file, key_file, old_file, proof_file, log_key, output, db):
+def cosign(new_file, key_path, old_note, proof_file, log_key, output, db):
     """Cosign NOTE as a witness: print it with one more cosignature/v1 line.
 
     The witness checks that NOTE extends OLDNOTE (an RFC 6962 consistency proof, from
@@ -124,7 +124,7 @@ def cosign(new_file, key_file, old_file, proof_file, log_key, output, db):
     from ..audit.keys import read_verifier
     from ..audit.signing import cosign as cosign_note
 
-    new, old = _read(new_file, new_file), _read(old_file, f"--old {old_file}")
+    new, old = _read(new_file, new_file), _read(old_note, f"--old {old_note}")
     proof = None
     if proof_file is not None:
         try:
@@ -135,5 +135,5 @@ def cosign(new_file, key_file, old_file, proof_file, log_key, output, db):
                                f"({exc.strerror or exc})") from None
     log = open_log(db) if db is not None and proof is None else None
     vkey = None if log_key is None else read_verifier(log_key, "--log-key")
-    _write(output, cosign_note(new, old, key_file, proof=proof, log=log, log_key=vkey,
+    _write(output, cosign_note(new, old, key_path, proof=proof, log=log, log_key=vkey,
                                new_name=new_file))
