@@ -125,3 +125,34 @@ def test_the_library_never_prints():
                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                  and n.func.id == "print"]
         assert not calls, f"{path} prints"
+
+
+# -- the public surface (SPEC §8): what scripts and notebooks import -----------------------------
+def test_the_public_surface_is_pinned():
+    import inspect
+
+    import docket
+    from docket import merkle
+
+    assert sorted(docket.__all__) == ["EventLog", "Receipt", "__version__"]
+    params = {name: list(inspect.signature(getattr(docket.EventLog, name)).parameters)
+              for name in ("append", "read", "state", "compliance", "verify", "checkpoint",
+                           "follow")}
+    assert params["append"][:3] == ["self", "events", "expected_version"]
+    assert params["read"][:3] == ["self", "stream", "after_seq"] and "limit" in params["read"]
+    assert params["state"][:4] == ["self", "stream", "as_of", "known_at"]
+    assert params["compliance"][:4] == ["self", "stream", "as_of", "known_at"]
+    assert params["follow"][:2] == ["self", "after_seq"]
+    assert inspect.signature(docket.EventLog.follow).parameters["after_seq"].default == 0
+    for name in ("verify", "checkpoint"):
+        assert all(p.default is not inspect.Parameter.empty or p.kind in (
+            p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "self"
+            for p in inspect.signature(getattr(docket.EventLog, name)).parameters.values()), name
+    merkle_params = {name: list(inspect.signature(getattr(merkle, name)).parameters)
+                     for name in ("root", "inclusion_proof", "consistency_proof",
+                                  "verify_inclusion", "verify_consistency")}
+    assert merkle_params == {
+        "root": ["leaves"], "inclusion_proof": ["leaves", "index"],
+        "consistency_proof": ["leaves", "old_size"],
+        "verify_inclusion": ["leaf", "index", "size", "proof", "root"],
+        "verify_consistency": ["old_size", "new_size", "old_root", "new_root", "proof"]}
