@@ -101,11 +101,13 @@ def commands() -> str:
     from docket.cli import main
 
     out = ["## Every command's help", "", _HELP_INTRO, ""]
-    ctx = click.Context(main, info_name="docket", terminal_width=100, max_content_width=100)
+    # The contexts carry the commands' settings (`-h` with `--help`), as a real call does.
+    width = {"terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(main, info_name="docket", **{**main.context_settings, **width})
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
-        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100,
-                            max_content_width=100)
+        sub = click.Context(command, info_name=name, parent=ctx,
+                            **{**command.context_settings, **width})
         out += [f"### docket {name}", "", "```text", command.get_help(sub).rstrip(), "```", ""]
     return "\n".join(out)
 

@@ -4,6 +4,7 @@ SPEC the repository does not hold."""
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import re
 from pathlib import Path
@@ -29,7 +30,12 @@ def _reference():
 
 
 def test_the_generated_files_are_current():
-    assert _reference().stale() == [], "run make docs"
+    reference = _reference()
+    for name in reference.stale():
+        now = (DOCS / name).read_text(encoding="utf-8").splitlines()
+        diff = difflib.unified_diff(now, reference.FILES[name]().splitlines(), lineterm="")
+        raise AssertionError(f"docs/{name} is out of date (run make docs):\n"
+                             + "\n".join(list(diff)[:40]))
 
 
 def test_the_catalogue_has_every_type_and_field():

@@ -82,18 +82,13 @@ def public_us(body: bytes) -> int:
 class PublicEvents:
     """A storage's events as the world could know them at one instant: the reads that feed
     replays (`replay_rows`, `bodies_by_id`, `amending_bodies`) keep only the records public
-    by `until_us`, and `stream_version` is the storage's. Nothing else is offered, so no
-    read can pass the filter by: no snapshot (one folds every event known, public or not),
-    no stored view."""
+    by `until_us`. Nothing else is offered, so no read can pass the filter by: no snapshot
+    (one folds every event known, public or not), no stored view."""
 
     __slots__ = ("_storage", "_until_us")
 
     def __init__(self, storage, until_us: int) -> None:
         self._storage, self._until_us = storage, until_us
-
-    def stream_version(self, stream: str, known_seq: int | None = None) -> int:
-        """The stream's version as known (for `expected_version`; not filtered)."""
-        return self._storage.stream_version(stream, known_seq)
 
     def _public(self, body: bytes) -> bool:
         return public_us(body) <= self._until_us
@@ -126,7 +121,7 @@ class Amendments:
     in seq order; a later correction of the same event replaces the fields it gives.
     """
 
-    __slots__ = ("corrected", "retracted", "seqs")
+    __slots__ = ("retracted", "corrected", "seqs")
 
     def __init__(self, amending: Iterable[dict] = ()) -> None:
         self.retracted: dict[str, dict] = {}
