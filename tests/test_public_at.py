@@ -255,3 +255,17 @@ def test_the_timeline_holds_exactly_the_public_events(tmp_path_factory, events, 
         assert log.timeline("s", public_at=end) == log.timeline("s")
     finally:
         log.close()
+
+
+def test_report_takes_public_at(dispute):
+    """The page shows the selection and leaves out the figures published later."""
+    pages = {}
+    for day in ("2021-02-09", "2021-02-11"):
+        code, out, err = invoke("report", "--db", dispute.path, "--public-at", day, "-o", "-")
+        assert code == 0, err
+        assert f"public at <code>{day}</code>" in out
+        pages[day] = out
+    assert "583 of 1,178" not in pages["2021-02-09"]
+    assert "583 of 1,178" in pages["2021-02-11"]
+    code, out, _ = invoke("report", "--db", dispute.path, "-o", "-")
+    assert code == 0 and "public at" not in out
