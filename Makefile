@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/docket.db
 PGCLUSTER := $(BIN)/python tests/pgcluster.py
 
-.PHONY: demo test bench projections clean
+.PHONY: demo test bench projections docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ projections: $(VENV)/.installed
 	for f in events/*.jsonl; do $(BIN)/docket import --db .projections.db $$f; done
 	$(BIN)/docket project --db .projections.db --out projections
 	rm -f .projections.db*
+
+# docs/catalogue.md and docs/cli.md are generated from the code; tests/test_docs.py fails
+# when they are out of date.
+docs: $(VENV)/.installed
+	$(BIN)/python docs/reference.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache

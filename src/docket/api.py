@@ -27,12 +27,14 @@ __all__ = ["EventLog"]
 Progress = Callable[[int], None]
 
 
-def _check_time(name: str, value: str | None) -> None:
-    if value is not None:
-        try:
-            parse_time(value)
-        except ValueError as exc:
-            raise InvalidArgument(name, "{arg}: " + str(exc)) from None
+def _check_times(**times: str | None) -> None:
+    """Each time given parses, or InvalidArgument names its argument."""
+    for name, value in times.items():
+        if value is not None:
+            try:
+                parse_time(value)
+            except ValueError as exc:
+                raise InvalidArgument(name, "{arg}: " + str(exc)) from None
 
 
 def _collector_paused(method):
@@ -155,13 +157,14 @@ class EventLog:
     # -- views -------------------------------------------------------------------------
     @_collector_paused
     def state(self, stream: str | None = None, as_of: str | None = None,
-              known_at: str | None = None) -> dict:
-        """SPEC §5 state of one stream (the only one when `stream` is None)."""
-        _check_time("as_of", as_of)
-        _check_time("known_at", known_at)
+              known_at: str | None = None, public_at: str | None = None) -> dict:
+        """SPEC §5 state of one stream (the only one when `stream` is None); with
+        `public_at` the view also says it (a key after `known_at`, outside the
+        fingerprint, like the other two times)."""
+        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
-            return self._state_view(stream, Selection(self.storage, as_of, known_at))
+            return self._state_view(stream, Selection(self.storage, as_of, known_at, public_at))
 
     def _state_view(self, stream: str, selection: Selection) -> dict:
         if selection.is_current:
@@ -169,26 +172,41 @@ class EventLog:
             view = self.views.stored_view(stream)
             if view is not None:
                 return view
-        state, amend = self.views.state(stream, selection)
-        return self.views.view_of(stream, state, amend, selection.known_seq,
+        state, amend = self._fold(stream, selection)
+        view = self.views.view_of(stream, state, amend, selection.known_seq,
                                   selection.as_of, selection.known_at)
+        if selection.public_at is None:
+            return view
+        keys = list(view)
+        keys.insert(keys.index("known_at") + 1, "public_at")
+        return {k: selection.public_at if k == "public_at" else view[k] for k in keys}
+
+    def _fold(self, stream: str, selection: Selection) -> tuple[dict, object]:
+        """(folded state, amendments) of `stream` for `selection`: from the stored views'
+        snapshots, or with `public_at` from the first event (snapshots hold events that
+        were not public yet)."""
+        if selection.public_at is None:
+            return self.views.state(stream, selection)
+        reader = selection.reader(self.storage)
+        amend = amendments(reader, stream, selection.known_seq)
+        return fold_stream(reader, stream, selection.known_seq, amend,
+                           until_us=selection.until_us)[0], amend
 
     @_collector_paused
     def compliance(self, stream: str | None = None, as_of: str | None = None,
-                   known_at: str | None = None) -> list[dict]:
+                   known_at: str | None = None, public_at: str | None = None) -> list[dict]:
         """SPEC §5 compliance: one row per order (of every stream when `stream` is None)."""
-        _check_time("as_of", as_of)
-        _check_time("known_at", known_at)
+        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
         with self.storage.reading():
             streams = self._named_or_all(stream)
-            selection = Selection(self.storage, as_of, known_at)
+            selection = Selection(self.storage, as_of, known_at, public_at)
             rows = []
             for name in streams:
                 stored = self.views.stored_compliance(name) if selection.is_current else None
                 if stored is not None:
                     rows += stored
                     continue
-                state, _ = self.views.state(name, selection)
+                state, _ = self._fold(name, selection)
                 rows += compliance_rows(state, stream=name,
                                         ref_time_us=reference_time(state, as_of))
         if len(streams) > 1:  # each stream's rows come sorted; merge them by issue time
@@ -196,39 +214,40 @@ class EventLog:
         return rows
 
     def timeline(self, stream: str | None = None, as_of: str | None = None,
-                 known_at: str | None = None, since: str | None = None) -> list[dict]:
+                 known_at: str | None = None, since: str | None = None,
+                 public_at: str | None = None) -> list[dict]:
         """The records in replay order (`docket log`), corrected, retractions marked.
 
         Every stream when `stream` is None (merged in replay order); `since` keeps events
         that occurred at or after that time.
         """
-        for name, value in (("as_of", as_of), ("known_at", known_at), ("since", since)):
-            _check_time(name, value)
+        _check_times(as_of=as_of, known_at=known_at, since=since, public_at=public_at)
         after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
         with self.storage.reading():
             streams = self._named_or_all(stream)
-            selection = Selection(self.storage, as_of, known_at)
+            selection = Selection(self.storage, as_of, known_at, public_at)
+            reader = selection.reader(self.storage)
             out = []
             for name in streams:
-                amend = amendments(self.storage, name, selection.known_seq)
-                out += records_in_order(self.storage, name, selection.known_seq, amend,
+                amend = amendments(reader, name, selection.known_seq)
+                out += records_in_order(reader, name, selection.known_seq, amend,
                                         after=after, until_us=selection.until_us)
         out.sort(key=lambda pair: pair[0])
         return [record for _, record in out]
 
     def why(self, ref: str, stream: str | None = None, as_of: str | None = None,
-            known_at: str | None = None) -> dict:
+            known_at: str | None = None, public_at: str | None = None) -> dict:
         """Explain one fact (a target, an order_id, a notice_id or a case_id): its status and
         the events, with their sources, that made it so (`docket why`)."""
-        _check_time("as_of", as_of)
-        _check_time("known_at", known_at)
+        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
-            selection = Selection(self.storage, as_of, known_at)
-            amend = amendments(self.storage, stream, selection.known_seq)
+            selection = Selection(self.storage, as_of, known_at, public_at)
+            reader = selection.reader(self.storage)
+            amend = amendments(reader, stream, selection.known_seq)
 
             def fold(on_fold):
-                return fold_stream(self.storage, stream, selection.known_seq, amend,
+                return fold_stream(reader, stream, selection.known_seq, amend,
                                    until_us=selection.until_us, on_fold=on_fold,
                                    record_type=Cited)[0]
 
@@ -240,15 +259,14 @@ class EventLog:
 
     @_collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,
-             known_at: str | None = None) -> list[dict]:
+             known_at: str | None = None, public_at: str | None = None) -> list[dict]:
         """What changed in the views of a stream between as-of `from_` and as-of `to`."""
-        _check_time("from_", from_)
-        _check_time("to", to)
-        _check_time("known_at", known_at)
+        _check_times(from_=from_, to=to, known_at=known_at, public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
-            before = self._state_view(stream, Selection(self.storage, from_, known_at))
-            after = self._state_view(stream, Selection(self.storage, to, known_at))
+            before = self._state_view(stream, Selection(self.storage, from_, known_at,
+                                                        public_at))
+            after = self._state_view(stream, Selection(self.storage, to, known_at, public_at))
         return diff_views(before, after)
 
     @_collector_paused

@@ -3,6 +3,11 @@
 - Replay order: by `occurred_at` (a day counts as 00:00 UTC), ties by `seq`.
 - `as_of T`: only events that occurred at or before T (a day means the whole day).
 - `known_at T`: only what the log held at T (`recorded_at <= T`).
+- `public_at T`: only events public by T. An event's public time is its earliest dated
+  source (`published`; a day counts as 00:00 UTC, like `occurred_at`); an event with no
+  dated source is public when the log recorded it (`recorded_at`): nothing shows it was
+  public earlier, and dropping it forever would hide it from every public_at query. This
+  holds for retractions and corrections too: one not yet public at T does not act.
 - A retraction or correction acts on every view from the moment it is known (by
   `known_at`), whatever its own `occurred_at`: it changes the best-known story of the past,
   so an `as_of` view of an earlier date shows it too. It never acts before it is known.
@@ -17,29 +22,91 @@ import msgspec
 from .catalog import AMENDING
 from .times import time_key, upper_bound
 
-__all__ = ["AMENDING", "Amendments", "Selection", "amendments", "replay_key"]
+__all__ = ["AMENDING", "Amendments", "PublicEvents", "Selection", "amendments", "public_us",
+           "replay_key"]
 
 _MAX = 2**63 - 1
 _decode = msgspec.json.Decoder().decode
 
 
 class Selection:
-    """What a view may see: events known at `known_at` that occurred by `as_of`.
+    """What a view may see: events known at `known_at` that occurred by `as_of` and were
+    public by `public_at`.
 
     Made inside a transaction of `storage` (`known_seq` is the last seq known then)."""
 
-    __slots__ = ("as_of", "known_at", "known_seq", "until_us")
+    __slots__ = ("as_of", "known_at", "known_seq", "public_at", "public_until_us", "until_us")
 
-    def __init__(self, storage, as_of: str | None = None, known_at: str | None = None) -> None:
-        self.as_of, self.known_at = as_of, known_at
+    def __init__(self, storage, as_of: str | None = None, known_at: str | None = None,
+                 public_at: str | None = None) -> None:
+        self.as_of, self.known_at, self.public_at = as_of, known_at, public_at
         self.until_us = upper_bound(as_of) if as_of is not None else _MAX
+        self.public_until_us = upper_bound(public_at) if public_at is not None else None
         self.known_seq = storage.known_seq(
             upper_bound(known_at) if known_at is not None else None)
 
     @property
     def is_current(self) -> bool:
-        """True when this is the whole log as it stands (no as_of, no known_at)."""
-        return self.as_of is None and self.known_at is None
+        """True when this is the whole log as it stands (no as_of, known_at or public_at)."""
+        return self.as_of is None and self.known_at is None and self.public_at is None
+
+    def reader(self, storage):
+        """`storage`, or with `public_at` a `PublicEvents` over it: what the folds read."""
+        if self.public_until_us is None:
+            return storage
+        return PublicEvents(storage, self.public_until_us)
+
+
+class _Published(msgspec.Struct, gc=False):
+    published: str | None = None
+
+
+class _Dated(msgspec.Struct, gc=False):
+    """The fields of a stored record its public time needs (msgspec skips the rest)."""
+
+    recorded_at: str
+    sources: list[_Published] = []
+
+
+_decode_dated = msgspec.json.Decoder(_Dated).decode
+
+
+def public_us(body: bytes) -> int:
+    """When the stored record `body` became public, in UTC µs: its earliest dated source,
+    else its `recorded_at`."""
+    dated = _decode_dated(body)
+    times = [time_key(s.published) for s in dated.sources if s.published is not None]
+    return min(times) if times else time_key(dated.recorded_at)
+
+
+class PublicEvents:
+    """A storage's events as the world could know them at one instant: the reads that feed
+    replays (`replay_rows`, `bodies_by_id`, `amending_bodies`) keep only the records public
+    by `until_us`. Nothing else is offered, so no read can pass the filter by: no snapshot
+    (one folds every event known, public or not), no stored view."""
+
+    __slots__ = ("_storage", "_until_us")
+
+    def __init__(self, storage, until_us: int) -> None:
+        self._storage, self._until_us = storage, until_us
+
+    def _public(self, body: bytes) -> bool:
+        return public_us(body) <= self._until_us
+
+    def replay_rows(self, stream: str, known_seq: int, after: tuple[int, int], until_us: int):
+        """The storage's replay rows, without those not public yet."""
+        for rows in self._storage.replay_rows(stream, known_seq, after, until_us):
+            yield [row for row in rows if self._public(row[2])]
+
+    def bodies_by_id(self, ids, known_seq: int) -> list[bytes]:
+        """The storage's bodies by id, without those not public yet."""
+        return [b for b in self._storage.bodies_by_id(ids, known_seq) if self._public(b)]
+
+    def amending_bodies(self, stream: str, known_seq: int, kinds) -> list[bytes]:
+        """The retractions and corrections public by now (one published later does not
+        act yet)."""
+        return [b for b in self._storage.amending_bodies(stream, known_seq, kinds)
+                if self._public(b)]
 
 
 def replay_key(record: dict) -> tuple[int, int]:

@@ -13,8 +13,13 @@ from .group import _errors, db_option, main, open_log
 SUMMARY_WIDTH = 110
 
 
+PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
+                  "event without a dated source: once the log recorded it).")
+
+
 def read_options(func):
-    """`--stream`, `--as-of`, `--known-at` of every read command."""
+    """`--stream`, `--as-of`, `--known-at`, `--public-at` of every read command."""
+    func = click.option("--public-at", help=PUBLIC_AT_HELP)(func)
     func = click.option("--known-at", help="Only what the log held at this time.")(func)
     func = click.option("--as-of", help="Only what occurred by this time (a day: all of it).")(func)
     func = click.option("--stream", help="The stream (default: every stream, or the only one).")(func)
@@ -65,16 +70,18 @@ def _reported(row: dict) -> dict:
 @format_options
 @db_option
 @_errors
-def compliance(stream, as_of, known_at, as_json, as_csv, excel_safe, db):
+def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db):
     """Per-order compliance: blocked, restored, status, notices, reported figures.
 
     \b
     Example:
       docket compliance --as-of 2021-02-08
       docket compliance --json --known-at 2021-02-09
+      docket compliance --public-at 2021-02-09
     """
     _check_excel_safe(excel_safe, as_csv)
-    rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at)
+    rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at,
+                                   public_at=public_at)
     if as_json:
         click.echo(pretty_json(rows))
     elif as_csv:
@@ -117,7 +124,7 @@ def _readable(row: dict) -> dict:
                                   "(orders.csv, accounts.csv, notices.csv, …).")
 @db_option
 @_errors
-def state(stream, as_of, known_at, as_json, as_csv, excel_safe, out_dir, db):
+def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_dir, db):
     """The state of one stream: orders, accounts, notices, dialogue, challenges.
 
     A table per section; --json prints the whole view; --csv -o DIR writes one CSV file per
@@ -134,7 +141,7 @@ def state(stream, as_of, known_at, as_json, as_csv, excel_safe, out_dir, db):
                                "notices, dialogue, challenges): give the folder with -o DIR")
     if out_dir is not None and not as_csv:
         raise click.UsageError("-o DIR goes with --csv")
-    view = open_log(db).state(stream, as_of=as_of, known_at=known_at)
+    view = open_log(db).state(stream, as_of=as_of, known_at=known_at, public_at=public_at)
     if as_json:
         click.echo(pretty_json(view))
         return
@@ -152,7 +159,9 @@ def state(stream, as_of, known_at, as_json, as_csv, excel_safe, out_dir, db):
                    + ", ".join(files))
         return
     say(f"stream {printable(view['stream'])}  as of {view['as_of'] or 'now'}  known at "
-        f"{view['known_at'] or 'now'}  last seq {view['last_seq']}  version "
+        f"{view['known_at'] or 'now'}"
+        + (f"  public at {printable(public_at)}" if public_at else "")
+        + f"  last seq {view['last_seq']}  version "
         f"{view['version']}")
     say(f"fingerprint {view['fingerprint']}")
     for part in parts:
@@ -182,8 +191,8 @@ def _line(record: dict, wide: bool) -> str:
 @format_options
 @db_option
 @_errors
-def log_(stream, as_of, known_at, since, follow, after_seq, wide, as_json, as_csv, excel_safe,
-         db):
+def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_json, as_csv,
+         excel_safe, db):
     """The timeline in replay order (occurred_at, then seq), with sources.
 
     Each source reads `Outlet: title (published)`; --wide adds its address and shows every
@@ -200,14 +209,15 @@ def log_(stream, as_of, known_at, since, follow, after_seq, wide, as_json, as_cs
     """
     _check_excel_safe(excel_safe, as_csv)
     if follow:
-        if as_of or known_at or since or as_csv:
+        if as_of or known_at or public_at or since or as_csv:
             raise click.UsageError("--follow prints the log as it grows: it takes --stream, "
                                    "--after-seq, --wide and --json only")
         _follow(open_log(db), stream, after_seq, as_json, wide)
         return
     if after_seq:
         raise click.UsageError("--after-seq goes with --follow")
-    records = open_log(db).timeline(stream, as_of=as_of, known_at=known_at, since=since)
+    records = open_log(db).timeline(stream, as_of=as_of, known_at=known_at, since=since,
+                                    public_at=public_at)
     if as_json:
         click.echo(pretty_json(records))
         return
@@ -253,17 +263,19 @@ def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
 @click.option("--to", "to", required=True, help="The later as-of time.")
 @click.option("--stream", help="The stream (default: the only one).")
 @click.option("--known-at", help="Only what the log held at this time.")
+@click.option("--public-at", help=PUBLIC_AT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 @_errors
-def diff(from_, to, stream, known_at, as_json, db):
+def diff(from_, to, stream, known_at, public_at, as_json, db):
     """What changed in the views between two times.
 
     \b
     Example:
       docket diff --from 2021-02-01 --to 2021-02-11
     """
-    changes = open_log(db).diff(from_, to, stream=stream, known_at=known_at)
+    changes = open_log(db).diff(from_, to, stream=stream, known_at=known_at,
+                                public_at=public_at)
     if as_json:
         click.echo(pretty_json(changes))
         return
@@ -295,7 +307,7 @@ def _plain(value) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 @_errors
-def why(ref, stream, as_of, known_at, as_json, db):
+def why(ref, stream, as_of, known_at, public_at, as_json, db):
     """Explain one fact: a target, an order_id, a notice_id or a case_id, and the events
     behind it (each with its summary and sources).
 
@@ -304,7 +316,8 @@ def why(ref, stream, as_of, known_at, as_json, db):
       docket why O-2021-02-04 --as-of 2021-02-12
       docket why "WP 13710/2022"
     """
-    answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at)
+    answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at,
+                              public_at=public_at)
     if as_json:
         click.echo(pretty_json(answer))
         return

@@ -6,17 +6,19 @@ import click
 
 from .format import printable
 from .group import _errors, db_option, main, open_log
+from .read import PUBLIC_AT_HELP
 
 
 @main.command()
 @click.option("--stream", help="The stream (default: the only one).")
 @click.option("--as-of", help="Only what occurred by this time (a day: all of it).")
 @click.option("--known-at", help="Only what the log held at this time.")
+@click.option("--public-at", help=PUBLIC_AT_HELP)
 @click.option("-o", "--output", "output", required=True, metavar="FILE.html",
               help="Write the page here, whole or not at all (`-` for stdout).")
 @db_option
 @_errors
-def report(stream, as_of, known_at, output, db):
+def report(stream, as_of, known_at, public_at, output, db):
     """A self-contained HTML page: the timeline, per-order charts, compliance, checkpoint.
 
     Inline CSS, SVG and one script (a date control: FILE.html#as-of=2021-02-08 shows the
@@ -29,7 +31,8 @@ def report(stream, as_of, known_at, output, db):
     """
     from ..report.page import build_report
 
-    page = build_report(open_log(db), stream, as_of=as_of, known_at=known_at)
+    page = build_report(open_log(db), stream, as_of=as_of, known_at=known_at,
+                        public_at=public_at)
     if output == "-":
         click.echo(page, nl=False)
         return

@@ -132,17 +132,18 @@ footer{margin-top:36px;color:var(--muted);font-size:12px}
 
 
 def build_report(log, stream: str | None = None, as_of: str | None = None,
-                 known_at: str | None = None) -> str:
+                 known_at: str | None = None, public_at: str | None = None) -> str:
     """The report page of one stream (the only one when `stream` is None), as HTML text.
 
-    Reads the views of `log` (an `EventLog`) at `as_of`/`known_at`; the page is the same
-    for the same log and arguments.
+    Reads the views of `log` (an `EventLog`) at `as_of`/`known_at`/`public_at`; the page is
+    the same for the same log and arguments.
     """
-    view = log.state(stream, as_of=as_of, known_at=known_at)
+    times = {"as_of": as_of, "known_at": known_at, "public_at": public_at}
+    view = log.state(stream, **times)
     stream = view["stream"]
-    rows = log.compliance(stream, as_of=as_of, known_at=known_at)
-    records = log.timeline(stream, as_of=as_of, known_at=known_at)
-    return render_page(view, rows, records, checkpoint_of(log), as_of=as_of, known_at=known_at)
+    rows = log.compliance(stream, **times)
+    records = log.timeline(stream, **times)
+    return render_page(view, rows, records, checkpoint_of(log), **times)
 
 
 def _status_lines(frames, dated: Dated, total: int) -> list[str]:
@@ -153,10 +154,11 @@ def _status_lines(frames, dated: Dated, total: int) -> list[str]:
 
 
 def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
-                as_of: str | None = None, known_at: str | None = None) -> str:
+                as_of: str | None = None, known_at: str | None = None,
+                public_at: str | None = None) -> str:
     """The page from what the views give: the SPEC §5 state view of the stream, its
     compliance rows, its timeline records (replay order, retractions marked) and the log's
-    checkpoint. `as_of`/`known_at` are shown (the selection was made by the caller), and the
+    checkpoint. `as_of`/`known_at` (and `public_at`, when given) are shown (the selection was made by the caller), and the
     date control holds no day after `as_of`.
 
     Nothing else goes in (no clock, no path), so the same inputs give the same bytes:
@@ -176,7 +178,8 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     span = (f"from {day_label(min(keys) // DAY_US)} to {day_label(max(keys) // DAY_US)}"
             if keys else "")
     selection = (f"as of <code>{esc(as_of or 'now')}</code>, known at "
-                 f"<code>{esc(known_at or 'now')}</code>")
+                 f"<code>{esc(known_at or 'now')}</code>"
+                 + (f", public at <code>{esc(public_at)}</code>" if public_at else ""))
     marks_note = (f"one mark per day ({count(days, 'day')}; bar height = events that day), "
                   f"since there are more than {number(AGGREGATE_ABOVE)} events"
                   if aggregated else "one mark per event, stacked where they would overlap")
