@@ -54,7 +54,6 @@ __all__ = ["StoredViews", "LATE_REFRESH"]
 _MAX = 2**63 - 1
 # Above this many entries a state is dear to snapshot; see `_snapshotter`.
 _BIG_STATE = 20_000
-_DENSER = 1
 # A snapshot that more late events than this would have to patch is rewritten by an append.
 LATE_REFRESH = 200
 _INTERNAL = ("docket_view_heads", "docket_snapshots", "docket_fold", "docket_deadlines",
@@ -257,7 +256,7 @@ class StoredViews:
             # spaced by its size instead, or a rebuild would grow with the square of the log
             # (measured: 1M events spent most of a rebuild encoding 200 snapshots).
             size = sum(dict.__len__(state[k]) for k in _ENTITIES)
-            if size > _BIG_STATE and at - last[0] < size // _DENSER:
+            if size > _BIG_STATE and at - last[0] < size:
                 return
             last[0] = at
             storage.upsert("docket_snapshots", [
