@@ -1,12 +1,12 @@
-"""Docket beside the eventsourcing library and raw sqlite3+msgspec, in one run.
+"""Docket beside the eventsourcing library, raw sqlite3+msgspec and the limit, in one run.
 
     python -m bench                          # 10k events, every measurement (about a minute)
     python -m bench --sizes 10000,100000     # several sizes, and how each figure grows
     python -m bench --sizes 1000000 --repeat 1 --only batch,replay,asof,verify,checkpoint,rss
     python -m bench --help
 
-Prints a table per size (figures, ratios docket/eventsourcing and docket/raw, the targets of
-issue 7) and writes every figure to bench/results.json. See bench/README.md.
+Prints a table per size (figures, ratios docket/eventsourcing, docket/raw and docket/limit,
+the targets of issue 16) and writes every figure to bench/results.json. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import docket_side, pg
+from .limit import LimitPeer
 from .peers import EsPeer, RawPeer, es_available
+from .tables import STORES, checks_for, growth, print_growth, print_table
 from .workload import WORKLOADS, generate, stream_names, time_range
 
 MEASURES = ["batch", "single", "replay", "asof", "verify", "checkpoint", "cli", "rss"]
-STORES = ["docket", "eventsourcing", "raw"]
 HERE = Path(__file__).resolve().parent
 
 
@@ -144,6 +145,8 @@ def single_appends(stores: dict[str, tuple[Any, Recorder]], tail: list[dict]) ->
         f["single_n"] = len(lat[kind])
         f["single_eps"] = len(lat[kind]) / sum(lat[kind])
         f["single_median_ms"] = statistics.median(lat[kind]) * 1000
+        f["single_p99_ms"] = statistics.quantiles(lat[kind], n=100)[98] * 1000 \
+            if len(lat[kind]) > 1 else f["single_median_ms"]
         f["events_in_store"] += len(lat[kind])
 
 
@@ -201,166 +204,6 @@ def measure_store(kind: str, store: Any, rec: Recorder, args, only: set, ctx: di
             rec.attempt("checkpoint", checkpoint)
 
 
-def ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
-
-
-def checks_for(size_res: dict) -> list[dict]:
-    """The targets of issue 7 that one size's figures can be held against."""
-    d = size_res.get("docket", {})
-    es = size_res.get("eventsourcing", {})
-    raw = size_res.get("raw", {})
-    out = []
-
-    def add(name: str, value: float | None, op: str, target: float, note: str = "") -> None:
-        if value is None:
-            return
-        ok = value >= target if op == ">=" else value <= target
-        out.append({"name": name, "value": value, "target": f"{op} {target:g}", "ok": ok,
-                    **({"note": note} if note else {})})
-
-    add("batch append docket/eventsourcing", ratio(d.get("batch_eps"), es.get("batch_eps")), ">=", 4)
-    add("batch append docket/raw", ratio(d.get("batch_eps"), raw.get("batch_eps")), ">=", 0.5)
-    add("single append docket/raw", ratio(d.get("single_eps"), raw.get("single_eps")), ">=", 0.8)
-    add("replay docket/eventsourcing", ratio(d.get("replay_eps"), es.get("replay_eps")), ">=", 4)
-    add("replay docket/raw", ratio(d.get("replay_eps"), raw.get("replay_eps")), ">=", 0.4)
-    add("as-of / full replay", ratio(d.get("asof_s"), d.get("replay_s")), "<=", 0.05,
-        "target stated at 1M events (issue 7) and 200k (issue 3)")
-    add("verify events/s", d.get("verify_eps"), ">=", 300_000)
-    add("docket append CLI wall s", d.get("cli_median_s"), "<=", 0.3)
-    return out
-
-
-# ------------------------------------------------------------------------------- printing
-
-def fmt(v: Any, unit: str) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, str):
-        return v
-    if unit == "eps":
-        return f"{v:,.0f}/s"
-    if unit == "s":
-        return f"{v * 1000:,.1f} ms" if v < 1 else f"{v:,.2f} s"
-    if unit == "mb":
-        return f"{v / 1024:,.0f} MB"
-    if unit == "x":
-        return f"{v:.2f}x"
-    return str(v)
-
-
-ROWS = [  # label, key, unit, compare with peers
-    ("batch append", "batch_eps", "eps", True),
-    ("durable single append", "single_eps", "eps", True),
-    ("  median latency", "single_median_ms", "ms", True),
-    ("full replay", "replay_eps", "eps", True),
-    ("  replay time", "replay_s", "s", False),
-    ("rebuild (replay + tables)", "rebuild_eps", "eps", False),
-    ("as-of query (median)", "asof_s", "s", False),
-    ("state now", "state_now_s", "s", False),
-    ("verify", "verify_eps", "eps", False),
-    ("checkpoint", "checkpoint_s", "s", False),
-    ("`docket append` wall", "cli_median_s", "s", False),
-    ("replay peak RSS", "rss_peak_kb", "mb", True),
-    ("  RSS before replay", "rss_baseline_kb", "mb", True),
-]
-
-
-def print_table(n: int, res: dict) -> None:
-    cols = ["figure", "docket", "eventsourcing", "raw", "docket/es", "docket/raw"]
-    rows = []
-    for label, key, unit, peers in ROWS:
-        vals = []
-        for s in STORES:
-            r = res.get(s, {})
-            v = r.get(key)
-            if v is None and peers and ("not_measured" in r or "not_available" in r):
-                vals.append("n/m")
-            else:
-                vals.append(f"{v:,.2f} ms" if unit == "ms" and v is not None else fmt(v, unit))
-        if all(res.get(s, {}).get(key) is None for s in STORES):
-            continue
-        d, e, w = (res.get(s, {}).get(key) for s in STORES)
-        higher = unit == "eps"
-        rr = []
-        for other in (e, w):
-            q = (ratio(d, other) if higher else ratio(other, d)) if peers else None
-            rr.append(fmt(q, "x"))
-        if unit == "mb":  # for memory, show docket/peer as a plain ratio
-            rr = [fmt(ratio(d, e), "x") if peers else "-", fmt(ratio(d, w), "x") if peers else "-"]
-        rows.append([label] + vals + rr)
-    widths = [max(len(str(r[i])) for r in rows + [cols]) for i in range(len(cols))]
-    print(f"\n== {n:,} events ==")
-    print("  ".join(c.ljust(widths[i]) for i, c in enumerate(cols)))
-    for r in rows:
-        print("  ".join(str(c).ljust(widths[i]) if i == 0 else str(c).rjust(widths[i])
-                        for i, c in enumerate(r)))
-    print("(docket/peer: speed ratio, >1 means docket is faster; latency, time and memory"
-          " rows show peer/docket the same way, memory docket/peer)")
-    for c in res.get("checks", []):
-        v = f"{c['value']:.3f}"
-        print(f"  target {c['name']}: {v} {c['target']}  {'ok' if c['ok'] else 'MISSED'}"
-              + (f"  ({c['note']})" if c.get("note") else ""))
-    for s in STORES:
-        r = res.get(s, {})
-        for why in ("not_available", "not_measured"):
-            if why in r:
-                print(f"  {s}: {why.replace('_', ' ')} ({r[why]})")
-        for m, err in r.get("errors", {}).items():
-            print(f"  {s} {m}: ERROR {err}")
-
-
-def growth(results: dict) -> dict:
-    """Each Docket figure across the sizes run, and the replay memory's growth."""
-    sizes = sorted(int(k) for k in results)
-    out: dict[str, Any] = {}
-    for key in ("batch_s", "single_median_ms", "replay_s", "rebuild_s", "asof_s", "state_now_s",
-                "verify_s", "checkpoint_s", "cli_median_s", "rss_peak_kb"):
-        for s in STORES:
-            row = {str(n): ("not measured" if "not_measured" in results[str(n)].get(s, {})
-                            else results[str(n)].get(s, {}).get(key)) for n in sizes}
-            if any(v is not None and not isinstance(v, str) for v in row.values()):
-                out.setdefault(key, {})[s] = row
-    mem = [(n, results[str(n)].get("docket", {}).get("rss_peak_kb")) for n in sizes]
-    mem = [(n, v) for n, v in mem if v]
-    if len(mem) >= 2:
-        big = [m for m in mem if m[0] >= 100_000] or mem
-        lo = big[0] if len(big) >= 2 else mem[0]
-        hi = mem[-1]
-        if hi[0] > lo[0]:
-            out["rss_flat"] = {"from": lo[0], "to": hi[0], "ratio": hi[1] / lo[1],
-                               "target": "<= 1.25 (flat)", "ok": hi[1] / lo[1] <= 1.25}
-    return out
-
-
-def print_growth(g: dict, sizes: list[int]) -> None:
-    if len(sizes) < 2 or not any(k != "rss_flat" for k in g):
-        return
-    units = {"batch_s": "s", "single_median_ms": "ms", "replay_s": "s", "rebuild_s": "s",
-             "asof_s": "s",
-             "state_now_s": "s", "verify_s": "s", "checkpoint_s": "s", "cli_median_s": "s",
-             "rss_peak_kb": "mb"}
-    print("\n== growth ==")
-    head = ["figure", "store"] + [f"{n:,}" for n in sizes]
-    rows = []
-    for key, per in g.items():
-        if key == "rss_flat":
-            continue
-        for s, row in per.items():
-            u = units[key]
-            rows.append([key, s] + [
-                (f"{row[str(n)]:,.2f} ms" if u == "ms" and isinstance(row[str(n)], float)
-                 else fmt(row[str(n)], u)) for n in sizes])
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
-    for r in [head] + rows:
-        print("  ".join(str(c).ljust(widths[i]) if i < 2 else str(c).rjust(widths[i])
-                        for i, c in enumerate(r)))
-    if "rss_flat" in g:
-        f = g["rss_flat"]
-        print(f"  replay peak RSS {f['from']:,} -> {f['to']:,} events: {f['ratio']:.2f}x "
-              f"(target {f['target']}: {'ok' if f['ok'] else 'MISSED'})")
-
-
 # ------------------------------------------------------------------------------- main
 
 def _close(store: Any) -> None:
@@ -410,6 +253,8 @@ def run_size(n: int, args, only: set, stores: list[str], EventLog: Any, why: str
                 res[kind] = {"not_measured": f"{n:,} events is above --es-max {args.es_max:,}"}
                 continue
             store = EsPeer(path)
+        elif kind == "limit":
+            store = LimitPeer(path)
         else:
             store = RawPeer(path)
         rec = build(kind, store, base, args, only)
@@ -509,7 +354,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default=",".join(MEASURES),
                    help=f"comma-separated measurements among {','.join(MEASURES)} (default all)")
     p.add_argument("--stores", default=",".join(STORES),
-                   help="comma-separated stores among docket,eventsourcing,raw (default all; "
+                   help="comma-separated stores among docket,eventsourcing,raw,limit (default all; "
                         "none: only the PostgreSQL ones of --pg)")
     p.add_argument("--single", type=int, default=300,
                    help="events appended one by one after the batch (default 300)")

@@ -1,6 +1,6 @@
 """Peak memory of a full replay, measured in a fresh child process.
 
-    python -m bench.rss {docket|eventsourcing|raw} PATH
+    python -m bench.rss {docket|eventsourcing|raw|limit} PATH
 
 prints one JSON object: `baseline_kb` (peak RSS after imports and opening the store, before
 the replay), `peak_kb` (peak RSS after the replay: a high-water mark, `VmHWM`),
@@ -50,6 +50,11 @@ def main(kind: str, path: str) -> dict:
         from .peers import RawPeer
 
         store = RawPeer(path)
+        run = store.replay
+    elif kind == "limit":
+        from .limit import LimitPeer
+
+        store = LimitPeer(path)
         run = store.replay
     else:
         raise SystemExit(f"unknown store {kind!r}")

@@ -461,6 +461,35 @@ def test_saved_fold_state_is_audited(db):
     ]
 
 
+
+def test_a_dropped_touches_row_is_reported(db):
+    """docket_touches must list every event a fresh fold finds touching an entity: a late
+    event refolds the entity from that list. Dropping @a's entry is caught, naming the
+    events (read from the log here: the blocks and unblocks whose targets name @a); an
+    extra entry is not a problem (a longer history refolds to the same entry)."""
+    moves = [(seq, json.loads(body)) for seq, body, _ in rows(db)]
+    naming = [seq for seq, e in moves if e["type"] in ("accounts_blocked", "accounts_unblocked")
+              and "@a" in e["data"].get("targets", ())]
+    assert naming
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM docket_touches WHERE stream = 's1' AND kind = 'accounts' "
+                 "AND key = '@a'")
+    conn.execute("INSERT INTO docket_touches VALUES ('s1', 'accounts', '@zz', 1, ?)",
+                 (msgspec.msgpack.encode([1]),))
+    conn.commit()
+    conn.close()
+    report = verify(db)
+    assert report["ok"] is False
+    assert [(p["table"], p["row"], p["seq"]) for p in report["problems"]] == [
+        ("docket_touches", {"stream": "s1", "kind": "accounts", "key": "@a"}, naming[0])]
+    message = report["problems"][0]["message"]
+    assert f"misses seq {', '.join(map(str, naming))} " in message
+    # The stream's other entities are all still indexed: rebuild rewrites the index whole.
+    log = EventLog(db)
+    log.rebuild()
+    log.close()
+    assert verify(db)["ok"]
+
 # -- checkpoints -------------------------------------------------------------------------------
 def test_checkpoint_fields(db):
     cp = checkpoint_of(db)

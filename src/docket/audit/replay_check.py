@@ -1,5 +1,6 @@
 """The stored views versus a fresh replay (SPEC §6 `verify`): every view table row, the saved
-fold state and every snapshot must equal a fresh fold of the log from its first event.
+fold state and every snapshot must equal a fresh fold of the log from its first event, and the
+touches index must list what the fold finds each event touching (`index_check`).
 
 Current queries read the saved fold state and the view tables, and as-of queries start from
 the snapshots, so a row edited in any of them changes an answer without touching the log:
@@ -13,6 +14,7 @@ from ..errors import AuditError
 from ..replay import Progress, Replayed, replay_stream, with_progress
 from ..stored.rows import TABLES, view_rows
 from ..stored.snapshots import decode_state, encode_state
+from .index_check import TouchesSeen, check_touches
 from .problems import Problems
 
 __all__ = ["check_views"]
@@ -91,9 +93,11 @@ def check_views(storage, views, known_seq: int, problems: Problems,
     replayed = {}
     for stream in streams:
         bad.clear()
+        seen = TouchesSeen()
         try:
             replayed[stream] = done = replay_stream(
-                storage, stream, known_seq, with_progress(on_stream(stream), progress))
+                storage, stream, known_seq,
+                with_progress(seen.hook(on_stream(stream)), progress))
         except AuditError as exc:
             problems.add("view", str(exc), table="events", row={"stream": stream})
             continue
@@ -107,6 +111,7 @@ def check_views(storage, views, known_seq: int, problems: Problems,
             problems.add("view", f"a snapshot at seq {key[1]}, occurred_us {key[0]}, matches no "
                          "position of a fresh replay", seq=key[1], table="docket_snapshots",
                          row={"stream": stream, "seq": key[1]})
+        check_touches(storage, stream, seen, problems)
         head = heads.pop(stream, None)
         _check_head(storage, stream, head[0] if head else None, done.state, problems)
         if head is not None and head[1] <= known_seq:
@@ -116,7 +121,8 @@ def check_views(storage, views, known_seq: int, problems: Problems,
             _compare_rows(table, rows, stored[table], problems)
     # Rows of streams the log does not hold.
     known = set(streams)
-    for table in (*TABLES, "docket_view_heads", "docket_fold", "docket_snapshots"):
+    for table in (*TABLES, "docket_view_heads", "docket_fold", "docket_snapshots",
+                  "docket_touches"):
         for stream, n in storage.streams_in(table):
             if stream not in known:
                 problems.add("view", f"{n} rows of a stream the log does not hold", table=table,

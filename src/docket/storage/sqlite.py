@@ -221,13 +221,16 @@ class SQLiteStorage(ViewTables, Storage):
             yield rows
 
     def events_by_seq(self, stream: str, seqs: Sequence[int]) -> list[tuple[int, int, bytes]]:
+        # `+stream`: rowid lookups. Given a long IN list, the planner otherwise picks the
+        # stream's index and reads every event of the stream (measured: 220 seqs of a
+        # 200k-event stream in 30-70 ms instead of 0.4 ms).
         out: list = []
         for start in range(0, len(seqs), 500):
             chunk = list(seqs[start:start + 500])
             marks = ",".join("?" * len(chunk))
             out += self._conn.execute(
                 f"SELECT occurred_us, seq, body FROM events WHERE seq IN ({marks}) AND "
-                "stream = ?", (*chunk, stream)).fetchall()
+                "+stream = ?", (*chunk, stream)).fetchall()
         return out
 
     def replay_rows_desc(self, stream: str, known_seq: int, until: tuple[int, int]

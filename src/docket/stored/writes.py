@@ -1,0 +1,68 @@
+"""Writing a stream's stored fold entries, view rows and deadline index from a folded state
+(inside the append's write transaction)."""
+
+from __future__ import annotations
+
+from ..times import upper_bound
+from ..views.compliance import reference_time
+from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert
+from .snapshots import encode_state
+
+__all__ = ["ENTITIES", "write_changes", "write_dialogue", "write_rows"]
+
+_MAX = 2**63 - 1
+# The keyed parts of the fold state, stored one entry a row; all but the last have a table.
+ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
+
+
+def write_changes(storage, stream: str, state: dict, ref_before: int | None) -> None:
+    """Make the stored fold entries and view rows of `stream` those of the refolded
+    `state`, writing only the entities whose encoded entry differs from the stored one
+    (and the rows that follow from them, `write_rows`)."""
+    dirty, gone = {}, {}
+    for kind in ENTITIES:
+        stored = dict(storage.select("docket_fold", (stream, kind), ("key", "value")))
+        changed = []
+        for key, value in state[kind].items():
+            encoded = encode_state(value)
+            if stored.pop(key, None) != encoded:
+                changed.append((stream, kind, key, encoded))
+        storage.upsert("docket_fold", changed)
+        storage.delete("docket_fold", [(stream, kind, key) for key in stored])
+        dirty[kind], gone[kind] = {c[2] for c in changed}, set(stored)
+    write_rows(storage, stream, state, dirty, gone, ref_before)
+    write_dialogue(storage, stream, state)
+
+def write_dialogue(storage, stream: str, state: dict) -> None:
+    storage.delete_prefix("view_dialogue", (stream,))
+    upsert(storage, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
+                                      for i, d in enumerate(state["dialogue"], 1)])
+
+def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
+               ref_before: int | None) -> None:
+    """The view rows and deadline index of `stream` once the fold entries in `changed`
+    (keys by kind) were written and those in `gone` deleted: the rows of those entities,
+    of the orders whose notices changed, and of the orders whose `overdue` the move of
+    the reference time (the latest event folded, `ref_before` before) can flip."""
+    orders = changed["orders"] | changed["order_notices"] | gone["order_notices"]
+    for key in changed["notices"] | gone["notices"]:
+        notice = state["notices"].get(key)
+        if notice is not None:
+            orders.update(notice["order_ids"])
+    ref_after = reference_time(state, None)
+    if ref_after != ref_before:
+        # An order flips when the time moves across its deadline's end, either way.
+        known = [t for t in (ref_before, ref_after) if t is not None]
+        low = min(known) if len(known) == 2 else -_MAX  # no time: nothing is overdue
+        orders |= set(storage.deadlines_between(stream, low, max(known)))
+    moved = changed["orders"] | gone["orders"]
+    if moved:
+        storage.delete("docket_deadlines", [(stream, k) for k in moved])
+        orders_now = state["orders"]
+        storage.upsert("docket_deadlines", [
+            (stream, k, upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
+            if k in orders_now and orders_now[k]["deadline"]])
+    for kind, table in ENTITY_TABLE.items():
+        keys = orders if kind == "orders" else changed[kind]
+        upsert(storage, table, entry_rows(state, kind, keys, stream, ref_after))
+        delete_entries(storage, kind, stream, gone[kind])
