@@ -348,6 +348,23 @@ class SQLiteStorage(ViewTables, Storage):
                                   f"{found[name]})"))
         return out
 
+    def all_refs(self) -> list[tuple[str, str, str, int]]:
+        return self._conn.execute("SELECT stream, kind, ref_id, seq FROM refs").fetchall()
+
+    def integrity_problems(self) -> list[str]:
+        return self._pragma_check("integrity_check")
+
+    def quick_check(self) -> list[str]:
+        return self._pragma_check("quick_check")
+
+    def _pragma_check(self, pragma: str) -> list[str]:
+        # At most 100 lines: one damaged page can make SQLite list thousands.
+        try:
+            lines = [row[0] for row in self._conn.execute(f"PRAGMA {pragma}(100)")]
+        except sqlite3.DatabaseError as exc:  # too damaged for the check to finish
+            return [f"SQLite's {pragma} stopped: {exc}"]
+        return [] if lines == ["ok"] else [f"SQLite's {pragma}: {line}" for line in lines]
+
     # -- for the parallel chain scan -----------------------------------------------------------
     def forked_reader(self) -> "SQLiteStorage":
         """A new read-only connection to the same file, for a forked worker of the chain
