@@ -118,8 +118,8 @@ class Storage(ABC):
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise StorageError(f"database {self.location} is damaged, so nothing was written: "
-                               f"{problems[0]}{more}; `docket verify` reports what it can, "
-                               "`docket export` saves the events it can still read")
+                               f"{problems[0]}{more}; `docket verify` says what it can still "
+                               "read; restore the log from a backup or an export")
         self._checked = True
 
     @contextmanager

@@ -18,6 +18,7 @@ from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
+from .sqlite_checks import Checks, Damaged
 from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
@@ -27,7 +28,7 @@ _BATCH = 4096
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
 
 
-class SQLiteStorage(ViewTables, Storage):
+class SQLiteStorage(ViewTables, Checks, Storage):
     """A Docket log in one SQLite file."""
 
     def __init__(self, path: str, *, create: bool = True) -> None:
@@ -267,10 +268,24 @@ class SQLiteStorage(ViewTables, Storage):
             f"SELECT body FROM events WHERE seq <= ? AND id IN ({marks})", (known_seq, *ids))]
 
     def chain_rows(self, lo: int, hi: int) -> Iterator[list[tuple]]:
-        cur = self._conn.execute(f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq > ? AND "
-                                 "seq <= ? ORDER BY seq", (lo, hi))
-        while rows := cur.fetchmany(_BATCH):
+        sql = f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq"
+        while True:
+            cur = self._conn.execute(sql, (lo, hi))
+            try:
+                while rows := cur.fetchmany(_BATCH):
+                    yield rows
+                    lo = rows[-1][0]
+                return
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise
+            # Text that is not UTF-8 in the next batch (damaged bytes): read it again with
+            # such text kept as Damaged, which equals no stored value, for the audit to report.
+            rows = self._lenient(sql + f" LIMIT {_BATCH}", (lo, hi))
+            if not rows:
+                return
             yield rows
+            lo = rows[-1][0]
 
     def last_rows(self, seq: int, n: int) -> list[ChainRow]:
         return [ChainRow(*r) for r in self._conn.execute(
@@ -285,11 +300,22 @@ class SQLiteStorage(ViewTables, Storage):
     def _page(self, stream: str | None, after_seq: int,
               limit: int) -> list[tuple[int, bytes, str]]:
         if stream is None:
-            return self._conn.execute("SELECT seq, body, hash FROM events WHERE seq > ? "
-                                      "ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
-        return self._conn.execute("SELECT seq, body, hash FROM events WHERE stream = ? AND "
-                                  "seq > ? ORDER BY seq LIMIT ?",
-                                  (stream, after_seq, limit)).fetchall()
+            sql, args = ("SELECT seq, body, hash FROM events WHERE seq > ? ORDER BY seq "
+                         "LIMIT ?", (after_seq, limit))
+        else:
+            sql, args = ("SELECT seq, body, hash FROM events WHERE stream = ? AND seq > ? "
+                         "ORDER BY seq LIMIT ?", (stream, after_seq, limit))
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc):
+                raise
+        for seq, _, digest in self._lenient(sql, args):
+            if isinstance(digest, Damaged):
+                raise StorageError(f"the stored hash of the event at seq {seq} of {self.path} "
+                                   "is damaged (not UTF-8 text); `docket verify` lists the "
+                                   "damage")
+        raise AssertionError("unreachable: a row failed to decode")  # pragma: no cover
 
     def wait_for_commit(self, after_seq: int, timeout: float) -> bool:
         # SQLite has no notification between processes: look at the head every few ms
@@ -347,23 +373,6 @@ class SQLiteStorage(ViewTables, Storage):
                 out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
                                   f"{found[name]})"))
         return out
-
-    def all_refs(self) -> list[tuple[str, str, str, int]]:
-        return self._conn.execute("SELECT stream, kind, ref_id, seq FROM refs").fetchall()
-
-    def integrity_problems(self) -> list[str]:
-        return self._pragma_check("integrity_check")
-
-    def quick_check(self) -> list[str]:
-        return self._pragma_check("quick_check")
-
-    def _pragma_check(self, pragma: str) -> list[str]:
-        # At most 100 lines: one damaged page can make SQLite list thousands.
-        try:
-            lines = [row[0] for row in self._conn.execute(f"PRAGMA {pragma}(100)")]
-        except sqlite3.DatabaseError as exc:  # too damaged for the check to finish
-            return [f"SQLite's {pragma} stopped: {exc}"]
-        return [] if lines == ["ok"] else [f"SQLite's {pragma}: {line}" for line in lines]
 
     # -- for the parallel chain scan -----------------------------------------------------------
     def forked_reader(self) -> "SQLiteStorage":

@@ -28,8 +28,15 @@ def storage_error(path: str, exc: BaseException) -> StorageError:
             f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
             "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
         )
-    if "not a database" in text or "malformed" in text:
-        return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
+    if "malformed" in text:
+        # SQLITE_CORRUPT: a SQLite file whose pages do not hold together (flipped bytes, a
+        # truncated copy): damaged, not foreign.
+        return StorageError(f"database {path} is damaged (SQLite says: {text}); restore it "
+                            "from a backup or an export (`docket verify` says what it can "
+                            "still read)")
+    if "not a database" in text:
+        return StorageError(f"{path} is not a Docket database (not a SQLite file, or one "
+                            f"whose first page is damaged; SQLite says: {text})")
     if "readonly" in text or "read-only" in text:
         return StorageError(f"database {path} is read-only ({text})")
     if "full" in text or ("I/O error" in text and _disk_full(path)):
