@@ -76,13 +76,13 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
                        f"the row says {json_text(column)}")
     occurred = record.get("occurred_at")
     try:
-        if not isinstance(occurred, str):
-            raise ValueError("missing, or not text")
-        key = time_key(occurred)
+        key = time_key(occurred) if isinstance(occurred, str) else None
     except ValueError as exc:
         out.append(f"occurred_at: {exc}")
     else:
-        if key != occurred_us:
+        if key is None:
+            out.append("occurred_at: missing, or not text")
+        elif key != occurred_us:
             out.append(f"the stored bytes say occurred_at {record['occurred_at']} (UTC µs "
                        f"{key}), the row says occurred_us {json_text(occurred_us)}")
     schema = record.get("schema_version")

@@ -16,9 +16,9 @@ from typing import Iterator, Sequence
 from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
+from .sqlite_checks import Checks, Damaged
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
-from .sqlite_checks import Checks, Damaged
 from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
@@ -300,11 +300,12 @@ class SQLiteStorage(ViewTables, Checks, Storage):
     def _page(self, stream: str | None, after_seq: int,
               limit: int) -> list[tuple[int, bytes, str]]:
         if stream is None:
-            sql, args = ("SELECT seq, body, hash FROM events WHERE seq > ? ORDER BY seq "
-                         "LIMIT ?", (after_seq, limit))
+            sql = "SELECT seq, body, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+            args: tuple = (after_seq, limit)
         else:
-            sql, args = ("SELECT seq, body, hash FROM events WHERE stream = ? AND seq > ? "
-                         "ORDER BY seq LIMIT ?", (stream, after_seq, limit))
+            sql = ("SELECT seq, body, hash FROM events WHERE stream = ? AND seq > ? ORDER BY "
+                   "seq LIMIT ?")
+            args = (stream, after_seq, limit)
         try:
             return self._conn.execute(sql, args).fetchall()
         except sqlite3.OperationalError as exc:
