@@ -24,6 +24,8 @@ from .sqlite_views import ViewTables
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
 
 _BATCH = 4096
+# What the driver raises: its errors, and a damaged file's error message that is not UTF-8.
+_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
 
@@ -66,7 +68,7 @@ class SQLiteStorage(ViewTables, Checks, Storage):
             # Opened to read, a log made before some tables lacks them: the stored views
             # are stale then (another projection version) and never read.
             self._has_checkpoints = "docket_checkpoints" in tables
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
 
     # -- opening ----------------------------------------------------------------------------
@@ -115,7 +117,7 @@ class SQLiteStorage(ViewTables, Checks, Storage):
     def _begin(self, write: bool) -> None:
         try:
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
 
     def _end(self, commit: bool) -> None:
@@ -124,14 +126,14 @@ class SQLiteStorage(ViewTables, Checks, Storage):
             return
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise storage_error(self.path, exc) from None
 
     def translate(self, exc: BaseException) -> BaseException:
         """The StorageError for a driver error raised inside a transaction (else `exc`)."""
-        if isinstance(exc, sqlite3.Error):
+        if isinstance(exc, _ERRORS):
             return storage_error(self.path, exc)
         return exc
 
@@ -281,7 +283,8 @@ class SQLiteStorage(ViewTables, Checks, Storage):
                     raise
             # Text that is not UTF-8 in the next batch (damaged bytes): read it again with
             # such text kept as Damaged, which equals no stored value, for the audit to report.
-            rows = self._lenient(sql + f" LIMIT {_BATCH}", (lo, hi))
+            rows = [tuple(str(v) if isinstance(v, Damaged) else v for v in row)
+                    for row in self._lenient(sql + f" LIMIT {_BATCH}", (lo, hi))]
             if not rows:
                 return
             yield rows

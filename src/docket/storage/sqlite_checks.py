@@ -36,10 +36,18 @@ class Checks:
     def _pragma_check(self, pragma: str) -> list[str]:
         # At most 100 lines: one damaged page can make SQLite list thousands.
         try:
-            lines = [row[0] for row in self._conn.execute(f"PRAGMA {pragma}(100)")]
+            # Its findings may quote damaged text that is not UTF-8.
+            rows = [str(row[0]) for row in self._lenient(f"PRAGMA {pragma}(100)", ())]
         except sqlite3.DatabaseError as exc:  # too damaged for the check to finish
             return [f"SQLite's {pragma} stopped: {exc}"]
-        return [] if lines == ["ok"] else [f"SQLite's {pragma}: {line}" for line in lines]
+        except UnicodeDecodeError:  # ... with a message quoting bytes that are not text
+            return [f"SQLite's {pragma} stopped: database disk image is malformed"]
+        if rows == ["ok"]:
+            return []
+        # A finding may span lines, the first naming the schema ("*** in database main ***").
+        lines = [line for row in rows for line in row.splitlines()
+                 if line.strip() and not line.startswith("*** in database")]
+        return [f"SQLite's {pragma}: {line}" for line in lines]
 
     def _lenient(self, sql: str, args: tuple) -> list[tuple]:
         """The rows of `sql`, with any text that is not UTF-8 read as `Damaged`."""

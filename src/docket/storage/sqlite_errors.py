@@ -22,6 +22,9 @@ def _disk_full(path: str) -> bool:
 
 
 def storage_error(path: str, exc: BaseException) -> StorageError:
+    if isinstance(exc, UnicodeDecodeError):
+        # SQLite's message quoted bytes of a damaged page, which Python cannot decode.
+        exc = Exception("database disk image is malformed")
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StorageError(
