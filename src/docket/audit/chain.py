@@ -49,7 +49,9 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
     seq, ident, stream, version, kind, recorded_us, body, stored_hash, occurred_us = row[:9]
     out = []
     recomputed = _recompute(prev_hex, body)
-    if recomputed != stored_hash:
+    if isinstance(body, str):
+        out.append("the body is stored as TEXT, where the log keeps its bytes as a BLOB")
+    elif recomputed != stored_hash:
         out.append(f"hash does not match the stored bytes (stored {short(stored_hash)}, "
                    f"recomputed from the bytes and the previous hash {short(recomputed)})")
     try:
@@ -250,7 +252,8 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
                     version = before
         versions[stream] = version
         if tree is not None:
-            tree.add(body, seq, stored)
+            # TEXT where the bytes belong (damage, reported above): the tree hashes what is there.
+            tree.add(body if type(body) is bytes else str(body).encode(), seq, stored)
         if refs is not None and (kind in ref_types or not ok):
             ref = ref_of(body)
             if ref is not None:

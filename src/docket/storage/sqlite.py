@@ -18,7 +18,7 @@ from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
 from .sqlite_checks import Checks, Damaged
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
-from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
+from .sqlite_errors import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM, Closed, storage_error
 from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
@@ -39,6 +39,8 @@ class SQLiteStorage(ViewTables, Checks, Storage):
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise StorageError(f"cannot open database {self.path}: folder {folder} does not exist")
+        if BUSY_TIMEOUT_PROBLEM is not None:
+            raise StorageError(BUSY_TIMEOUT_PROBLEM)
         if not create and not os.path.exists(self.path):
             raise StorageError(f"no database at {self.path} (append or import first)")
         try:
