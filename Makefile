@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/docket.db
 PGCLUSTER := $(BIN)/python tests/pgcluster.py
 
-.PHONY: demo test bench projections docs clean
+.PHONY: demo test soak bench projections docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,16 @@ test: $(VENV)/.installed-test
 	  fi; \
 	fi; \
 	exit $$rc
+
+# The long adversarial runs, outside `make test` (DOCKET_SOAK=1, tests/soak.py): 40 batches per
+# command-line writer and up to 400 per API writer among the 8 concurrent writers, 25 SIGKILL
+# runs of each crash test, 300 copies of a log with random bits flipped, 20 times the fuzz
+# examples. SQLite only unless DOCKET_TEST_PG names a server (or `auto`). Set DOCKET_TEST_SEED
+# to replay the kills' moments.
+soak: $(VENV)/.installed-test
+	DOCKET_SOAK=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_hardening_concurrency.py \
+	  tests/test_hardening_crash.py tests/test_hardening_damage.py tests/test_hardening_fuzz.py \
+	  tests/test_hardening_audit.py tests/test_storage_contract.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --sizes 10000,100000 --pg auto

@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from conftest import DOCKET, _env, export_of
+from soak import soak
 from strategies import check_chain
 
 from docket import EventLog
@@ -39,9 +40,9 @@ from docket.replay import replay_stream
 
 SHARED = "shared"
 COMMON = "common"
-CLI_BATCHES = 4     # batches each `docket append` worker writes
+CLI_BATCHES = soak(4, 40)     # batches each `docket append` worker writes
 MIN_API_BATCHES = 4  # API workers go on until the command-line workers are done,
-MAX_API_BATCHES = 25  # within these bounds
+MAX_API_BATCHES = soak(25, 400)  # within these bounds
 
 
 def batch(marker: str, stream: str) -> list[dict]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DOCKET, _env, export_of
+from soak import soak
 from strategies import check_chain, to_jsonl
 
 from docket import EventLog
@@ -34,6 +35,8 @@ from docket.replay import replay_stream
 STREAMS = ("bulk-0", "bulk-1")
 ORDERS = 400  # per stream; 4 events each: 3 200 events
 SEED = os.environ.get("DOCKET_TEST_SEED")
+# Each kill test runs once; `make soak` runs it many times, each at another random moment.
+RUNS = pytest.mark.parametrize("run", range(soak(1, 25)))
 
 
 def order_batch(stream: str, marker: str, day: str) -> list[dict]:
@@ -148,10 +151,11 @@ def kill_during(args: list, db: Path, rng: random.Random, mode: str) -> tuple[bo
     return killed, out
 
 
-def test_sigkill_during_rebuild(db):
+@RUNS
+def test_sigkill_during_rebuild(db, run):
     """rebuild drops and refills every view table in one transaction: a kill leaves the old
     (correct) views or the new ones, never a mix, and the log itself untouched."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED if SEED is None or run == 0 else f"{SEED}-{run}")
     before = export_of(db)
     kills = 0
     for mode in ("wal", "delay"):
@@ -169,11 +173,12 @@ def test_sigkill_during_rebuild(db):
     check_after_crash(db, {})
 
 
-def test_sigkill_during_backdated_appends_that_refold_the_views(db, tmp_path):
+@RUNS
+def test_sigkill_during_backdated_appends_that_refold_the_views(db, run, tmp_path):
     """A batch dated before everything in both streams makes the stored views refold both
     streams inside the append's transaction, rewriting every account; killed anywhere, all
     or none of it lands."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED if SEED is None or run == 0 else f"{SEED}-{run}")
     batches = {}
     kills = 0
     for n, mode in enumerate(("wal", "wal", "delay")):
@@ -220,11 +225,12 @@ for n in range(int(sys.argv[2])):
 """
 
 
-def test_sigkill_during_a_run_of_appends(db):
+@RUNS
+def test_sigkill_during_a_run_of_appends(db, run):
     """A process appending batch after batch (stored views updated in each) is killed at a
     random moment: every batch it acknowledged is there, whole; at most the one it was
     committing when killed is there without its acknowledgement; nothing else."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED if SEED is None or run == 0 else f"{SEED}-{run}")
     # More batches than any machine appends before the kill (late ones are cheap now).
     total = 20_000
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(total)],

@@ -352,7 +352,7 @@ FOREIGN = {
     "text": "not a Docket database",
     "sqlite header, garbage after": "not a Docket database",
     "another app's SQLite": "not a Docket log",
-    "truncated Docket log": "not a Docket database",
+    "truncated Docket log": "is damaged (SQLite says: database disk image is malformed)",
     "newer Docket format": "newer Docket",
 }
 

@@ -27,6 +27,7 @@ import pytest
 from conftest import DOCKET, _env, export_of, invoke, run
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from soak import soak
 from strategies import canonical_json, check_chain, valid_event
 
 from docket import EventLog
@@ -147,19 +148,19 @@ def check_decoded(raw: bytes):
     return event
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=soak(300, 6000), deadline=None)
 @given(raw=st.binary(max_size=200))
 def test_decoder_on_random_bytes(raw):
     check_decoded(raw)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=soak(200, 4000), deadline=None)
 @given(value=JSON_VALUES, ascii_only=st.booleans())
 def test_decoder_on_random_json(value, ascii_only):
     assert check_decoded(_to_bytes(value, ascii_only)) is None  # never an event
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=soak(200, 4000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=mutated_event(), ascii_only=st.booleans())
 def test_decoder_on_mutated_events(event, ascii_only):
     decoded = check_decoded(_to_bytes(event, ascii_only))
@@ -262,7 +263,7 @@ def _append_checked(log, events):
     return receipts
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=soak(150, 3000), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(event=mutated_event())
 def test_api_append_of_mutated_events(api_log, event):
@@ -272,7 +273,7 @@ def test_api_append_of_mutated_events(api_log, event):
         assert not _has(event, _surrogate)
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=soak(150, 3000), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=JSON_VALUES)
 def test_api_append_of_arbitrary_values(api_log, value):
@@ -411,7 +412,7 @@ def assert_clean(code: int, out: str, err: str, args) -> None:
         assert "\n" not in err[:-1] and "\r" not in err, f"more than one line: {err!r}"
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=soak(150, 3000), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(args=command_line())
 def test_every_command_on_random_options(cli_db, args):
@@ -603,7 +604,7 @@ def test_non_utf8_file_and_db_names_are_fine(run_docket, tmp_path):
     assert len(check_chain(open(folder + b"/out-\xfd.jsonl", "rb").read().splitlines())) == 1
 
 
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=soak(4, 80), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(lines=st.lists(st.one_of(
     st.binary(min_size=1, max_size=60).filter(lambda b: b"\n" not in b and b.strip()),

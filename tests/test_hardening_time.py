@@ -292,16 +292,12 @@ def test_clock_back_then_forward_resumes_real_time(tmp_path, monkeypatch):
 
 def test_clock_backwards_across_processes_never_decreases(tmp_path, run_docket):
     """Each `docket append` process reads its own clock; a log whose head was stamped in the
-    future (an import of an export from a machine whose clock ran ahead) keeps every later
-    stamp at or after it."""
+    future (an import of an export from a machine whose clock ran ahead, within the import's
+    5 minutes of tolerance) keeps every later stamp at or after it."""
     db = tmp_path / "d.db"
-    future = "2999-01-01T00:00:00.000000Z"
-    record = {"type": "statement_published", "stream": S, "occurred_at": "2021-02-01",
-              "actor": None, "data": {"speaker": "G", "summary": "ahead"}, "sources": [],
-              "confidence": "reported", "id": "ahead", "seq": 1, "version": 1,
-              "recorded_at": future, "schema_version": 1, "prev_hash": "0" * 64}
-    record["hash"] = hashlib.sha256(bytes(32) + canonical_json(record)).hexdigest()
-    (tmp_path / "in.jsonl").write_bytes(canonical_json(record) + b"\n")
+    now = datetime.now(timezone.utc)
+    future = (now + timedelta(minutes=4)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    (tmp_path / "in.jsonl").write_bytes(future_record(future))
     code, out, err = run_docket("import", "--db", db, tmp_path / "in.jsonl")
     assert code == 0, err
     for i in range(2):
@@ -312,7 +308,44 @@ def test_clock_backwards_across_processes_never_decreases(tmp_path, run_docket):
     log = EventLog(str(db))
     stamps = [r["recorded_at"] for r in log.read()]
     assert stamps == [future] * 3
-    assert len(log.timeline(S, known_at="2998-12-31")) == 0
+    before = (now + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(log.timeline(S, known_at=before)) == 0
+    log.close()
+
+
+def future_record(recorded_at: str) -> bytes:
+    """An exported record (hash-valid, seq 1) stamped `recorded_at`, as a JSONL line."""
+    record = {"type": "statement_published", "stream": S, "occurred_at": "2021-02-01",
+              "actor": None, "data": {"speaker": "G", "summary": "ahead"}, "sources": [],
+              "confidence": "reported", "id": "ahead", "seq": 1, "version": 1,
+              "recorded_at": recorded_at, "schema_version": 1, "prev_hash": "0" * 64}
+    record["hash"] = hashlib.sha256(bytes(32) + canonical_json(record)).hexdigest()
+    return canonical_json(record) + b"\n"
+
+
+@pytest.mark.parametrize("ahead", [timedelta(minutes=5, seconds=30), timedelta(days=1),
+                                   "9999-12-31T23:59:59.999999Z"])
+def test_import_refuses_a_recorded_at_beyond_the_clock(tmp_path, ahead):
+    """Issue 20.5: a hash-valid record stamped in the future would make every later append
+    inherit its time (recorded_at never decreases): refused beyond 5 minutes ahead, naming
+    the line, the field, the clock and the tolerance; the log is unchanged."""
+    db = tmp_path / "d.db"
+    log = EventLog(str(db))
+    log.close()
+    raw = db.read_bytes()
+    stamp = ahead if isinstance(ahead, str) else (
+        datetime.now(timezone.utc) + ahead).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    (tmp_path / "in.jsonl").write_bytes(future_record(stamp))
+    code, out, err = invoke("import", "--db", db, tmp_path / "in.jsonl")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("Error: line 1: event 'ahead'"), err
+    assert f"field `recorded_at`: {stamp} is later than this machine's clock" in err
+    assert "by more than the 5 minutes allowed" in err
+    assert db.read_bytes() == raw
+    log = EventLog(str(db))
+    with pytest.raises(InvalidEvent, match="5 minutes allowed"):
+        log.import_lines([(1, future_record(stamp))])
+    assert log.count() == 0
     log.close()
 
 

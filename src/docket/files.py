@@ -105,6 +105,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
+        except StorageError:
+            raise  # from `data` (a log it cannot read): its own words
         except OSError as exc:
             raise _fail(path, exc) from None
     except BaseException:

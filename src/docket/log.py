@@ -26,17 +26,20 @@ from .codec import (
     is_record,
     normalize_data,
 )
-from .errors import ConflictError, InvalidArgument, InvalidEvent, UnknownReference
+from .errors import ConflictError, InvalidArgument, InvalidEvent, StorageError, UnknownReference
 from .storage import open_storage
 from .storage.base import ZERO_HASH, EventRow
 from .times import format_utc, parse_time, time_key
 
-__all__ = ["Appended", "Log", "Receipt", "ZERO_HASH", "chain_hash"]
+__all__ = ["Appended", "FUTURE_TOLERANCE_US", "Log", "Receipt", "ZERO_HASH", "chain_hash"]
 
 _decode_body = msgspec.json.Decoder().decode
 _AMENDING = AMENDING
 # Records per page when reading the log (each page its own short transaction).
 PAGE = 2048
+# How far an imported record's recorded_at may lie ahead of the clock (clocks of two machines
+# differ a little); later is refused, or every append after it would inherit that time.
+FUTURE_TOLERANCE_US = 5 * 60_000_000
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -218,6 +221,12 @@ class Log:
             if recorded_us < batch.last_recorded:
                 raise InvalidEvent(f"{where}{label}: field `recorded_at`: earlier than the "
                                    "event before it")
+            if recorded_us > batch.now + FUTURE_TOLERANCE_US:
+                # Every later append would inherit it (recorded_at never decreases).
+                raise InvalidEvent(f"{where}{label}: field `recorded_at`: "
+                                   f"{meta['recorded_at']} is later than this machine's clock "
+                                   f"({format_utc(batch.now)}) by more than the "
+                                   f"{FUTURE_TOLERANCE_US // 60_000_000} minutes allowed")
             recorded_at = meta["recorded_at"]
         else:
             # recorded_at never decreases along seq, even when the wall clock steps back.
@@ -315,16 +324,45 @@ class Log:
         left = limit
         while left is None or left > 0:
             size = PAGE if left is None else min(PAGE, left)
-            page = self.storage.read_page(stream, after_seq, size)
-            for _, body, digest in page:
-                record = _decode_body(body)
-                record["hash"] = digest
-                yield record
+            try:
+                page = self.storage.read_page(stream, after_seq, size)
+            except StorageError:
+                # A damaged file: one event at a time up to the first one that cannot be
+                # read, so the error names where the damage starts.
+                page = self._narrow(stream, after_seq, size)
+            for seq, body, digest in page:
+                yield self._record(seq, body, digest)
             if len(page) < size:
                 return
             after_seq = page[-1][0]
             if left is not None:
                 left -= len(page)
+
+    def _narrow(self, stream: str | None, after_seq: int, size: int) -> list[tuple]:
+        page: list[tuple] = []
+        while len(page) < size:
+            try:
+                row = self.storage.read_page(stream, after_seq, 1)
+            except StorageError as exc:
+                raise StorageError(f"cannot read the event after seq {after_seq}: {exc}"
+                                   ) from None
+            if not row:
+                break
+            page += row
+            after_seq = row[0][0]
+        return page
+
+    def _record(self, seq: int, body: bytes, digest: str) -> dict:
+        try:
+            record = _decode_body(body)
+            if not isinstance(record, dict):
+                raise TypeError("not a JSON object")
+        except (msgspec.DecodeError, TypeError) as exc:
+            raise StorageError(f"cannot read the event at seq {seq} of {self.path}: its "
+                               f"stored bytes are damaged ({exc}); `docket verify` lists "
+                               "the damage") from None
+        record["hash"] = digest
+        return record
 
     def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
         """Exported JSONL lines (canonical records with `hash`), newline-terminated."""

@@ -4,28 +4,35 @@ row before it, in one pass; and the triggers that keep the table append-only.
 A row is right when its `hash` recomputes from the stored bytes and the previous row's hash,
 its `prev_hash` links, `seq` runs 1, 2, 3, … without gaps, its stream's versions likewise,
 `recorded_at` never decreases, and the stored bytes agree with the row's indexed columns
-(seq, id, stream, version, type, recorded_us).
+(seq, id, stream, version, type, occurred_us, recorded_us); and, given a list, what the
+`refs` table must hold (`docket.audit.refs_check` compares).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta, timezone
 
 import msgspec
 
-from ..catalog import SCHEMA_VERSION
+from ..catalog import AMENDING, REFERENCES, SCHEMA_VERSION, introduced
 from ..codec import canonical, json_text
 from ..replay import Progress
 from ..storage.base import ZERO_HASH
-from ..times import parse_time
+from ..times import parse_time, time_key
 from .checkpoint import ProofTree
 from .problems import Problems, short
 
-__all__ = ["ScanState", "check_triggers", "scan_range", "scan_rows"]
+__all__ = ["REF_TYPES", "ScanState", "check_triggers", "ref_of", "scan_range", "scan_rows"]
 
 _decode = msgspec.json.Decoder().decode
 _BATCH = 4096
 _ALL = 2**63 - 1  # every seq lies in (-_ALL, _ALL]
+_EPOCH, _ONE_US = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
+
+# The event types that put a row in `refs`: those introducing an entity, and the amendments.
+REF_TYPES = frozenset({k for k, r in REFERENCES.items() if r.introduces is not None}
+                      | AMENDING)
 
 
 def check_triggers(storage, problems: Problems) -> None:
@@ -39,10 +46,12 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
 
     An empty list means the row is right after all (some valid record the fast path's
     fragments did not foresee)."""
-    seq, ident, stream, version, kind, recorded_us, body, stored_hash = row[:8]
+    seq, ident, stream, version, kind, recorded_us, body, stored_hash, occurred_us = row[:9]
     out = []
     recomputed = _recompute(prev_hex, body)
-    if recomputed != stored_hash:
+    if isinstance(body, str):
+        out.append("the body is stored as TEXT, where the log keeps its bytes as a BLOB")
+    elif recomputed != stored_hash:
         out.append(f"hash does not match the stored bytes (stored {short(stored_hash)}, "
                    f"recomputed from the bytes and the previous hash {short(recomputed)})")
     try:
@@ -67,6 +76,17 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
         if record.get(field) != column:
             out.append(f"the stored bytes say {field} {json_text(record.get(field))}, "
                        f"the row says {json_text(column)}")
+    occurred = record.get("occurred_at")
+    try:
+        key = time_key(occurred) if isinstance(occurred, str) else None
+    except ValueError as exc:
+        out.append(f"occurred_at: {exc}")
+    else:
+        if key is None:
+            out.append("occurred_at: missing, or not text")
+        elif key != occurred_us:
+            out.append(f"the stored bytes say occurred_at {record['occurred_at']} (UTC µs "
+                       f"{key}), the row says occurred_us {json_text(occurred_us)}")
     schema = record.get("schema_version")
     if not (isinstance(schema, int) and 1 <= schema <= SCHEMA_VERSION):
         out.append(f"unknown schema_version {json_text(schema)}")
@@ -101,10 +121,24 @@ class _Head(msgspec.Struct, gc=False):
     prev_hash: str
     recorded_at: str
     schema_version: int
+    occurred_at: str
 
 
 _decode_head = msgspec.json.Decoder(_Head).decode
 
+
+def ref_of(body: bytes) -> tuple[str, str, str, int] | None:
+    """The `refs` row (stream, kind, ref_id, seq) the stored bytes of an event call for, or
+    None (no row, or bytes too damaged to say: the chain check reports those)."""
+    try:
+        record = _decode(body)
+        kind, data = record["type"], record["data"]
+        if kind in AMENDING:
+            return record["stream"], kind, record["id"], record["seq"]
+        new = introduced(kind, data)
+    except Exception:  # noqa: BLE001 - damaged bytes, reported by the chain check
+        return None
+    return None if new is None else (record["stream"], *new, record["seq"])
 
 
 class ScanState:
@@ -141,13 +175,14 @@ class ScanState:
 
 
 def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None = None,
-              first_seen: dict | None = None) -> int:
+              first_seen: dict | None = None, refs: list | None = None) -> int:
     """Check `rows` (`ChainRow` tuples in seq order) going on from `state`, which is updated;
     returns how many rows there were.
 
     With `first_seen` (a dict), a stream not yet in `state.versions` is not checked at its
     first row here: its version goes into `first_seen`, for the caller who knows what came
-    before to check (`docket.chain_split`).
+    before to check (`docket.chain_split`). With `refs` (a list), the `refs` row each event's
+    stored bytes call for is appended to it (`ref_of`).
 
     Speed matters (≥ 300k events/s is the goal), so the common case builds no dict: msgspec
     decodes only the eight header fields of each record into a small Struct and skips
@@ -158,12 +193,13 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
     field (`_diagnose`), which writes the message.
     """
     sha256, fromhex, head, current = hashlib.sha256, bytes.fromhex, _decode_head, SCHEMA_VERSION
+    ref_types, fromiso, epoch, one_us = REF_TYPES, datetime.fromisoformat, _EPOCH, _ONE_US
     expect, prev_hex, prev_raw = state.expect, state.prev_hex, state.prev_raw
     prev_seq, alt_hex, last_us, versions = state.prev_seq, state.alt_hex, state.last_us, state.versions
     last_rec = None  # the recorded_at text that last parsed to last_us
     count = 0
     for row in rows:
-        seq, ident, stream, version, kind, recorded_us, body, stored, _ = row
+        seq, ident, stream, version, kind, recorded_us, body, stored, occurred_us = row
         count += 1
         if seq != expect:
             problems.add("chain", f"missing: the log goes from seq {expect - 1} to {seq}"
@@ -177,6 +213,11 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
             ok = (digest_ok and h.prev_hash == prev_hex and h.seq == seq
                   and h.version == version and h.id == ident and h.stream == stream
                   and h.type == kind and h.schema_version == current)
+            if ok:
+                # time_key's own reading, without its cache (every row's time differs).
+                at = h.occurred_at
+                ok = (fromiso(at) - epoch) // one_us == occurred_us if len(at) > 10 else (
+                    time_key(at) == occurred_us)
             if ok and (h.recorded_at != last_rec or recorded_us != last_us):
                 ok = last_us <= recorded_us == parse_time(h.recorded_at)
                 if ok:
@@ -211,7 +252,12 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
                     version = before
         versions[stream] = version
         if tree is not None:
-            tree.add(body, seq, stored)
+            # TEXT where the bytes belong (damage, reported above): the tree hashes what is there.
+            tree.add(body if type(body) is bytes else str(body).encode(), seq, stored)
+        if refs is not None and (kind in ref_types or not ok):
+            ref = ref_of(body)
+            if ref is not None:
+                refs.append(ref)
         # The next row links to this row's stored hash, so a changed row is reported at
         # its own seq and not again at the next one.
         if digest_ok:
@@ -230,11 +276,11 @@ def scan_rows(rows, state: ScanState, problems: Problems, tree: ProofTree | None
 
 def scan_range(storage, lo: int, hi: int, state: ScanState, problems: Problems,
                tree: ProofTree | None = None, first_seen: dict | None = None,
-               progress: Progress | None = None) -> int:
+               progress: Progress | None = None, refs: list | None = None) -> int:
     """`scan_rows` over the rows with lo < seq <= hi, read in batches; returns their count."""
     count = 0
     for rows in storage.chain_rows(lo, hi):
-        count += scan_rows(rows, state, problems, tree, first_seen)
+        count += scan_rows(rows, state, problems, tree, first_seen, refs)
         if progress is not None:
             progress(len(rows))
     return count

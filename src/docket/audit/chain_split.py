@@ -90,12 +90,12 @@ def _scan_range(job: tuple[int, int]) -> tuple:
         with reader.reading():
             state = _start_state(reader, lo)
             start = state.key()
-            problems, first_seen = Problems(), {}
+            problems, first_seen, refs = Problems(), {}, []
             count = scan_range(reader, lo, hi, state, problems,
-                               first_seen=first_seen if lo > 0 else None)
+                               first_seen=first_seen if lo > 0 else None, refs=refs)
     finally:
         reader.close()
-    return start, first_seen, state, problems, count
+    return start, first_seen, state, problems, count, refs
 
 
 def _holds(start: tuple, first_seen: dict, actual: ScanState) -> bool:
@@ -108,11 +108,11 @@ def _holds(start: tuple, first_seen: dict, actual: ScanState) -> bool:
     return True
 
 
-def scan_parallel(storage, problems: Problems,
-                  progress: Progress | None) -> tuple[int, str] | None:
+def scan_parallel(storage, problems: Problems, progress: Progress | None,
+                  refs: list | None = None) -> tuple[int, str] | None:
     """Scan the chain in pieces; returns (events, last hash), or None when one process is
     the better choice (few rows, one CPU, no fork, a backend without forked readers), for
-    the caller to scan sequentially."""
+    the caller to scan sequentially. `refs` as for `scan_rows`."""
     n = workers()
     lo, hi, rows = storage.seq_range()
     if (n < 2 or rows < PARALLEL_MIN_ROWS or not _can_fork() or not isinstance(hi, int)
@@ -125,15 +125,17 @@ def scan_parallel(storage, problems: Problems,
     _SHARED[:] = [storage]
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
-            for (a, b), (start, first_seen, end, found, done) in zip(
+            for (a, b), (start, first_seen, end, found, done, piece_refs) in zip(
                     jobs, pool.imap(_scan_range, jobs)):
                 if _holds(start, first_seen, state):
                     problems.merge(found)
+                    if refs is not None:
+                        refs += piece_refs
                     end.versions = {**state.versions, **end.versions}
                     state, count = end, count + done
                 else:
                     # A damaged piece: scan it here, from where the pieces before ended.
-                    count += scan_range(storage, a, b, state, problems)
+                    count += scan_range(storage, a, b, state, problems, refs=refs)
                 if progress is not None:
                     progress(done)
     finally:
@@ -142,17 +144,19 @@ def scan_parallel(storage, problems: Problems,
 
 
 def scan_chain(storage, problems: Problems, tree: ProofTree | None,
-               progress: Progress | None) -> tuple[int, str]:
+               progress: Progress | None, refs: list | None = None) -> tuple[int, str]:
     """Check the hash chain in one pass over the rows; returns (events, last hash).
 
-    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof).
+    `tree`, with `verify --checkpoint`, is fed every row on the way (the checkpoint's proof);
+    `refs`, a list, gets the `refs` row each event's stored bytes call for.
     A large log without a tree is scanned in pieces by several processes at once
     (`scan_parallel`), with the same result.
     """
     if tree is None:
-        done = scan_parallel(storage, problems, progress)
+        done = scan_parallel(storage, problems, progress, refs)
         if done is not None:
             return done
     state = ScanState()
-    count = scan_range(storage, -_ALL, _ALL, state, problems, tree, progress=progress)
+    count = scan_range(storage, -_ALL, _ALL, state, problems, tree, progress=progress,
+                       refs=refs)
     return count, state.prev_hex

@@ -1,8 +1,8 @@
 """The problems an audit finds: kept in the order found, capped per kind, and their text.
 
-Each problem is a dict: its `kind` (`chain`, `trigger`, `view`, `checkpoint`, `projection`),
-the `seq` it concerns (or None), a `message`, and where that applies the view `table` and
-`row`, the `trigger`, or the `file`.
+Each problem is a dict: its `kind` (`database`, `chain`, `index`, `trigger`, `view`,
+`checkpoint`, `projection`), the `seq` it concerns (or None), a `message`, and where that
+applies the `table` and `row`, the `trigger`, or the `file`.
 """
 
 from __future__ import annotations

@@ -2,11 +2,16 @@
 
 `verify` checks, inside one read transaction (one consistent snapshot of the file):
 
+0. the database itself: its own full integrity check (SQLite's `PRAGMA integrity_check`:
+   pages, b-trees, every index against its table), each line a problem of kind `database`;
+   a file too damaged to read to the end is reported, not raised;
 1. the chain: every `hash` recomputes from the stored bytes and the previous row's hash,
    every `prev_hash` links, `seq` runs 1, 2, 3, … without gaps, each stream's versions
    likewise, `recorded_at` never decreases, the stored bytes agree with the row's indexed
-   columns (seq, id, stream, version, type, recorded_us), and the immutability triggers are
-   in place (`docket.audit.chain`);
+   columns (seq, id, stream, version, type, occurred_us, recorded_us), and the immutability
+   triggers are in place (`docket.audit.chain`); every row of `refs`, the index the append
+   and the replay trust, is what the stored bytes call for, none missing, none extra
+   (`docket.audit.refs_check`, kind `index`);
 2. the stored views: every view table row, the saved fold state and every snapshot equal a
    fresh fold of the log from its first event (`docket.audit.replay_check`);
 3. with a checkpoint: the log still extends it (an RFC 6962 consistency proof from its size
@@ -17,9 +22,10 @@
 4. with a projections folder: the files `docket project` wrote equal a fresh replay's
    (`docket.audit.projections`).
 
-It returns a report `{"ok", "events", "problems"}`; each problem names its `kind` (`chain`,
-`trigger`, `view`, `checkpoint`, `projection`), the `seq` it concerns (or null), a `message`,
-and where that applies the view `table` and `row`, or the `file` (`docket.audit.problems`).
+It returns a report `{"ok", "events", "problems"}`; each problem names its `kind`
+(`database`, `chain`, `index`, `trigger`, `view`, `checkpoint`, `projection`), the `seq` it
+concerns (or null), a `message`, and where that applies the `table` and `row`, or the
+`file` (`docket.audit.problems`).
 
 This module runs the checks in order; each lives in the module named above. The names the
 API and the command line use are importable from here.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..errors import StorageError
 from ..replay import Progress, Replayed, replay_all
 from .chain import check_triggers
 from .chain_split import scan_chain
@@ -44,6 +51,7 @@ from .checkpoint import (
 from .kept import KeptTrees
 from .problems import MAX_LISTED, Problems, problem_line
 from .projections import check_projections
+from .refs_check import check_refs
 from .replay_check import check_views
 
 __all__ = [
@@ -77,14 +85,42 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
         except ValueError as exc:
             problems.add("checkpoint", f"not a Docket checkpoint: {exc}", file=cp_name)
     storage = log.storage
+    try:
+        events = _audit(log, storage, problems, cp, cp_name, projections, views, progress)
+    except StorageError as exc:
+        if not problems.count.get("database"):
+            raise
+        # A file too damaged to read to the end: what was found, and where reading stopped.
+        problems.add("database", f"the audit stopped here: {exc}")
+        events = _count(storage)
+    found = problems.result()
+    return {"ok": not found, "events": events, "problems": found}
+
+
+def _count(storage) -> int | None:
+    """How many events a damaged database says it holds (None when it cannot say)."""
+    try:
+        with storage.reading():
+            return storage.count()
+    except StorageError:
+        return None
+
+
+def _audit(log, storage, problems: Problems, cp, cp_name, projections, views: bool,
+           progress: Progress | None) -> int:
     with storage.reading():
+        for line in storage.integrity_problems():
+            problems.add("database", line)
         check_triggers(storage, problems)
         tree = None
         if cp is not None:
             tree = ProofTree(cp["size"], storage.count())
         kept = KeptTrees(storage.checkpoints(), problems, tree)
         # Kept notes need every leaf in order: one pass in this process feeds them all.
-        events, _ = scan_chain(storage, problems, kept if kept.points else tree, progress)
+        refs: list = []
+        events, _ = scan_chain(storage, problems, kept if kept.points else tree, progress, refs)
+        check_refs(storage, refs, problems)
+        del refs
         kept.check(events, problems)
         if cp is not None:
             check_checkpoint(cp, tree, events, cp_name, problems)
@@ -104,8 +140,7 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
                 check_fingerprint(cp, replayed, events, cp_name, problems)
         if projections is not None:
             check_projections(storage, os.fspath(projections), replayed, problems)
-    found = problems.result()
-    return {"ok": not found, "events": events, "problems": found}
+    return events
 
 
 def _view_problem(problems: Problems):

@@ -16,18 +16,21 @@ from typing import Iterator, Sequence
 from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .schema import TABLES
+from .sqlite_checks import Checks, Damaged
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
-from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
+from .sqlite_errors import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM, Closed, storage_error
 from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
 
 _BATCH = 4096
+# What the driver raises: its errors, and a damaged file's error message that is not UTF-8.
+_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
 
 
-class SQLiteStorage(ViewTables, Storage):
+class SQLiteStorage(ViewTables, Checks, Storage):
     """A Docket log in one SQLite file."""
 
     def __init__(self, path: str, *, create: bool = True) -> None:
@@ -36,6 +39,8 @@ class SQLiteStorage(ViewTables, Storage):
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise StorageError(f"cannot open database {self.path}: folder {folder} does not exist")
+        if BUSY_TIMEOUT_PROBLEM is not None:
+            raise StorageError(BUSY_TIMEOUT_PROBLEM)
         if not create and not os.path.exists(self.path):
             raise StorageError(f"no database at {self.path} (append or import first)")
         try:
@@ -65,7 +70,7 @@ class SQLiteStorage(ViewTables, Storage):
             # Opened to read, a log made before some tables lacks them: the stored views
             # are stale then (another projection version) and never read.
             self._has_checkpoints = "docket_checkpoints" in tables
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
 
     # -- opening ----------------------------------------------------------------------------
@@ -114,7 +119,7 @@ class SQLiteStorage(ViewTables, Storage):
     def _begin(self, write: bool) -> None:
         try:
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
 
     def _end(self, commit: bool) -> None:
@@ -123,14 +128,14 @@ class SQLiteStorage(ViewTables, Storage):
             return
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
-        except sqlite3.Error as exc:
+        except _ERRORS as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise storage_error(self.path, exc) from None
 
     def translate(self, exc: BaseException) -> BaseException:
         """The StorageError for a driver error raised inside a transaction (else `exc`)."""
-        if isinstance(exc, sqlite3.Error):
+        if isinstance(exc, _ERRORS):
             return storage_error(self.path, exc)
         return exc
 
@@ -270,10 +275,25 @@ class SQLiteStorage(ViewTables, Storage):
             f"SELECT body FROM events WHERE seq <= ? AND id IN ({marks})", (known_seq, *ids))]
 
     def chain_rows(self, lo: int, hi: int) -> Iterator[list[tuple]]:
-        cur = self._conn.execute(f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq > ? AND "
-                                 "seq <= ? ORDER BY seq", (lo, hi))
-        while rows := cur.fetchmany(_BATCH):
+        sql = f"SELECT {_CHAIN_COLUMNS} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq"
+        while True:
+            cur = self._conn.execute(sql, (lo, hi))
+            try:
+                while rows := cur.fetchmany(_BATCH):
+                    yield rows
+                    lo = rows[-1][0]
+                return
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise
+            # Text that is not UTF-8 in the next batch (damaged bytes): read it again with
+            # such text kept as Damaged, which equals no stored value, for the audit to report.
+            rows = [tuple(str(v) if isinstance(v, Damaged) else v for v in row)
+                    for row in self._lenient(sql + f" LIMIT {_BATCH}", (lo, hi))]
+            if not rows:
+                return
             yield rows
+            lo = rows[-1][0]
 
     def last_rows(self, seq: int, n: int) -> list[ChainRow]:
         return [ChainRow(*r) for r in self._conn.execute(
@@ -288,11 +308,23 @@ class SQLiteStorage(ViewTables, Storage):
     def _page(self, stream: str | None, after_seq: int,
               limit: int) -> list[tuple[int, bytes, str]]:
         if stream is None:
-            return self._conn.execute("SELECT seq, body, hash FROM events WHERE seq > ? "
-                                      "ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
-        return self._conn.execute("SELECT seq, body, hash FROM events WHERE stream = ? AND "
-                                  "seq > ? ORDER BY seq LIMIT ?",
-                                  (stream, after_seq, limit)).fetchall()
+            sql = "SELECT seq, body, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+            args: tuple = (after_seq, limit)
+        else:
+            sql = ("SELECT seq, body, hash FROM events WHERE stream = ? AND seq > ? ORDER BY "
+                   "seq LIMIT ?")
+            args = (stream, after_seq, limit)
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc):
+                raise
+        for seq, _, digest in self._lenient(sql, args):
+            if isinstance(digest, Damaged):
+                raise StorageError(f"the stored hash of the event at seq {seq} of {self.path} "
+                                   "is damaged (not UTF-8 text); `docket verify` lists the "
+                                   "damage")
+        raise AssertionError("unreachable: a row failed to decode")  # pragma: no cover
 
     def wait_for_commit(self, after_seq: int, timeout: float) -> bool:
         # SQLite has no notification between processes: look at the head every few ms

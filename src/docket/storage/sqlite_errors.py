@@ -6,10 +6,22 @@ import os
 
 from ..errors import StorageError
 
-__all__ = ["BUSY_TIMEOUT_MS", "storage_error", "Closed"]
+__all__ = ["BUSY_TIMEOUT_MS", "BUSY_TIMEOUT_PROBLEM", "storage_error", "Closed"]
+
+
+def _busy_timeout(text: str) -> tuple[int, str | None]:
+    """The milliseconds DOCKET_BUSY_TIMEOUT_MS says, or the default and why it cannot be read
+    (refused when a log is opened, not when Docket is imported)."""
+    digits = text.strip()
+    if digits.isascii() and digits.isdigit() and int(digits) <= 2**31 - 1:
+        return int(digits), None
+    return 30000, (f"DOCKET_BUSY_TIMEOUT_MS is {text!r}: give a whole number of milliseconds "
+                   "from 0 to 2147483647 (30000 waits 30 s for another writer), or unset it")
+
 
 # How long a writer waits for another writer before giving up with a clear error.
-BUSY_TIMEOUT_MS = int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM = _busy_timeout(
+    os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
 
 
 def _disk_full(path: str) -> bool:
@@ -22,14 +34,24 @@ def _disk_full(path: str) -> bool:
 
 
 def storage_error(path: str, exc: BaseException) -> StorageError:
+    if isinstance(exc, UnicodeDecodeError):
+        # SQLite's message quoted bytes of a damaged page, which Python cannot decode.
+        exc = Exception("database disk image is malformed")
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StorageError(
             f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
             "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
         )
-    if "not a database" in text or "malformed" in text:
-        return StorageError(f"{path} is not a Docket database (SQLite says: {text})")
+    if "malformed" in text:
+        # SQLITE_CORRUPT: a SQLite file whose pages do not hold together (flipped bytes, a
+        # truncated copy): damaged, not foreign.
+        return StorageError(f"database {path} is damaged (SQLite says: {text}); restore it "
+                            "from a backup or an export (`docket verify` says what it can "
+                            "still read)")
+    if "not a database" in text:
+        return StorageError(f"{path} is not a Docket database (not a SQLite file, or one "
+                            f"whose first page is damaged; SQLite says: {text})")
     if "readonly" in text or "read-only" in text:
         return StorageError(f"database {path} is read-only ({text})")
     if "full" in text or ("I/O error" in text and _disk_full(path)):
