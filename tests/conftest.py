@@ -147,7 +147,7 @@ def pg_url(pg_server, request) -> str:
 
 # -- storage backends ------------------------------------------------------------------------
 # Each test that asks for `backend` runs once per backend, on a fresh empty log location.
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 
 
 def _raw_sqlite(location: str, sql: str) -> None:
