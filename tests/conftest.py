@@ -71,7 +71,9 @@ def invoke(*args, input=None, env=None) -> tuple[int, str, str]:
 
 def export_of(db) -> bytes:
     """The export of the log at `db`, read in-process (b'' when the file does not exist)."""
-    if not Path(db).exists():
+    from docket.storage import is_url
+
+    if not is_url(str(db)) and not Path(db).exists():
         return b""
     from docket.log import Log
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pgerr
@@ -29,14 +28,14 @@ class Url:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parts = urlsplit(url)
-        self._secrets = [s for s in (_netloc_password(parts.netloc),
-                                     *(v for k, v in parse_qsl(parts.query) if k == "password"))
-                         if s]
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                           if k != "password"], safe="/:=")
-        netloc = re.sub(r"^([^:@]*):[^@]*@", r"\1@", parts.netloc)
-        self.location = urlunsplit(parts._replace(netloc=netloc, query=query))
+        # The password after `user:` and in a `password=` parameter, found without parsing
+        # (a malformed URL is named in its error too, without them).
+        userinfo = re.match(r"^[a-z]+://([^@/?#]*)@", url)
+        self._secrets = [s for s in (
+            userinfo[1].partition(":")[2] if userinfo else "",
+            *re.findall(r"[?&]password=([^&#]*)", url)) if s]
+        location = re.sub(r"^([a-z]+://[^:@/?#]*):[^@/?#]*@", r"\1@", url)
+        self.location = re.sub(r"([?&])password=[^&#]*&?", r"\1", location).rstrip("?&")
         try:
             params = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.Error as exc:
@@ -46,23 +45,20 @@ class Url:
         if not params.get("dbname"):
             raise UsageError(f"malformed PostgreSQL URL {self.location}: it names no database "
                              "(expected postgresql://USER@HOST:PORT/DATABASE)")
+        port = str(params.get("port") or "")
+        if port and not all(p.strip().isdigit() for p in port.split(",")):
+            raise UsageError(f"malformed PostgreSQL URL {self.location}: port {port!r} is not "
+                             "a number (expected postgresql://USER@HOST:PORT/DATABASE)")
         self.dbname = params["dbname"]
         self.user = params.get("user")
 
     def scrub(self, text: str) -> str:
         """`text` with the URL's password (raw or percent-decoded) blanked out."""
+        text = text.replace(self.url, self.location)
         for secret in self._secrets:
             for form in {secret, _unquote(secret)}:
-                if len(form) >= 1:
-                    text = text.replace(form, "***")
+                text = text.replace(form, "***")
         return text
-
-
-def _netloc_password(netloc: str) -> str:
-    userinfo, at, _ = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return ""
-    return userinfo.partition(":")[2]
 
 
 def _unquote(text: str) -> str:
