@@ -121,6 +121,36 @@ class PgServer:
                 pgcluster.stop(self.cluster_dir)
 
 
+class Schemas:
+    """A database of the test server holding many logs, one a schema (`new()` -> the URL of
+    a log in a fresh schema, through `options=-csearch_path=...`, as a team would pick one)."""
+
+    def __init__(self, server: PgServer, hint: str) -> None:
+        import psycopg
+
+        self.server, self.count = server, 0
+        self.name = server.create_database(hint.rpartition(".")[2])
+        self.conn = psycopg.connect(server.url_for(self.name), autocommit=True)
+
+    def new(self) -> str:
+        self.count += 1
+        schema = f"log{self.count}"
+        self.conn.execute(f'CREATE SCHEMA "{schema}"')
+        return with_options(self.server.url_for(self.name), f"-csearch_path={schema}")
+
+    def close(self) -> None:
+        self.conn.close()
+        self.server.drop_database(self.name)
+
+
+def with_options(url: str, options: str) -> str:
+    """`url` with the connection parameter `options` set (e.g. `-csearch_path=x`)."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("options="))
+    query = (query + "&" if query else "") + "options=" + quote(options, safe="")
+    return urlunsplit(parts._replace(query=query))
+
+
 def open_server() -> PgServer:
     """The server named by DOCKET_TEST_PG (or a throwaway one for `auto`).
 
