@@ -143,6 +143,27 @@ class Schemas:
         self.server.drop_database(self.name)
 
 
+def dump_schema(url: str) -> bytes | None:
+    """Every row of every table in the current schema of `url`, and its triggers, as bytes
+    (None when the schema holds no table): equal before and after iff nothing changed."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind = 'r' ORDER BY relname")]
+        if not tables:
+            return None
+        out = [repr(conn.execute(
+            "SELECT t.tgname, t.tgenabled, p.prosrc FROM pg_trigger t JOIN pg_class c ON "
+            "c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid WHERE c.relnamespace = "
+            "current_schema()::regnamespace ORDER BY 1").fetchall())]
+        for table in tables:
+            rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+            out.append(repr((table, sorted(map(repr, rows)))))
+    return "\n".join(out).encode()
+
+
 def with_options(url: str, options: str) -> str:
     """`url` with the connection parameter `options` set (e.g. `-csearch_path=x`)."""
     parts = urlsplit(url)

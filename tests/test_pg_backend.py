@@ -6,9 +6,12 @@ timeout naming the lock, text PostgreSQL cannot hold, and the tables readable by
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
+import threading
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -219,3 +222,50 @@ def test_the_views_are_ordinary_tables_any_client_reads(pg_url):
     assert all(isinstance(v, bool) for v in orders.values())  # a real BOOLEAN for BI tools
     assert {k: v["overdue"] for k, v in state["orders"].items()} == orders
     assert records == (events, 1, events)
+
+
+def _follow_one(url: str, after: int, out: list, poll: float) -> None:
+    log = EventLog(url, create=False)
+    for record in log.follow(after, poll=poll):
+        out.append((record["id"], time.monotonic()))
+        break
+    log.close()
+
+
+def _statement(ident: str) -> dict:
+    return {"type": "statement_published", "stream": "s", "id": ident,
+            "occurred_at": "2021-02-01", "data": {"speaker": "S", "summary": ident}}
+
+
+def test_a_follower_wakes_on_notify_not_on_its_polling_interval(pg_url):
+    log = EventLog(pg_url)
+    log.append([_statement("e0")])
+    seen: list = []
+    follower = threading.Thread(target=_follow_one, args=(pg_url, 1, seen, 60.0))
+    follower.start()
+    time.sleep(0.5)  # the follower has read to the end and waits (60 s between looks)
+    assert seen == []
+    code, _, err = run("append", "--db", pg_url, "-", input=json.dumps(_statement("e1")))
+    committed = time.monotonic()
+    assert code == 0, err
+    follower.join(30)
+    assert not follower.is_alive()
+    assert seen[0][0] == "e1" and seen[0][1] - committed < 5  # woken by the commit
+    log.close()
+
+
+def test_a_lost_notification_loses_nothing(pg_url, monkeypatch):
+    log = EventLog(pg_url)
+    log.append([_statement("e0")])
+    seen: list = []
+    follower = threading.Thread(target=_follow_one, args=(pg_url, 1, seen, 0.5))
+    follower.start()
+    time.sleep(0.3)
+    writer = EventLog(pg_url)
+    # This writer's NOTIFY goes nowhere: the follower finds the event when it looks again.
+    monkeypatch.setattr(writer.storage, "_channel", "docket_nobody_listens")
+    writer.append([_statement("e1")])
+    follower.join(30)
+    assert [i for i, _ in seen] == ["e1"]
+    writer.close()
+    log.close()
