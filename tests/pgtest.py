@@ -94,6 +94,16 @@ class PgServer:
         if name in self.created:
             self.created.remove(name)
 
+    def log_database(self):
+        """(name, autocommit connection) of the one database this session keeps its schema
+        logs in (tests/pgtest.Schemas), made on first use."""
+        if getattr(self, "_logs", None) is None:
+            import psycopg
+
+            name = self.create_database("logs")
+            self._logs = (name, psycopg.connect(self.url_for(name), autocommit=True))
+        return self._logs
+
     def database_exists(self, name: str) -> bool:
         row = self.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         return row.fetchone() is not None
@@ -113,6 +123,8 @@ class PgServer:
     def close(self) -> None:
         """Drop what is left of this session's databases; stop the cluster if we started it."""
         try:
+            if getattr(self, "_logs", None) is not None:
+                self._logs[1].close()
             for name in list(self.created):
                 self.drop_database(name)
             self.admin.close()
@@ -122,25 +134,33 @@ class PgServer:
 
 
 class Schemas:
-    """A database of the test server holding many logs, one a schema (`new()` -> the URL of
-    a log in a fresh schema, through `options=-csearch_path=...`, as a team would pick one)."""
+    """Many logs in one database of the test server, one a schema (`new()` -> the URL of a
+    log in a fresh schema, through `options=-csearch_path=...`, as a team would pick one).
+
+    One database serves the whole session (`server.log_database()`): DROP DATABASE forces a
+    checkpoint, which on a loaded machine took seconds; the schemas go with it at the end."""
 
     def __init__(self, server: PgServer, hint: str) -> None:
-        import psycopg
-
         self.server, self.count = server, 0
-        self.name = server.create_database(hint.rpartition(".")[2])
-        self.conn = psycopg.connect(server.url_for(self.name), autocommit=True)
+        self.name, self.conn = server.log_database()
+        self.prefix = re.sub(r"[^a-z0-9]+", "_", hint.lower()).strip("_")[-40:]
 
     def new(self) -> str:
         self.count += 1
-        schema = f"log{self.count}"
+        schema = f"{self.prefix}_{self.count}_{secrets.token_hex(2)}"
         self.conn.execute(f'CREATE SCHEMA "{schema}"')
         return with_options(self.server.url_for(self.name), f"-csearch_path={schema}")
 
     def close(self) -> None:
-        self.conn.close()
-        self.server.drop_database(self.name)
+        """Nothing to do: the session's database goes at the end, with every schema."""
+
+
+def tcp_of(server: PgServer, url: str) -> str:
+    """`url` (a database and options on the test server) reached over loopback TCP with the
+    password instead."""
+    tcp = urlsplit(server.url_for(urlsplit(url).path.lstrip("/"), tcp=True))
+    options = [p for p in urlsplit(url).query.split("&") if p.startswith("options=")]
+    return urlunsplit(tcp._replace(query="&".join(options)))
 
 
 def dump_schema(url: str) -> bytes | None:
