@@ -119,6 +119,13 @@ class PgServer:
         if not self.cluster_dir:
             raise Unavailable("DOCKET_TEST_PG_DIR is not set: the server is not ours to restart")
         pgcluster.restart(self.cluster_dir, mode=mode)
+        import psycopg
+
+        # The restart ended this session's own connections too: open them again.
+        self.admin = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        if getattr(self, "_logs", None) is not None:
+            name = self._logs[0]
+            self._logs = (name, psycopg.connect(self.url_for(name), autocommit=True))
 
     def close(self) -> None:
         """Drop what is left of this session's databases; stop the cluster if we started it."""
@@ -142,13 +149,13 @@ class Schemas:
 
     def __init__(self, server: PgServer, hint: str) -> None:
         self.server, self.count = server, 0
-        self.name, self.conn = server.log_database()
+        self.name = server.log_database()[0]
         self.prefix = re.sub(r"[^a-z0-9]+", "_", hint.lower()).strip("_")[-40:]
 
     def new(self) -> str:
         self.count += 1
         schema = f"{self.prefix}_{self.count}_{secrets.token_hex(2)}"
-        self.conn.execute(f'CREATE SCHEMA "{schema}"')
+        self.server.log_database()[1].execute(f'CREATE SCHEMA "{schema}"')
         return with_options(self.server.url_for(self.name), f"-csearch_path={schema}")
 
     def close(self) -> None:

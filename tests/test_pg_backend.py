@@ -20,7 +20,6 @@ import pytest
 from conftest import RAW_SQL, export_of, invoke, run
 
 from docket import EventLog
-from docket.errors import StorageError
 from docket.storage import open_storage
 
 SECRET = "s3cr3t-pw-Zq"

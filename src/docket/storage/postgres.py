@@ -15,6 +15,7 @@ wakes followers (`wait_for_commit`) at once; they re-read from their position al
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Iterator, Sequence
@@ -37,6 +38,10 @@ _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occur
 _EVENT_COLUMNS = "seq, id, stream, version, type, occurred_us, recorded_us, body, hash"
 _EVENT_TYPES = ["int8", "text", "text", "int8", "text", "int8", "int8", "bytea", "text"]
 _IDLE = pq.TransactionStatus.IDLE
+
+# psycopg logs a warning as it abandons a COPY on a lost connection; without a handler,
+# Python would print it on stderr beside Docket's own one line about the same fault.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 class PostgresStorage(ViewTables, Storage):
