@@ -13,6 +13,7 @@ import psycopg
 from psycopg import errors as pgerr
 
 from ..errors import StorageError, UsageError
+from .postgres_ddl import CLASS_ID
 
 __all__ = ["Url", "busy_timeout_ms", "connect_error", "storage_error", "Closed"]
 
@@ -100,7 +101,7 @@ def storage_error(url: Url, exc: BaseException, broken: bool = False,
         return StorageError(
             f"database {where}: the log's write lock is held by another writer (waited "
             f"{busy_timeout_ms()} ms; set DOCKET_BUSY_TIMEOUT_MS to wait longer; pg_locks "
-            f"shows the holder: locktype 'advisory', classid {0x646B74})")
+            f"shows the holder: locktype 'advisory', classid {CLASS_ID})")
     if broken or isinstance(exc, (pgerr.AdminShutdown, pgerr.CannotConnectNow,
                                   pgerr.ConnectionException)) or (
             isinstance(exc, psycopg.OperationalError) and not isinstance(
