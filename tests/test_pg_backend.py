@@ -276,3 +276,15 @@ def test_a_lost_notification_loses_nothing(pg_url, monkeypatch):
     assert [i for i, _ in seen] == ["e1"]
     writer.close()
     log.close()
+
+
+def test_no_output_of_a_command_holds_the_password(pg_server, pg_url, tmp_path):
+    tcp = pgtest.tcp_of(pg_server, pg_url)
+    password = urlsplit(tcp).password
+    dump = tmp_path / "one.jsonl"
+    dump.write_text(EVENT)
+    for args in (("import", "--db", tcp, dump), ("import", "--db", tcp, "--json", dump)):
+        code, out, err = invoke(*args)
+        assert code == 0, err
+        assert password not in out and password not in err
+        assert "postgresql://postgres@127.0.0.1:" in out  # the log, named without it
