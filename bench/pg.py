@@ -11,9 +11,10 @@
   per insert transaction, so its writes are serialized as Docket's must be.
   Its batch append is saved in chunks of `ES_CHUNK` (1,000) events, one transaction each:
   larger saves hang in psycopg (see `ES_CHUNK`).
-* `docket-pg`: Docket on PostgreSQL, through the same `EventLog` API as on SQLite.
-  TODO(lead): measured once the backend exists (see `docket_store`); until then it is
-  reported as not available, with the reason.
+* `docket-pg`: Docket on PostgreSQL (docket.storage.postgres), through the same
+  `EventLog` API and `DocketSide` as on SQLite: the whole batch in one call (one COPY
+  of the events, whatever its size: Docket never pipelines), each single append its own
+  durable commit.
 
 Each store gets a database of its own per size (CREATE DATABASE, dropped afterwards), on
 the same server, with the server's durable settings (`fsync` and `synchronous_commit` on,
@@ -183,19 +184,35 @@ class EsPgPeer(EsPeer):
 
 
 def docket_store(EventLog: Any, conninfo: str) -> tuple[Any, str | None]:
-    """Docket on PostgreSQL, or (None, why not).
-
-    TODO(lead): once the backend exists, `EventLog(url)` opens it and this is the whole of
-    Docket's side (the SQLite figures' DocketSide, given a URL). Until then no URL is passed
-    to EventLog, which would take it for a SQLite file name.
-    """
+    """Docket on PostgreSQL (the SQLite figures' DocketSide, given a URL), or (None, why
+    not)."""
     if EventLog is None:
         return None, "docket could not be imported"
-    if importlib.util.find_spec("docket.storage.postgres") is None:
-        return None, "Docket's PostgreSQL backend (docket.storage.postgres) is not written yet"
+    if importlib.util.find_spec("psycopg") is None:
+        return None, "psycopg is not installed (pip install 'docket[postgres]')"
     from .docket_side import DocketSide
 
-    return DocketSide(EventLog, conninfo), None
+    return DocketSide(EventLog, as_url(conninfo)), None
+
+
+def as_url(conninfo: str) -> str:
+    """A `postgresql://` URL for a libpq conninfo string (Docket's --db takes URLs)."""
+    from urllib.parse import quote, urlencode
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    p = {k: str(v) for k, v in conninfo_to_dict(conninfo).items()}
+    user = quote(p.pop("user", ""), safe="")
+    password = p.pop("password", None)
+    auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
+    host = p.pop("host", "")
+    port = p.pop("port", "")
+    netloc = "" if host.startswith("/") else host + (f":{port}" if port else "")
+    if host.startswith("/"):
+        p["host"], p["port"] = host, port
+    query = urlencode({k: v for k, v in p.items() if k != "dbname" and v})
+    return (f"postgresql://{auth}{netloc}/{quote(p.get('dbname', ''), safe='')}"
+            + (f"?{query}" if query else ""))
 
 
 # ------------------------------------------------------------------------------ measuring

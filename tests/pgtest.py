@@ -94,6 +94,16 @@ class PgServer:
         if name in self.created:
             self.created.remove(name)
 
+    def log_database(self):
+        """(name, autocommit connection) of the one database this session keeps its schema
+        logs in (tests/pgtest.Schemas), made on first use."""
+        if getattr(self, "_logs", None) is None:
+            import psycopg
+
+            name = self.create_database("logs")
+            self._logs = (name, psycopg.connect(self.url_for(name), autocommit=True))
+        return self._logs
+
     def database_exists(self, name: str) -> bool:
         row = self.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         return row.fetchone() is not None
@@ -109,16 +119,84 @@ class PgServer:
         if not self.cluster_dir:
             raise Unavailable("DOCKET_TEST_PG_DIR is not set: the server is not ours to restart")
         pgcluster.restart(self.cluster_dir, mode=mode)
+        import psycopg
+
+        # The restart ended this session's own connections too: open them again.
+        self.admin = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        if getattr(self, "_logs", None) is not None:
+            name = self._logs[0]
+            self._logs = (name, psycopg.connect(self.url_for(name), autocommit=True))
 
     def close(self) -> None:
         """Drop what is left of this session's databases; stop the cluster if we started it."""
         try:
+            if getattr(self, "_logs", None) is not None:
+                self._logs[1].close()
             for name in list(self.created):
                 self.drop_database(name)
             self.admin.close()
         finally:
             if self.owned and self.cluster_dir:
                 pgcluster.stop(self.cluster_dir)
+
+
+class Schemas:
+    """Many logs in one database of the test server, one a schema (`new()` -> the URL of a
+    log in a fresh schema, through `options=-csearch_path=...`, as a team would pick one).
+
+    One database serves the whole session (`server.log_database()`): DROP DATABASE forces a
+    checkpoint, which on a loaded machine took seconds; the schemas go with it at the end."""
+
+    def __init__(self, server: PgServer, hint: str) -> None:
+        self.server, self.count = server, 0
+        self.name = server.log_database()[0]
+        self.prefix = re.sub(r"[^a-z0-9]+", "_", hint.lower()).strip("_")[-40:]
+
+    def new(self) -> str:
+        self.count += 1
+        schema = f"{self.prefix}_{self.count}_{secrets.token_hex(2)}"
+        self.server.log_database()[1].execute(f'CREATE SCHEMA "{schema}"')
+        return with_options(self.server.url_for(self.name), f"-csearch_path={schema}")
+
+    def close(self) -> None:
+        """Nothing to do: the session's database goes at the end, with every schema."""
+
+
+def tcp_of(server: PgServer, url: str) -> str:
+    """`url` (a database and options on the test server) reached over loopback TCP with the
+    password instead."""
+    tcp = urlsplit(server.url_for(urlsplit(url).path.lstrip("/"), tcp=True))
+    options = [p for p in urlsplit(url).query.split("&") if p.startswith("options=")]
+    return urlunsplit(tcp._replace(query="&".join(options)))
+
+
+def dump_schema(url: str) -> bytes | None:
+    """Every row of every table in the current schema of `url`, and its triggers, as bytes
+    (None when the schema holds no table): equal before and after iff nothing changed."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind = 'r' ORDER BY relname")]
+        if not tables:
+            return None
+        out = [repr(conn.execute(
+            "SELECT t.tgname, t.tgenabled, p.prosrc FROM pg_trigger t JOIN pg_class c ON "
+            "c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid WHERE c.relnamespace = "
+            "current_schema()::regnamespace ORDER BY 1").fetchall())]
+        for table in tables:
+            rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+            out.append(repr((table, sorted(map(repr, rows)))))
+    return "\n".join(out).encode()
+
+
+def with_options(url: str, options: str) -> str:
+    """`url` with the connection parameter `options` set (e.g. `-csearch_path=x`)."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("options="))
+    query = (query + "&" if query else "") + "options=" + quote(options, safe="")
+    return urlunsplit(parts._replace(query=query))
 
 
 def open_server() -> PgServer:

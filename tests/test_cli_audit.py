@@ -1,5 +1,6 @@
 """`docket verify`, `docket checkpoint` and `docket project` end to end: the installed command
-in a subprocess, exact exit codes and output lines."""
+in a subprocess, exact exit codes and output lines, on each backend (tampering goes through
+each one's own SQL, the immutability triggers dropped first, as an operator could)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 import pytest
@@ -35,61 +37,105 @@ EVENTS = [
 N = len(EVENTS)
 
 
+class Work(NamedTuple):
+    """A test's folder (the commands' working directory), its log and the log's backend."""
+
+    path: Path
+    db: str
+    kind: str
+
+
 def docket(cwd, *args):
-    return subprocess.run([str(DOCKET), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False)
+    cwd = cwd.path if isinstance(cwd, Work) else cwd
+    return subprocess.run([str(DOCKET), *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
 @pytest.fixture
-def work(tmp_path):
+def work(tmp_path, backend, backend_kind):
+    """The log of EVENTS on each backend: `d.db` in the test's folder, or a PostgreSQL
+    schema."""
+    db = "d.db" if backend_kind == "sqlite" else backend
     (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
-    done = docket(tmp_path, "import", "--db", "d.db", "events.jsonl")
+    done = docket(tmp_path, "import", "--db", db, "events.jsonl")
     assert done.returncode == 0, done.stderr
-    return tmp_path
+    return Work(tmp_path, db, backend_kind)
+
+
+class Raw:
+    """SQL on the log past Docket (sqlite3, or psycopg with `?` placeholders as `%s`)."""
+
+    def __init__(self, work: Work) -> None:
+        self.pg = work.kind == "postgres"
+        if self.pg:
+            import psycopg
+
+            self.conn = psycopg.connect(work.db, autocommit=True)
+        else:
+            self.conn = sqlite3.connect(work.path / work.db, isolation_level=None)
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s") if self.pg else sql, params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# The immutability triggers as each backend writes them, for a tamperer putting them back.
+RESTORE_TRIGGERS = {
+    "sqlite": ["CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+               "BEGIN SELECT RAISE(ABORT, 'no'); END",
+               "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+               "BEGIN SELECT RAISE(ABORT, 'no'); END"],
+    "postgres": ["CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH STATEMENT "
+                 "EXECUTE FUNCTION docket_refuse('immutable')",
+                 "CREATE TRIGGER events_no_delete BEFORE DELETE ON events FOR EACH STATEMENT "
+                 "EXECUTE FUNCTION docket_refuse('append-only')"],
+}
 
 
 def raw(work):
-    """sqlite3 on the log with the immutability triggers dropped (and so reported)."""
-    conn = sqlite3.connect(work / "d.db", isolation_level=None)
+    """SQL on the log with the immutability triggers dropped (and so reported)."""
+    conn = Raw(work)
     for name in ("events_no_update", "events_no_delete"):
-        conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(f"DROP TRIGGER {name}" + (" ON events" if conn.pg else ""))
     return conn
 
 
 def test_clean_log(work):
-    done = docket(work, "verify", "--db", "d.db")
+    done = docket(work, "verify", "--db", work.db)
     assert (done.returncode, done.stdout, done.stderr) == (
         0, f"OK: {N} events; chain, triggers and stored views verified\n", "")
-    done = docket(work, "verify", "--db", "d.db", "--json")
+    done = docket(work, "verify", "--db", work.db, "--json")
     assert done.returncode == 0
     assert json.loads(done.stdout) == {"ok": True, "events": N, "problems": []}
-    done = docket(work, "verify", "--db", "d.db", "--no-views")
+    done = docket(work, "verify", "--db", work.db, "--no-views")
     assert done.stdout == f"OK: {N} events; chain and triggers verified\n"
 
 
 def test_checkpoint_project_and_verify_them(work):
-    done = docket(work, "checkpoint", "--db", "d.db", "-o", "cp.json")
+    done = docket(work, "checkpoint", "--db", work.db, "-o", "cp.json")
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    printed = docket(work, "checkpoint", "--db", "d.db")
-    assert printed.stdout == (work / "cp.json").read_text()
+    printed = docket(work, "checkpoint", "--db", work.db)
+    assert printed.stdout == (work.path / "cp.json").read_text()
     cp = json.loads(printed.stdout)
     assert sorted(cp) == ["fingerprint", "head", "root", "size", "version"]
     assert (cp["size"], cp["version"]) == (N, 1)
 
-    done = docket(work, "project", "--db", "d.db", "--out", "proj")
+    done = docket(work, "project", "--db", work.db, "--out", "proj")
     assert (done.returncode, done.stdout) == (
         0, "wrote 5 files for 1 stream into proj (5 changed)\n")
-    done = docket(work, "project", "--db", "d.db", "--out", "proj", "--json")
+    done = docket(work, "project", "--db", work.db, "--out", "proj", "--json")
     assert json.loads(done.stdout) == {
         "streams": 1, "changed": [],
         "files": [f"{STREAM}/{f}" for f in ("compliance.json", "report.html", "state.json",
                                            "summary.md", "timeline.json")]}
-    state = docket(work, "state", "--db", "d.db", "--json")
-    assert (work / "proj" / STREAM / "state.json").read_text() == state.stdout
-    page = docket(work, "report", "--db", "d.db", "--stream", STREAM, "-o", "-")
-    assert (work / "proj" / STREAM / "report.html").read_text() == page.stdout
+    state = docket(work, "state", "--db", work.db, "--json")
+    assert (work.path / "proj" / STREAM / "state.json").read_text() == state.stdout
+    page = docket(work, "report", "--db", work.db, "--stream", STREAM, "-o", "-")
+    assert (work.path / "proj" / STREAM / "report.html").read_text() == page.stdout
 
-    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "cp.json",
+    done = docket(work, "verify", "--db", work.db, "--checkpoint", "cp.json",
                   "--projections", "proj")
     assert (done.returncode, done.stdout) == (
         0, (f"OK: {N} events; chain, triggers, stored views, checkpoint cp.json and "
@@ -104,7 +150,7 @@ def test_changed_byte_is_reported_at_its_seq(work):
     conn.execute("UPDATE events SET body = ? WHERE seq = 2", (body,))
     conn.close()
     recomputed = hashlib.sha256(bytes.fromhex(prev) + body).hexdigest()
-    done = docket(work, "verify", "--db", "d.db")
+    done = docket(work, "verify", "--db", work.db)
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
         "trigger events_no_update: missing: nothing refuses UPDATE on `events`",
@@ -114,16 +160,15 @@ def test_changed_byte_is_reported_at_its_seq(work):
         f"FAILED: 3 problems in {N} events",
     ]
     assert done.stderr == ""
-    report = json.loads(docket(work, "verify", "--db", "d.db", "--json").stdout)
+    report = json.loads(docket(work, "verify", "--db", work.db, "--json").stdout)
     assert report["ok"] is False and report["events"] == N
     assert [(p["kind"], p["seq"]) for p in report["problems"]] == [
         ("trigger", None), ("trigger", None), ("chain", 2)]
 
 
 def test_rewrite_with_recomputed_hashes_fails_the_checkpoint(work):
-    assert docket(work, "checkpoint", "--db", "d.db", "-o", "cp.json").returncode == 0
+    assert docket(work, "checkpoint", "--db", work.db, "-o", "cp.json").returncode == 0
     conn = raw(work)
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT 1; END")
     prev = conn.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
     for seq, body in conn.execute("SELECT seq, body FROM events WHERE seq >= 2").fetchall():
         record = msgspec.json.decode(body)
@@ -133,15 +178,12 @@ def test_rewrite_with_recomputed_hashes_fails_the_checkpoint(work):
         body = canonical(record)
         prev = chain_hash(prev, body)
         conn.execute("UPDATE events SET body = ?, hash = ? WHERE seq = ?", (body, prev, seq))
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
-                 "BEGIN SELECT RAISE(ABORT, 'no'); END")
-    conn.execute("CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
-                 "BEGIN SELECT RAISE(ABORT, 'no'); END")
+    for sql in RESTORE_TRIGGERS[work.kind]:
+        conn.execute(sql)
     conn.close()
-    assert docket(work, "verify", "--db", "d.db").returncode == 0  # consistent again...
-    cp = json.loads((work / "cp.json").read_text())
-    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "cp.json")
+    assert docket(work, "verify", "--db", work.db).returncode == 0  # consistent again...
+    cp = json.loads((work.path / "cp.json").read_text())
+    done = docket(work, "verify", "--db", work.db, "--checkpoint", "cp.json")
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
         (f"cp.json: seq {N}: the hash at seq {N} is {prev[:16]}…, the checkpoint's head is "
@@ -154,14 +196,13 @@ def test_rewrite_with_recomputed_hashes_fails_the_checkpoint(work):
 
 
 def test_edited_view_row_and_projection_file(work):
-    assert docket(work, "project", "--db", "d.db", "--out", "proj").returncode == 0
-    path = work / "proj" / STREAM / "compliance.json"
+    assert docket(work, "project", "--db", work.db, "--out", "proj").returncode == 0
+    path = work.path / "proj" / STREAM / "compliance.json"
     path.write_text(path.read_text().replace('"blocked": 1', '"blocked": 2'))
-    conn = sqlite3.connect(work / "d.db")
+    conn = Raw(work)
     conn.execute("UPDATE view_accounts SET status = 'active' WHERE target = '@a'")
-    conn.commit()
     conn.close()
-    done = docket(work, "verify", "--db", "d.db", "--projections", "proj")
+    done = docket(work, "verify", "--db", work.db, "--projections", "proj")
     assert done.returncode == 1
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if '"blocked"' in text)
     assert done.stdout.splitlines() == [
@@ -174,34 +215,34 @@ def test_edited_view_row_and_projection_file(work):
 
 
 def test_edited_report_page_is_reported(work):
-    assert docket(work, "project", "--db", "d.db", "--out", "proj").returncode == 0
-    page = work / "proj" / STREAM / "report.html"
+    assert docket(work, "project", "--db", work.db, "--out", "proj").returncode == 0
+    page = work.path / "proj" / STREAM / "report.html"
     text = page.read_text()
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "we comply" in t)
     page.write_text(text.replace("we comply", "we never complied"))
-    done = docket(work, "verify", "--db", "d.db", "--projections", "proj")
+    done = docket(work, "verify", "--db", work.db, "--projections", "proj")
     assert (done.returncode, done.stdout.splitlines()) == (1, [
         (f"proj/{STREAM}/report.html: differs from a fresh replay (from line {line}; "
          "`docket project` rewrites it)"),
         f"FAILED: 1 problem in {N} events",
     ])
-    done = docket(work, "project", "--db", "d.db", "--out", "proj")
+    done = docket(work, "project", "--db", work.db, "--out", "proj")
     assert done.stdout == "wrote 5 files for 1 stream into proj (1 changed)\n"
-    assert docket(work, "verify", "--db", "d.db", "--projections", "proj").returncode == 0
+    assert docket(work, "verify", "--db", work.db, "--projections", "proj").returncode == 0
 
 
 def test_usage_and_missing_files(work):
-    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "nope.json")
+    done = docket(work, "verify", "--db", work.db, "--checkpoint", "nope.json")
     assert done.returncode == 2 and "does not exist" in done.stderr
     done = docket(work, "verify", "--db", "missing.db")
     assert (done.returncode, done.stderr) == (
         1, "Error: no database at missing.db (append or import first)\n")
-    (work / "bad.json").write_text("{}")
-    done = docket(work, "verify", "--db", "d.db", "--checkpoint", "bad.json", "--no-views")
+    (work.path / "bad.json").write_text("{}")
+    done = docket(work, "verify", "--db", work.db, "--checkpoint", "bad.json", "--no-views")
     assert (done.returncode, done.stdout) == (
         1, ("bad.json: not a Docket checkpoint: field `version`: null is not 1\n"
            f"FAILED: 1 problem in {N} events\n"))
-    done = docket(work, "project", "--db", "d.db")
+    done = docket(work, "project", "--db", work.db)
     assert done.returncode == 2 and "--out" in done.stderr
 
 

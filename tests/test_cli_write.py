@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import export_of, invoke, run
+from conftest import export_of, file_bytes, invoke, run
 from hypothesis import HealthCheck, given, settings
 from strategies import (
     OPTIONAL,
@@ -90,17 +90,17 @@ def one_error_line(err: str) -> str:
 
 # -- append ----------------------------------------------------------------------------------
 
-def test_append_file_prints_exact_receipts_and_stores_the_events(run_docket, db_path, tmp_path):
+def test_append_file_prints_exact_receipts_and_stores_the_events(run_docket, backend, tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(to_jsonl([ORDER, BLOCK, STATEMENT]))
-    code, out, err = run_docket("append", "--db", db_path, path)
+    code, out, err = run_docket("append", "--db", backend, path)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert len(lines) == 3
     generated = json.loads(lines[2])["id"]
     assert uuid.UUID(generated)  # an id is generated when absent (a UUID)
 
-    records = check_chain(export_lines(db_path))
+    records = check_chain(export_lines(backend))
     prev = ZERO_HASH
     expected_lines = []
     for n, (event, record) in enumerate(zip([ORDER, BLOCK, STATEMENT], records), 1):
@@ -156,16 +156,16 @@ def test_stream_option_fills_events_that_name_none(run_docket, db_path, tmp_path
     assert [json.loads(line)["version"] for line in out.splitlines()] == [1, 1]
 
 
-def test_duplicates_are_reported_with_the_original_seq_and_hash(run_docket, db_path, tmp_path):
+def test_duplicates_are_reported_with_the_original_seq_and_hash(run_docket, backend, tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(to_jsonl([ORDER, BLOCK]))
-    code, first, _ = run_docket("append", "--db", db_path, path)
+    code, first, _ = run_docket("append", "--db", backend, path)
     assert code == 0
-    before = Path(db_path).read_bytes()
-    code, again, err = run_docket("append", "--db", db_path, path)
+    before = file_bytes(backend)
+    code, again, err = run_docket("append", "--db", backend, path)
     assert (code, err) == (0, "")
     assert again == first.replace('"duplicate":false', '"duplicate":true')
-    assert Path(db_path).read_bytes() == before  # a duplicate writes nothing
+    assert file_bytes(backend) == before  # a duplicate writes nothing
 
     # The same content spelled differently (key order, defaults written out, spacing) is
     # the same event; a new event in the same batch gets the next seq.
@@ -174,39 +174,39 @@ def test_duplicates_are_reported_with_the_original_seq_and_hash(run_docket, db_p
                             "stream": S, "type": "accounts_blocked"}, indent=1)
     new = {**STATEMENT, "id": "stmt-1"}
     path.write_bytes(respelled.replace("\n", " ").encode() + b"\n" + to_jsonl([new]))
-    code, out, err = run_docket("append", "--db", db_path, path)
+    code, out, err = run_docket("append", "--db", backend, path)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == first.splitlines()[1].replace('"duplicate":false', '"duplicate":true')
     third = json.loads(lines[1])
     assert (third["seq"], third["version"], third["duplicate"]) == (3, 3, False)
-    check_chain(export_lines(db_path))
+    check_chain(export_lines(backend))
 
 
-def test_id_reused_with_other_content_is_an_error(run_docket, db_path):
-    api_log(db_path, [ORDER])
-    before = Path(db_path).read_bytes()
+def test_id_reused_with_other_content_is_an_error(run_docket, backend):
+    api_log(backend, [ORDER])
+    before = file_bytes(backend)
     changed = {**ORDER, "occurred_at": "2021-02-05"}
-    code, out, err = run_docket("append", "--db", db_path, "-", input=to_jsonl([changed]))
+    code, out, err = run_docket("append", "--db", backend, "-", input=to_jsonl([changed]))
     message = one_error_line(err)
     assert code == 1 and out == ""
     assert "line 1" in message and "'order-2'" in message and "`id`" in message
-    assert Path(db_path).read_bytes() == before
+    assert file_bytes(backend) == before
 
 
-def test_expected_version_conflict_exits_3_and_writes_nothing(run_docket, db_path):
-    code, out, _ = run_docket("append", "--db", db_path, "--expected-version", "0", "-",
+def test_expected_version_conflict_exits_3_and_writes_nothing(run_docket, backend):
+    code, out, _ = run_docket("append", "--db", backend, "--expected-version", "0", "-",
                               input=to_jsonl([ORDER, BLOCK]))
     assert code == 0 and [json.loads(x)["version"] for x in out.splitlines()] == [1, 2]
-    before = Path(db_path).read_bytes()
+    before = file_bytes(backend)
     for wrong in ("1", "3"):
-        code, out, err = run_docket("append", "--db", db_path, "--expected-version", wrong,
+        code, out, err = run_docket("append", "--db", backend, "--expected-version", wrong,
                                     "-", input=to_jsonl([STATEMENT]))
         message = one_error_line(err)
         assert code == 3 and out == ""
         assert "2" in message and wrong in message  # the current and the expected version
-        assert Path(db_path).read_bytes() == before
-    code, out, err = run_docket("append", "--db", db_path, "--expected-version", "2", "-",
+        assert file_bytes(backend) == before
+    code, out, err = run_docket("append", "--db", backend, "--expected-version", "2", "-",
                                 input=to_jsonl([STATEMENT]))
     assert code == 0 and json.loads(out)["version"] == 3
 
@@ -224,21 +224,21 @@ def test_expected_version_zero_on_a_new_stream_from_options(run_docket, db_path)
     assert Path(db_path).read_bytes() == before
 
 
-def test_per_event_expected_version_in_the_json(run_docket, db_path):
+def test_per_event_expected_version_in_the_json(run_docket, backend):
     events = [{**ORDER, "expected_version": 0}, {**BLOCK, "expected_version": 1},
               {**STATEMENT, "expected_version": 2}]
-    code, out, err = run_docket("append", "--db", db_path, "-", input=to_jsonl(events))
+    code, out, err = run_docket("append", "--db", backend, "-", input=to_jsonl(events))
     assert (code, err) == (0, "")
     assert [json.loads(x)["version"] for x in out.splitlines()] == [1, 2, 3]
-    records = check_chain(export_lines(db_path))
+    records = check_chain(export_lines(backend))
     assert all("expected_version" not in r for r in records)  # a condition, not content
-    before = Path(db_path).read_bytes()
+    before = file_bytes(backend)
     late = [{**STATEMENT, "id": "s-ok", "expected_version": 3},
             {**STATEMENT, "id": "s-late", "expected_version": 3}]
-    code, out, err = run_docket("append", "--db", db_path, "-", input=to_jsonl(late))
+    code, out, err = run_docket("append", "--db", backend, "-", input=to_jsonl(late))
     message = one_error_line(err)
     assert code == 3 and out == "" and "line 2" in message and "'s-late'" in message
-    assert Path(db_path).read_bytes() == before
+    assert file_bytes(backend) == before
 
 
 # -- import / export -------------------------------------------------------------------------
@@ -273,8 +273,9 @@ def test_import_prints_a_summary_and_export_o_writes_the_log(run_docket, db_path
             assert record[key] == event[key]
 
 
-def test_export_import_into_an_empty_log_is_byte_identical(run_docket, tmp_path):
-    first, second = tmp_path / "a.db", tmp_path / "b.db"
+def test_export_import_into_an_empty_log_is_byte_identical(run_docket, tmp_path,
+                                                           backend_factory):
+    first, second = backend_factory(), backend_factory()
     assert run_docket("import", "--db", first, EXAMPLE)[0] == 0
     dump = tmp_path / "dump.jsonl"
     assert run_docket("export", "--db", first, "-o", dump)[0] == 0
@@ -282,10 +283,10 @@ def test_export_import_into_an_empty_log_is_byte_identical(run_docket, tmp_path)
     assert code == 0, err
     assert export_of(second) == dump.read_bytes()
     # importing the same export again: every record is a duplicate, nothing changes
-    before = second.read_bytes()
+    before = file_bytes(second)
     code, out, err = run_docket("import", "--db", second, "--json", dump)
     assert code == 0 and json.loads(out)["imported"] == 0
-    assert second.read_bytes() == before
+    assert file_bytes(second) == before
 
 
 def api_log(path, events) -> bytes:
@@ -296,16 +297,17 @@ def api_log(path, events) -> bytes:
     return export_of(path)
 
 
-def test_import_refuses_an_export_that_does_not_follow_the_log(run_docket, tmp_path):
-    a, b = tmp_path / "a.db", tmp_path / "b.db"
+def test_import_refuses_an_export_that_does_not_follow_the_log(run_docket, tmp_path,
+                                                               backend_factory):
+    a, b = backend_factory(), backend_factory()
     dump = tmp_path / "a.jsonl"
     dump.write_bytes(api_log(a, [ORDER]))
     api_log(b, [{**STATEMENT, "stream": "unrelated", "id": "u"}])
-    before = b.read_bytes()
+    before = file_bytes(b)
     code, out, err = run_docket("import", "--db", b, dump)
     message = one_error_line(err)
     assert code == 1 and "line 1" in message and "seq" in message
-    assert b.read_bytes() == before
+    assert file_bytes(b) == before
 
 
 def test_import_refuses_a_tampered_record(run_docket, tmp_path):

@@ -3,7 +3,8 @@ pages without holding a transaction.
 
 Writers commit in seq order (the hash chain has one writer at a time: each takes the log's
 write lock before reading the head), so a follower that reads on from the last seq it saw
-never skips an event; these tests check it with real processes on a real file.
+never skips an event; these tests check it with real processes, on each backend
+(`backend`: a SQLite file, or a PostgreSQL schema, where followers wake on NOTIFY).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def _follow_into(path: str, after: int, want: int, out: list, stop: threading.Ev
     log.close()
 
 
-def test_a_follower_sees_every_event_of_concurrent_writers_once_in_order(tmp_path):
-    path = str(tmp_path / "f.db")
+def test_a_follower_sees_every_event_of_concurrent_writers_once_in_order(backend):
+    path = backend
     log = EventLog(path)
     log.append([statement("s0", "first")])
     total = 1 + WRITERS * PER_WRITER
@@ -77,8 +78,8 @@ def test_a_follower_sees_every_event_of_concurrent_writers_once_in_order(tmp_pat
     log.close()
 
 
-def test_a_restarted_follower_resumes_without_a_gap(tmp_path):
-    path = str(tmp_path / "f.db")
+def test_a_restarted_follower_resumes_without_a_gap(backend):
+    path = backend
     log = EventLog(path)
     log.append([statement("s", f"e{i}") for i in range(10)])
     first = []
@@ -96,8 +97,8 @@ def test_a_restarted_follower_resumes_without_a_gap(tmp_path):
     log.close()
 
 
-def test_a_waiting_follower_does_not_lock_writers_out(tmp_path):
-    path = str(tmp_path / "f.db")
+def test_a_waiting_follower_does_not_lock_writers_out(backend):
+    path = backend
     log = EventLog(path)
     log.append([statement("s", "e0")])
     seen, stop = [], threading.Event()
@@ -132,8 +133,8 @@ def test_a_suspended_reader_does_not_block_an_append(tmp_path):
     log.close()
 
 
-def test_cli_follow_prints_json_lines_and_stops_cleanly_on_ctrl_c(tmp_path):
-    path = str(tmp_path / "f.db")
+def test_cli_follow_prints_json_lines_and_stops_cleanly_on_ctrl_c(backend):
+    path = backend
     log = EventLog(path)
     log.append([statement("s", f"e{i}") for i in range(3)])
     proc = subprocess.Popen([str(DOCKET), "log", "--db", path, "--follow", "--after-seq", "1",

@@ -1,5 +1,6 @@
 """Time travel through the real log (SPEC §4, §8): as_of, known_at, retractions, corrections,
 snapshots + tail, on a worked dispute with hand-computed figures and on generated streams.
+The worked dispute and the known_at property run on every backend (`backend`).
 
 The generated streams come from `StreamBuilder` below (also used by test_stored_views.py):
 orders with named targets or target counts, blocks and unblocks under existing orders,
@@ -37,6 +38,12 @@ from docket.views import state_view
 AMENDING = ("event_retracted", "event_corrected")
 SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# For a property run on every backend: `backend_factory` (a function-scoped fixture) makes a
+# fresh log per example, so hypothesis need not warn that the fixture outlives an example;
+# fewer examples, as a PostgreSQL log costs ~0.3 s to make.
+EVERY_BACKEND = settings(SETTINGS, max_examples=8,
+                         suppress_health_check=[*SETTINGS.suppress_health_check,
+                                                HealthCheck.function_scoped_fixture])
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -45,8 +52,16 @@ def _tmpdir() -> str:
 
 
 @contextmanager
-def new_log():
-    """A fresh EventLog in a temporary file (tmp_path is function-scoped: not for @given)."""
+def new_log(make=None):
+    """A fresh EventLog in a temporary file (tmp_path is function-scoped: not for @given),
+    or at `make()` (conftest's backend_factory: a new log on the test's backend)."""
+    if make is not None:
+        log = EventLog(make())
+        try:
+            yield log
+        finally:
+            log.close()
+        return
     folder = _tmpdir()
     log = EventLog(os.path.join(folder, "docket.db"))
     try:
@@ -446,8 +461,8 @@ WORKED = {
 
 
 @pytest.fixture
-def worked(tmp_path):
-    log = EventLog(str(tmp_path / "w.db"))
+def worked(backend):
+    log = EventLog(backend)
     marks = []
     for batch in APPEND_ORDER:
         log.append(batch)
@@ -657,15 +672,15 @@ def test_as_of_is_monotone(data):
         assert log.state("s")["version"] == len(b.events)
 
 
-@SETTINGS
+@EVERY_BACKEND
 @given(st.data())
-def test_known_at_is_what_the_log_held_then(data):
+def test_known_at_is_what_the_log_held_then(backend_factory, data):
     """known_at = the recording time of an earlier batch ignores every later event
     (retractions and corrections included): it equals the view the log gave back then."""
     draw = data.draw
     b = build(draw, draw(st.integers(2, 18)))
     as_of = draw(times(), label="as_of")
-    with snapshot_every(draw(st.sampled_from((2, 3)))), new_log() as log:
+    with snapshot_every(draw(st.sampled_from((2, 3)))), new_log(backend_factory) as log:
         seen = []
         for batch in batches(draw, b.events):
             log.append(batch)

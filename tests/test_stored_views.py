@@ -1,4 +1,4 @@
-"""The stored views (SPEC §4 last rule, issue 3 items 5-6): the SQLite view tables always
+"""The stored views (SPEC §4 last rule, issue 3 items 5-6): the view tables always
 equal a fresh replay, after every append, backdated or not; backdated events refold from
 the nearest snapshot before them; `rebuild` gives what incremental maintenance gave.
 
@@ -7,7 +7,6 @@ Generated streams and the from-scratch oracle come from test_replay.py (see its 
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 from unittest import mock
 
@@ -15,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_replay import (
     AMENDING,
+    EVERY_BACKEND,
     SETTINGS,
     StreamBuilder,
     _ints,
@@ -149,12 +149,12 @@ def draw_log(draw, max_events: int = 18):
 
 
 # -- properties ------------------------------------------------------------------------------
-@SETTINGS
+@EVERY_BACKEND
 @given(st.data())
-def test_stored_views_equal_fresh_replay_after_every_append(data):
+def test_stored_views_equal_fresh_replay_after_every_append(backend_factory, data):
     draw = data.draw
     every = draw(st.sampled_from((2, 3, 5)), label="SNAPSHOT_EVERY")
-    with snapshot_every(every), new_log() as log:
+    with snapshot_every(every), new_log(backend_factory) as log:
         # A second handle on the same file (another process, as far as the log can tell):
         # each append goes through one of the two, so neither may trust a stale head.
         other = EventLog(log.path)
@@ -363,20 +363,18 @@ def test_second_correction_moving_an_event_later(tmp_path):
         log.close()
 
 
-def test_rebuild_repairs_damaged_tables(tmp_path):
-    path = str(tmp_path / "r.db")
+def test_rebuild_repairs_damaged_tables(backend, raw_sql):
+    path = backend
     log = EventLog(path)
     log.append([{"type": "order_issued", "stream": "b", "id": "o", "occurred_at": day(1),
                  "data": {"order_id": "O", "issuer": "G", "platform": "P", "targets": ["@a"]}},
                 {"type": "accounts_blocked", "stream": "b", "id": "x", "occurred_at": day(2),
                  "data": {"order_id": "O", "targets": ["@a"]}}])
     good = stored_rows(log, "b")
-    raw = sqlite3.connect(path)
-    with raw:   # the view tables are ordinary tables: anyone can damage them
-        raw.execute("UPDATE view_orders SET blocked = 0, status = 'pending'")
-        raw.execute("DELETE FROM view_accounts")
-        raw.execute("DELETE FROM docket_view_heads")
-    raw.close()
+    # The view tables are ordinary tables: anyone can damage them.
+    for sql in ("UPDATE view_orders SET blocked = 0, status = 'pending'",
+                "DELETE FROM view_accounts", "DELETE FROM docket_view_heads"):
+        raw_sql(path, sql)
     assert stored_rows(log, "b") != good
     assert log.rebuild() == 1
     assert stored_rows(log, "b") == good

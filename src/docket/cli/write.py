@@ -147,12 +147,13 @@ def import_(file, stream, as_json, db):
         receipts = log.import_lines(numbered, stream=stream, progress=bar)
     added = [r for r in receipts if not r.duplicate]
     summary = {"imported": len(added), "duplicates": len(receipts) - len(added),
-               "last_seq": max((r.seq for r in receipts), default=0), "db": db}
+               "last_seq": max((r.seq for r in receipts), default=0),
+               "db": log.path}  # as given; a URL without its password
     if as_json:
         click.echo(json_line(summary))
     else:
         click.echo(f"imported {summary['imported']} events ({summary['duplicates']} duplicates) "
-                   f"into {db}; last seq {summary['last_seq']}")
+                   f"into {log.path}; last seq {summary['last_seq']}")
 
 
 @main.command()

@@ -1,0 +1,69 @@
+"""What a PostgreSQL database holds, judged before Docket touches it: a Docket log (and of
+which format), nothing yet, or something else; and whether the log's safeguards stand."""
+
+from __future__ import annotations
+
+from ..errors import StorageError
+from .base import FORMAT_VERSION
+from .postgres_ddl import LOG_TABLES, RECORDS_VIEW, TRIGGERS
+from .schema import TABLES
+
+__all__ = ["check_format", "immutability_problems"]
+
+_NAMES = {*TABLES, *LOG_TABLES, "docket_meta", RECORDS_VIEW}
+
+# pg_trigger.tgtype bits (PostgreSQL's trigger.h).
+_OP_BITS = {"delete": 8, "update": 16, "truncate": 32}
+
+
+def check_format(conn, location: str) -> str | None:
+    """None when the current schema holds no table yet, "complete" for a Docket log with
+    every table, "partial" for one made by a Docket that kept fewer. Raises StorageError for
+    a schema holding something else, a log of a newer format, or no schema to write in."""
+    schema = conn.execute("SELECT current_schema()").fetchone()[0]
+    if schema is None:
+        raise StorageError(f"{location}: no schema of the search_path exists (an "
+                           "administrator creates it: CREATE SCHEMA)")
+    names = {r[0] for r in conn.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relkind IN ('r', 'v', 'p', 'm', 'f')")}
+    if not names:
+        return None
+    if "docket_meta" not in names:
+        raise StorageError(f"{location} is a PostgreSQL database but not a Docket log (its "
+                           f"schema {schema!r} holds other tables; give Docket a database or "
+                           "a schema of its own)")
+    row = conn.execute("SELECT value FROM docket_meta WHERE key = 'format'").fetchone()
+    if row is None:
+        return None  # a creation that did not finish: made again, in one transaction
+    if int(row[0]) > FORMAT_VERSION:
+        raise StorageError(f"{location} was written by a newer Docket (format {row[0]}; this "
+                           f"one reads {FORMAT_VERSION}); upgrade Docket")
+    return "complete" if _NAMES <= names else "partial"
+
+
+def immutability_problems(conn) -> list[tuple[str, str]]:
+    """(trigger, what is wrong) for each trigger refusing UPDATE, DELETE or TRUNCATE of the
+    log that is missing, disabled, conditional, or calls a function that does not raise."""
+    found = {name: rest for name, *rest in conn.execute(
+        "SELECT t.tgname, c.relname, t.tgenabled, t.tgtype, t.tgqual IS NULL, p.prosrc "
+        "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal")}
+    out = []
+    for name in TRIGGERS:
+        table, _, op = name.partition("_no_")
+        if name not in found:
+            out.append((name, f"missing: nothing refuses {op.upper()} on `{table}`"))
+            continue
+        relname, enabled, tgtype, unconditional, source = found[name]
+        source = " ".join(str(source).upper().split())
+        if relname != table or not tgtype & _OP_BITS[op]:
+            out.append((name, f"does not refuse {op.upper()} on `{table}` (it is on "
+                              f"`{relname}`, for other statements)"))
+        elif enabled == "D":
+            out.append((name, f"disabled: nothing refuses {op.upper()} on `{table}`"))
+        elif not unconditional or "RAISE EXCEPTION" not in source:
+            out.append((name, f"does not refuse {op.upper()} on `{table}` (its function or "
+                              "condition was changed)"))
+    return out
