@@ -152,8 +152,7 @@ REFS_TAMPERING = {
     "renamed": ("UPDATE refs SET ref_id = 'C-2' WHERE kind = 'case'",
                 [("index", 14, "case", "C-1", "missing"),
                  ("index", 14, "case", "C-2", "an extra row")]),
-    "another kind": ("UPDATE refs SET kind = 'event_corrected' WHERE kind = "
-                     "'event_retracted'",
+    "another kind": ("UPDATE refs SET kind = 'event_corrected' WHERE kind = 'event_retracted'",
                      [("index", 9, "event_retracted", "r1", "missing"),
                       ("index", 9, "event_corrected", "r1", "an extra row")]),
 }
