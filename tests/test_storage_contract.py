@@ -253,3 +253,52 @@ def test_a_partial_read_never_blocks_a_later_append(backend):
     assert sum(1 for _ in reader) == 5001
     other.close()
     log.close()
+
+
+# -- the checks of the database itself (verify, and before the first write) ------------------
+def test_a_sound_database_passes_its_own_checks_and_lists_every_ref(backend, raw_sql):
+    """integrity_problems() and quick_check() find nothing on a sound log (a backend with no
+    such check of its own returns [] by design); all_refs() lists every row of refs, also of
+    a stream the log holds no event of, which is what lets verify report it."""
+    log = EventLog(backend)
+    log.append([{"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
+                 "id": "o1", "data": {"order_id": "O-1", "issuer": "G", "platform": "P",
+                                      "targets": ["@a"]}},
+                {"type": "event_retracted", "stream": "s", "occurred_at": "2021-02-02",
+                 "id": "r1", "data": {"target_id": "o1", "reason": "void"}}])
+    storage = log.storage
+    with storage.reading():
+        assert storage.integrity_problems() == []
+        assert storage.quick_check() == []
+        assert sorted(storage.all_refs()) == [("s", "event_retracted", "r1", 2),
+                                              ("s", "order", "O-1", 1)]
+    log.close()
+    raw_sql(backend, "INSERT INTO refs VALUES ('ghost', 'order', 'O-9', 1)")
+    log = EventLog(backend, create=False)
+    with log.storage.reading():
+        assert ("ghost", "order", "O-9", 1) in log.storage.all_refs()
+    report = log.verify(views=False)
+    assert [(p["kind"], p["seq"], p["row"]) for p in report["problems"]] == [
+        ("index", 1, {"stream": "ghost", "kind": "order", "ref_id": "O-9"})]
+    log.close()
+
+
+def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
+    log = EventLog(backend)
+    calls = []
+    original = type(log.storage).quick_check
+    monkeypatch.setattr(type(log.storage), "quick_check",
+                        lambda self: calls.append(1) or original(self))
+    for i in range(3):
+        log.append([statement("s", f"e{i}")])
+    assert calls == [1]
+    monkeypatch.setattr(type(log.storage), "quick_check",
+                        lambda self: ["a page is damaged"])
+    log.close()
+    log = EventLog(backend)
+    with pytest.raises(StorageError, match="is damaged, so nothing was written: a page is "
+                                           "damaged"):
+        log.append([statement("s", "late")])
+    log.close()
+    monkeypatch.undo()
+    assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1]

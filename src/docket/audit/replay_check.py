@@ -2,9 +2,10 @@
 fold state and every snapshot must equal a fresh fold of the log from its first event, and the
 touches index must list what the fold finds each event touching (`index_check`).
 
-Current queries read the saved fold state and the view tables, and as-of queries start from
-the snapshots, so a row edited in any of them changes an answer without touching the log:
-this check is what catches it, naming the table and row.
+Current queries read the saved fold state and the view tables, appends trust the index of
+deadlines (`docket_deadlines`), and as-of queries start from the snapshots, so a row edited
+in any of them changes an answer without touching the log: this check is what catches it,
+naming the table and row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..errors import AuditError
 from ..replay import Progress, Replayed, replay_stream, with_progress
 from ..stored.rows import TABLES, view_rows
 from ..stored.snapshots import decode_state, encode_state
+from ..times import upper_bound
 from .index_check import TouchesSeen, check_touches
 from .problems import Problems
 
@@ -116,6 +118,7 @@ def check_views(storage, views, known_seq: int, problems: Problems,
         _check_head(storage, stream, head[0] if head else None, done.state, problems)
         if head is not None and head[1] <= known_seq:
             _check_position(storage, stream, head[1], problems)
+        _check_deadlines(storage, stream, done.state, problems)
         stored = views.stored_rows(stream)
         for table, rows in view_rows(done.view).items():
             _compare_rows(table, rows, stored[table], problems)
@@ -133,6 +136,20 @@ def check_views(storage, views, known_seq: int, problems: Problems,
                      f"the log ends at seq {known_seq}: events after it were removed",
                      seq=known_seq + 1)
     return replayed
+
+
+def _check_deadlines(storage, stream: str, fresh: dict, problems: Problems) -> None:
+    """The index of deadlines (which orders a new reference time can make overdue, so the
+    append refreshes their rows): one row per order with a deadline, ending where it ends."""
+    want = {k: upper_bound(o["deadline"]) for k, o in fresh["orders"].items() if o["deadline"]}
+    have = dict(storage.select("docket_deadlines", (stream,), ("order_id", "end_us")))
+    for key in sorted(want.keys() | have.keys()):
+        if want.get(key) != have.get(key):
+            what = ("missing from the table" if key not in have else
+                    "not in a fresh replay (an extra row)" if key not in want else
+                    f"end_us is {have[key]} in the table, {want[key]} in a fresh replay")
+            problems.add("view", f"{what} (appends would not refresh the order's overdue)",
+                         table="docket_deadlines", row={"stream": stream, "order_id": key})
 
 
 def _check_position(storage, stream: str, log_seq: int, problems: Problems) -> None:

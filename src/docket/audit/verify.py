@@ -12,8 +12,9 @@
    triggers are in place (`docket.audit.chain`); every row of `refs`, the index the append
    and the replay trust, is what the stored bytes call for, none missing, none extra
    (`docket.audit.refs_check`, kind `index`);
-2. the stored views: every view table row, the saved fold state and every snapshot equal a
-   fresh fold of the log from its first event (`docket.audit.replay_check`);
+2. the stored views: every view table row, the saved fold state, the index of deadlines
+   and every snapshot equal a fresh fold of the log from its first event
+   (`docket.audit.replay_check`);
 3. with a checkpoint: the log still extends it (an RFC 6962 consistency proof from its size
    to now verifies against its root and the current root; its head is still the hash at
    that size), which catches a rewrite even when every later hash was recomputed
