@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 
 from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
-from .schema import TABLES
+from .schema import TABLES, VIEW_TABLES
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, Closed, storage_error
 from .sqlite_views import ViewTables
@@ -55,13 +55,17 @@ class SQLiteStorage(ViewTables, Storage):
             if create:
                 self._wal()
             self._conn.execute("PRAGMA synchronous = FULL")
-            if create and (tables is None or not all(
-                    name in tables for name in (*TABLES, "docket_checkpoints", RECORDS_VIEW))):
+            if create and tables is not None:
+                tables -= self._drop_outdated_views(tables)
+            if create and self._behind(tables):
                 # A new log, or one made by a Docket that kept fewer tables (or no records
                 # view): the missing ones are made (the stored views then know they must be
                 # rebuilt).
                 self._create_schema()
                 tables = self._check_format()
+            # Opened to read, such a log is brought up to this schema at its first write
+            # (`docket rebuild`), not before: reading leaves the file as it is.
+            self._upgrade = tables is not None and self._behind(tables)
             # Opened to read, a log made before some tables lacks them: the stored views
             # are stale then (another projection version) and never read.
             self._has_checkpoints = "docket_checkpoints" in tables
@@ -97,6 +101,27 @@ class SQLiteStorage(ViewTables, Storage):
             )
         return tables if row is not None else None
 
+    def _behind(self, tables: set[str] | None) -> bool:
+        """Whether a log's schema lacks tables (or has view tables of other columns)."""
+        return tables is None or bool(self._outdated_views(tables)) or not all(
+            name in tables for name in (*TABLES, "docket_checkpoints", RECORDS_VIEW))
+
+    def _outdated_views(self, tables: set[str]) -> set[str]:
+        """The view tables whose columns are not the schema's (a log made before catalogue
+        v2 added some)."""
+        return {name for name, table in VIEW_TABLES.items() if name in tables and tuple(
+            r[1] for r in self._conn.execute(f"PRAGMA table_info({name})")) != table.names}
+
+    def _drop_outdated_views(self, tables: set[str]) -> set[str]:
+        """Drop the outdated view tables (recreated with the missing ones): they hold only
+        what a rebuild rewrites, and the stored views of such a log were written by an older
+        fold, so its next write rebuilds them anyway. Returns the names dropped."""
+        dropped = self._outdated_views(tables)
+        if dropped:
+            self._run("BEGIN IMMEDIATE;" + "".join(f"DROP TABLE IF EXISTS {name};"
+                                                   for name in sorted(dropped)) + "COMMIT;")
+        return dropped
+
     def _create_schema(self) -> None:
         """Create every table in one write transaction, so processes creating a file at
         once agree (the loser finds the tables there)."""
@@ -113,6 +138,10 @@ class SQLiteStorage(ViewTables, Storage):
     # -- transactions ---------------------------------------------------------------------
     def _begin(self, write: bool) -> None:
         try:
+            if write and self._upgrade:
+                self._drop_outdated_views(self._check_format() or set())
+                self._create_schema()
+                self._upgrade = False
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
             raise storage_error(self.path, exc) from None

@@ -56,6 +56,7 @@ from .rows import (
     read_view,
     row,
     upsert,
+    write_totals,
 )
 from .snapshots import SNAPSHOT_EVERY, copy_state, decode_state, encode_state
 
@@ -70,8 +71,10 @@ _BIG_STATE = 20_000
 LATE_REFRESH = 200
 # Index rows are written in chunks of this many while a long fold goes on.
 _FLUSH = 50_000
-# The keyed parts of the fold state, stored one entry a row; all but the last have a table.
-_ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
+# The keyed parts of the fold state, stored one entry a row (those in rows.ENTITY_TABLE
+# also have a view table; payments and the two indexes only feed other rows).
+_ENTITIES = ("orders", "accounts", "notices", "challenges", "penalties", "payments",
+             "service", "order_notices", "order_penalties")
 _INTERNAL = ("docket_view_heads", "docket_snapshots", "docket_fold", "docket_deadlines",
              "docket_touches", "docket_late")
 
@@ -364,7 +367,8 @@ class StoredViews:
         of the orders whose notices changed, and of the orders whose `overdue` the move of
         the reference time (the latest event folded, `ref_before` before) can flip."""
         storage = self.storage
-        orders = changed["orders"] | changed["order_notices"] | gone["order_notices"]
+        orders = changed["orders"] | changed["order_notices"] | gone["order_notices"] \
+            | changed["order_penalties"] | gone["order_penalties"]
         for key in changed["notices"] | gone["notices"]:
             notice = state["notices"].get(key)
             if notice is not None:
@@ -382,10 +386,16 @@ class StoredViews:
             storage.upsert("docket_deadlines", [
                 (stream, k, upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
                 if k in orders_now and orders_now[k]["deadline"]])
+        penalties = changed["penalties"]
+        if ref_after != ref_before:
+            # A daily penalty's `accrued` follows the reference time.
+            penalties = penalties | {k for k, p in state["penalties"].items() if p["per"] == "day"}
         for kind, table in ENTITY_TABLE.items():
-            keys = orders if kind == "orders" else changed[kind]
+            keys = {"orders": orders, "penalties": penalties}.get(kind, changed[kind])
             upsert(storage, table, entry_rows(state, kind, keys, stream, ref_after))
             delete_entries(storage, kind, stream, gone[kind])
+        if penalties or gone["penalties"] or changed["payments"] or gone["payments"]:
+            write_totals(storage, stream, state, ref_after)
 
     def _save_head(self, stream, last, log_seq, folded, state, amend) -> None:
         storage = self.storage
