@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,15 @@ import pytest
 from docket import EventLog
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENT_FILES = sorted((ROOT / "events").glob("*.jsonl"))
+
+
+def _first_seq(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return json.loads(fh.readline())["seq"]
+
+
+# One log's chain split by stream: each file goes on from the one before (by first seq).
+EVENT_FILES = sorted((ROOT / "events").glob("*.jsonl"), key=_first_seq)
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +52,10 @@ def test_an_edited_projection_would_be_caught(replayed, tmp_path):
     assert not report["ok"]
     assert any("state.json" in p["message"] or p.get("file", "").endswith("state.json")
                for p in report["problems"])
+
+
+def test_the_makefile_imports_every_recorded_file_in_chain_order():
+    text = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^EVENTS := (.*?)\n\n", text, re.S | re.M).group(1)
+    names = re.findall(r"events/[\w.-]+\.jsonl", listed)
+    assert names == [f"events/{p.name}" for p in EVENT_FILES]
