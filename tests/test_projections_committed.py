@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+from record_log import chain_files
 
 from docket import EventLog
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _first_seq(path: Path) -> int:
-    with open(path, "rb") as fh:
-        return json.loads(fh.readline())["seq"]
-
-
 # One log's chain split by stream: each file goes on from the one before (by first seq).
-EVENT_FILES = sorted((ROOT / "events").glob("*.jsonl"), key=_first_seq)
+EVENT_FILES = chain_files()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,7 @@ def test_committed_projections_equal_a_fresh_replay(replayed):
 
 def test_an_edited_projection_would_be_caught(replayed, tmp_path):
     replayed.project(str(tmp_path))
-    state = next(tmp_path.glob("*/state.json"))
+    state = tmp_path / "twitter-india-2021" / "state.json"
     state.write_text(state.read_text().replace('"reverted"', '"complied"', 1))
     report = replayed.verify(projections=str(tmp_path))
     assert not report["ok"]

@@ -1,0 +1,38 @@
+"""The recorded disputes' log: every file of events/ imported in chain order (each goes on
+from the seq and hash of the one before), once per test module that asks for it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docket import EventLog
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+
+def chain_files() -> list[Path]:
+    """events/*.jsonl by the seq of their first record."""
+    def first_seq(path: Path) -> int:
+        with open(path, "rb") as fh:
+            return json.loads(fh.readline())["seq"]
+
+    return sorted(EVENTS.glob("*.jsonl"), key=first_seq)
+
+
+def recorded_log(path) -> EventLog:
+    log = EventLog(str(path))
+    for file in chain_files():
+        with open(file, "rb") as fh:
+            log.import_lines(enumerate(fh, 1))
+    return log
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    """The recorded log, imported once per module that imports this fixture."""
+    log = recorded_log(tmp_path_factory.mktemp("recorded") / "docket.db")
+    yield log
+    log.close()
