@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from docket import EventLog
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -30,9 +28,9 @@ def recorded_log(path) -> EventLog:
     return log
 
 
-@pytest.fixture(scope="module")
-def log(tmp_path_factory):
-    """The recorded log, imported once per module that imports this fixture."""
+
+def recorded(tmp_path_factory):
+    """A module fixture's body: the recorded log, closed afterwards."""
     log = recorded_log(tmp_path_factory.mktemp("recorded") / "docket.db")
     yield log
     log.close()

@@ -12,11 +12,17 @@ AFR, the Federal Court's reasons [2024] FCA 499), not from Docket's output:
 
 from __future__ import annotations
 
-from record_log import log  # noqa: F401 - the module's fixture
+import pytest
+from record_log import recorded
 
 STREAM = "australia-esafety-x-2024"
 ORDER = "O-2024-04-16-X-removal-notice"
 CASE = "NSD 474 of 2024"
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    yield from recorded(tmp_path_factory)
 
 
 def test_as_of_16_apr_the_notice_wants_65_posts_gone_everywhere(log):

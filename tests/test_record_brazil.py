@@ -14,7 +14,8 @@ releases as relayed), not from Docket's output:
 
 from __future__ import annotations
 
-from record_log import log  # noqa: F401 - the module's fixture
+import pytest
+from record_log import recorded
 
 STREAM = "brazil-x-2024"
 ORDER = "O-2024-08-08"
@@ -24,6 +25,11 @@ REP, BLOCKING, CIRCUMVENTION = ("P-2024-08-16-representative", "P-2024-08-30-blo
 
 def _penalties(view):
     return {k: (p["status"], p["accrued"], p["paid"]) for k, p in view["penalties"].items()}
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    yield from recorded(tmp_path_factory)
 
 
 def test_as_of_20_aug_the_representatives_fine_runs_and_the_order_is_overdue(log):
