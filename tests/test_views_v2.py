@@ -8,6 +8,9 @@ accrues."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from conftest import export_of, invoke
@@ -288,3 +291,66 @@ def test_diff_covers_penalties_totals_and_service(log):
         ("service", "BR", "status", "suspended", "available"),
         ("service", "BR", "since", "2024-08-30T23:00:00Z", "2024-10-08T18:00:00Z"),
     ]
+
+
+# -- logs and checkpoints from before catalogue v2 --------------------------------------------
+EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
+# `docket checkpoint` of the first 22 lines of the recorded dispute, as projection version 4
+# (before v2) printed it (the README's walkthrough shows the same figures).
+V4_CHECKPOINT = {
+    "fingerprint": "sha256:fbca9aece8da98c48e3d4e3af4197ed15ba257a7d2a32a47fdc1d352f2d45a09",
+    "head": "a7453ba38b29e3c150289a5f4a23c35474215b95ca7fab977fc5c84508ff1b91",
+    "root": "3fd44230aabfb496a3c5dc6d890a3b382e55ab7cb6525a49dbf45f3869135029",
+    "size": 22, "version": 1}
+
+
+def _first_22(tmp_path) -> EventLog:
+    log = EventLog(str(tmp_path / "docket.db"))
+    lines = EVENTS.read_bytes().splitlines(keepends=True)[:22]
+    log.import_lines(enumerate(lines, 1))
+    return log
+
+
+def test_a_checkpoint_taken_before_v2_still_verifies(tmp_path):
+    log = _first_22(tmp_path)
+    now = log.checkpoint()
+    assert (now["root"], now["head"]) == (V4_CHECKPOINT["root"], V4_CHECKPOINT["head"])
+    # Today's fingerprint covers the (empty) v2 parts: it differs, and both verify.
+    assert now["fingerprint"] != V4_CHECKPOINT["fingerprint"]
+    assert log.verify(checkpoint=V4_CHECKPOINT)["ok"]
+    assert log.verify(checkpoint=now)["ok"]
+    wrong = {**V4_CHECKPOINT, "fingerprint": "sha256:" + "0" * 64}
+    report = log.verify(checkpoint=wrong)
+    assert not report["ok"] and "fingerprint" in report["problems"][0]["message"]
+    # Once the log holds v2 content, the version-4 form no longer applies.
+    log.append([{**ORDER, "stream": "twitter-india-2021"}])
+    assert not log.verify(checkpoint={**log.checkpoint(),
+                                      "fingerprint": V4_CHECKPOINT["fingerprint"]})["ok"]
+
+
+def test_a_log_whose_views_an_older_fold_wrote_is_read_then_rebuilt(tmp_path):
+    """Made to look as version 4 left it: its view_orders without scope/penalties, no v2
+    tables, the projection version 4. Reading folds from the log; verify says stale (and
+    does not crash on the missing tables); rebuild (a write) brings the tables and views."""
+    log = _first_22(tmp_path)
+    want = log.state("twitter-india-2021")
+    log.close()
+    db = str(tmp_path / "docket.db")
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for table in ("view_penalties", "view_penalty_totals", "view_service"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("ALTER TABLE view_orders DROP COLUMN penalties")
+        conn.execute("ALTER TABLE view_orders DROP COLUMN scope")
+        conn.execute("UPDATE docket_meta SET value = '4' WHERE key = 'projection'")
+    before = export_of(db)
+    code, out, err = invoke("state", "--json", "--db", db)
+    assert code == 0, err
+    assert json.loads(out) == want
+    code, out, err = invoke("verify", "--db", db)
+    assert code == 1 and "projection version 4" in out and "Traceback" not in out + err
+    assert export_of(db) == before
+    code, out, err = invoke("rebuild", "--db", db)
+    assert code == 0, err
+    code, out, err = invoke("verify", "--db", db)
+    assert code == 0, out + err
+    assert EventLog(db).state("twitter-india-2021") == want
