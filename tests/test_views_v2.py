@@ -294,7 +294,7 @@ def test_diff_covers_penalties_totals_and_service(log):
 
 
 # -- logs and checkpoints from before catalogue v2 --------------------------------------------
-EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
+DISPUTE_FILE = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
 # `docket checkpoint` of the first 22 lines of the recorded dispute, as projection version 4
 # (before v2) printed it (the README's walkthrough shows the same figures).
 V4_CHECKPOINT = {
@@ -306,7 +306,7 @@ V4_CHECKPOINT = {
 
 def _first_22(tmp_path) -> EventLog:
     log = EventLog(str(tmp_path / "docket.db"))
-    lines = EVENTS.read_bytes().splitlines(keepends=True)[:22]
+    lines = DISPUTE_FILE.read_bytes().splitlines(keepends=True)[:22]
     log.import_lines(enumerate(lines, 1))
     return log
 
