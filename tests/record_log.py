@@ -9,6 +9,10 @@ from pathlib import Path
 from docket import EventLog
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
+# The recorded dispute as first recorded: the first 22 lines of twitter-india-2021.jsonl,
+# before the corrections appended on 1 Dec 2026. The report and browsing tests computed
+# their figures for it (test_recorded_dispute.py checks the record as it stands).
+AS_FIRST_RECORDED = 22
 
 
 def chain_files() -> list[Path]:
