@@ -23,15 +23,29 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,postgres,bench]'
 	touch $@ $(VENV)/.installed
 
+# The recorded disputes: one log's chain, split by stream, imported in this order (each
+# file goes on from the last seq and hash of the one before; README "The recorded disputes").
+EVENTS := events/twitter-india-2021.jsonl events/brazil-x-2024.jsonl \
+	events/australia-esafety-x-2024.jsonl
+
 demo: $(VENV)/.installed
 	@rm -rf .demo && mkdir -p .demo
-	@$(BIN)/docket import --db $(DEMO_DB) events/twitter-india-2021.jsonl
+	@for f in $(EVENTS); do $(BIN)/docket import --db $(DEMO_DB) $$f || exit 1; done
 	@echo
 	@echo "== compliance as of 2021-02-08 =="
-	@$(BIN)/docket compliance --db $(DEMO_DB) --as-of 2021-02-08
+	@$(BIN)/docket compliance --db $(DEMO_DB) --stream twitter-india-2021 --as-of 2021-02-08
 	@echo
 	@echo "== the timeline around it (2021-01-31 to 2021-02-11) =="
-	@$(BIN)/docket log --db $(DEMO_DB) --from 2021-01-31 --as-of 2021-02-11
+	@$(BIN)/docket log --db $(DEMO_DB) --stream twitter-india-2021 --from 2021-01-31 \
+		--as-of 2021-02-11
+	@echo
+	@echo "== one line per dispute (projections/index.md compares them) =="
+	@$(BIN)/docket compliance --db $(DEMO_DB) --stream brazil-x-2024 --as-of 2024-09-15
+	@$(BIN)/docket state --db $(DEMO_DB) --stream brazil-x-2024 --as-of 2024-09-15 --json \
+		| $(BIN)/python -c 'import json,sys; s=json.load(sys.stdin)["service"]["BR"]; \
+		print("brazil-x-2024 as of 2024-09-15: X", s["status"], "in BR since", s["since"])'
+	@$(BIN)/docket compliance --db $(DEMO_DB) --stream australia-esafety-x-2024 \
+		--as-of 2024-04-20
 
 # The whole suite, on SQLite and on a throwaway PostgreSQL cluster (tests/pgcluster.py) in a
 # fresh folder under /tmp, whose URLs reach the tests as DOCKET_TEST_PG (Unix socket, trust),
@@ -77,7 +91,7 @@ bench: $(VENV)/.installed-bench
 # Rewrite projections/ from a fresh replay of events/ (commit the result; CI checks it).
 projections: $(VENV)/.installed
 	rm -f .projections.db*
-	for f in events/*.jsonl; do $(BIN)/docket import --db .projections.db $$f; done
+	for f in $(EVENTS); do $(BIN)/docket import --db .projections.db $$f || exit 1; done
 	$(BIN)/docket project --db .projections.db --out projections
 	rm -f .projections.db*
 

@@ -571,7 +571,8 @@ def test_project_writes_stable_files(db, tmp_path):
     out = tmp_path / "proj"
     first = log.project(str(out))
     assert first["streams"] == 2
-    assert first["files"] == [f"{s}/{f}" for s in (S1, S2) for f in sorted(FILES)]
+    assert first["files"] == ["index.html", "index.md",
+                              *(f"{s}/{f}" for s in (S1, S2) for f in sorted(FILES))]
     assert first["changed"] == first["files"]
     assert log.project(str(out))["changed"] == []
     state = (out / S1 / "state.json").read_text()

@@ -124,12 +124,13 @@ def test_checkpoint_project_and_verify_them(work):
 
     done = docket(work, "project", "--db", work.db, "--out", "proj")
     assert (done.returncode, done.stdout) == (
-        0, "wrote 5 files for 1 stream into proj (5 changed)\n")
+        0, "wrote 7 files for 1 stream into proj (7 changed)\n")
     done = docket(work, "project", "--db", work.db, "--out", "proj", "--json")
     assert json.loads(done.stdout) == {
         "streams": 1, "changed": [],
-        "files": [f"{STREAM}/{f}" for f in ("compliance.json", "report.html", "state.json",
-                                           "summary.md", "timeline.json")]}
+        "files": ["index.html", "index.md", *(
+            f"{STREAM}/{f}" for f in ("compliance.json", "report.html", "state.json",
+                                      "summary.md", "timeline.json"))]}
     state = docket(work, "state", "--db", work.db, "--json")
     assert (work.path / "proj" / STREAM / "state.json").read_text() == state.stdout
     page = docket(work, "report", "--db", work.db, "--stream", STREAM, "-o", "-")
@@ -227,7 +228,7 @@ def test_edited_report_page_is_reported(work):
         f"FAILED: 1 problem in {N} events",
     ])
     done = docket(work, "project", "--db", work.db, "--out", "proj")
-    assert done.stdout == "wrote 5 files for 1 stream into proj (1 changed)\n"
+    assert done.stdout == "wrote 7 files for 1 stream into proj (1 changed)\n"
     assert docket(work, "verify", "--db", work.db, "--projections", "proj").returncode == 0
 
 

@@ -130,7 +130,8 @@ REPORTED = {"actioned": 1, "specified": 2, "reporter": "Twitter"}
 O1 = {"order_id": "O-1", "stream": "tw", "issuer": "MeitY", "platform": "Twitter",
       "issued_at": "2021-02-01T10:00:00+05:30", "legal_basis": "IT Act s.69A",
       "procedure": "emergency", "target_count": 2, "deadline": "2021-02-02",
-      "first_action_at": "2021-02-01T18:30:00Z", "hours_to_first_action": 14}
+      "first_action_at": "2021-02-01T18:30:00Z", "hours_to_first_action": 14,
+      "scope": None, "penalties": []}   # catalogue v2's fields, none here
 # As of the whole of 2021-02-04: @a blocked (1 of 2), past the deadline, N-1 acknowledged.
 ROW_0204 = {**O1, "blocked": 1, "ever_blocked": 1, "restored": 0, "compliance": 0.5,
             "status": "partial", "overdue": True, "notices": ["N-1"], "acknowledged": True,
@@ -145,7 +146,8 @@ X1 = {"order_id": "X-1", "stream": "other", "issuer": "BTK", "platform": "YouTub
       "issued_at": "2021-01-15", "legal_basis": None, "procedure": None, "target_count": 3,
       "blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0, "status": "pending",
       "first_action_at": None, "hours_to_first_action": None, "deadline": None,
-      "overdue": False, "notices": [], "acknowledged": False, "reported": None}
+      "overdue": False, "notices": [], "acknowledged": False, "reported": None,
+      "scope": None, "penalties": []}
 N1 = {"kind": "non_compliance", "sent_at": "2021-02-03", "order_ids": ["O-1"],
       "acknowledged_at": "2021-02-04"}
 
@@ -185,7 +187,7 @@ def test_compliance_known_at(logs):
 COMPLIANCE_HEADER = ("order_id,stream,issuer,platform,issued_at,legal_basis,procedure,"
                      "target_count,blocked,ever_blocked,restored,compliance,status,"
                      "first_action_at,hours_to_first_action,deadline,overdue,notices,"
-                     "acknowledged,reported")
+                     "acknowledged,reported,scope,penalties")
 
 
 def test_compliance_csv(db):
@@ -193,12 +195,12 @@ def test_compliance_csv(db):
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
          'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"'),
+         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}",,'),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-02-02", db=db).splitlines() == [
         COMPLIANCE_HEADER,
         ("O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
-         "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,"),
+         "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,,,"),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-01-01", db=db) == COMPLIANCE_HEADER + "\n"
 
@@ -226,6 +228,7 @@ STATE_0204 = {
     "accounts": {"@a": {"status": "blocked", "scope": "IN", "order_id": "O-1",
                         "since": "2021-02-01T18:30:00Z"}},
     "notices": {"N-1": N1}, "dialogue": [], "challenges": {},
+    "penalties": {}, "penalty_totals": {}, "service": {},
 }
 
 
@@ -254,8 +257,9 @@ def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
     assert "-o DIR goes with --csv" in fails(2, "state", "-o", tmp_path / "x", db=db)
     folder = tmp_path / "csv-0204"
     out = ok("state", "--csv", "-o", folder, "--as-of", "2021-02-04", db=db)
-    names = ["orders.csv", "accounts.csv", "notices.csv", "dialogue.csv", "challenges.csv"]
-    assert out == f"wrote 5 CSV files into {folder}: {', '.join(names)}\n"
+    names = ["orders.csv", "accounts.csv", "notices.csv", "dialogue.csv", "challenges.csv",
+             "penalties.csv", "penalty_totals.csv", "service.csv"]
+    assert out == f"wrote 8 CSV files into {folder}: {', '.join(names)}\n"
     assert sorted(p.name for p in folder.iterdir()) == sorted(names)   # nothing else
 
     def lines(name):
@@ -265,7 +269,7 @@ def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
          'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}"'),
+         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}",,'),
     ]
     assert lines("accounts.csv") == [
         "target,status,scope,order_id,since", "@a,blocked,IN,O-1,2021-02-01T18:30:00Z"]
@@ -274,6 +278,11 @@ def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
         "N-1,non_compliance,2021-02-03,O-1,2021-02-04"]
     assert lines("dialogue.csv") == ["by,addressee,requested_at"]
     assert lines("challenges.csv") == ["case_id,court,petitioner,order_ids,filed_at,rulings"]
+    assert lines("penalties.csv") == [
+        "penalty_id,issuer,against,amount,currency,per,imposed_at,starts_at,ends_at,order_ids,"
+        "case_id,status,accrued,paid"]
+    assert lines("penalty_totals.csv") == ["currency,accrued,paid"]
+    assert lines("service.csv") == ["country,platform,status,since,ordered_by,order_id"]
     # Written again (now): every file replaced, the view of now in them.
     ok("state", "--csv", "-o", folder, db=db)
     assert lines("accounts.csv") == ["target,status,scope,order_id,since",
@@ -308,6 +317,20 @@ def test_state_table(db):
         "challenges",
         "case_id  court  petitioner  filed_at  rulings",
         "-------  -----  ----------  --------  -------",
+        "",
+        "penalties",
+        "penalty_id  issuer  against  amount  currency  per  imposed_at  starts_at  ends_at  "
+        "order_ids  case_id  status  accrued  paid",
+        "----------  ------  -------  ------  --------  ---  ----------  ---------  -------  "
+        "---------  -------  ------  -------  ----",
+        "",
+        "penalty_totals",
+        "currency  accrued  paid",
+        "--------  -------  ----",
+        "",
+        "service",
+        "country  platform  status  since  ordered_by  order_id",
+        "-------  --------  ------  -----  ----------  --------",
     ]
 
 
@@ -598,6 +621,8 @@ def test_why_table(db):
         "  notices:               N-1",
         "  acknowledged:          yes",
         "  reported:              1/2 (Twitter)",
+        "  scope:                 -",
+        "  penalties:             -",
         "because:",
         ("  #1 2021-02-01T10:00:00+05:30 order_issued MeitY: orders Twitter to block 2 "
          "targets (O-1, by MeitY) [e1]"),

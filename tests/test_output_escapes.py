@@ -121,7 +121,7 @@ def test_every_human_output_escapes_what_the_data_holds(tmp_path):
         ("log",): 10 + 1,                # ten events, one of them with a source
         ("log", "--wide"): 10 + 1,
         ("compliance",): 3,
-        ("state",): 2 + 5 * 4 + 5,       # one row in each of the five sections
+        ("state",): 2 + 8 * 4 + 5,       # one row in each of the five v1 sections, 3 empty
         ("why", "O" + H): None, ("why", "N" + H): None, ("why", "C" + H): None,
         ("why", "@" + H): None,
         ("diff", "--from", "2021-01-01", "--to", "2021-03-01"): None,
@@ -194,9 +194,10 @@ def test_any_valid_log_prints_no_control_character_and_a_line_per_row(events):
             view = json.loads(invoke("state", "--json", "--stream", stream, "--db", db)[1])
             code, out, err = invoke("state", "--stream", stream, "--db", db)
             assert code == 0 and unsafe_in(out) == [], err
-            rows = sum(len(view[k]) for k in ("orders", "accounts", "notices", "dialogue",
-                                              "challenges"))
-            assert out.count("\n") == 2 + 5 * 4 + rows
+            sections = ("orders", "accounts", "notices", "dialogue", "challenges",
+                        "penalties", "penalty_totals", "service")
+            rows = sum(len(view[k]) for k in sections)
+            assert out.count("\n") == 2 + len(sections) * 4 + rows
             for ref in [*view["orders"], *view["notices"], *view["challenges"],
                         *view["accounts"]][:6]:
                 code, out, err = invoke("why", "--stream", stream, "--db", db, "--", ref)

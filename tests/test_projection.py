@@ -40,7 +40,8 @@ def counts(state, oid):
 def test_initial_is_empty_and_fresh():
     a, b = initial(), initial()
     assert a == {"last_seq": 0, "last_occurred_at": None, "orders": {}, "accounts": {},
-                 "notices": {}, "dialogue": [], "challenges": {}, "order_notices": {}}
+                 "notices": {}, "dialogue": [], "challenges": {}, "order_notices": {},
+                 "penalties": {}, "payments": {}, "service": {}, "order_penalties": {}}
     a["orders"]["x"] = 1
     assert b["orders"] == {}  # no shared mutable defaults
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from record_log import chain_files
 
 from docket import EventLog
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENT_FILES = sorted((ROOT / "events").glob("*.jsonl"))
+
+# One log's chain split by stream: each file goes on from the one before (by first seq).
+EVENT_FILES = chain_files()
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +40,16 @@ def test_committed_projections_equal_a_fresh_replay(replayed):
 
 def test_an_edited_projection_would_be_caught(replayed, tmp_path):
     replayed.project(str(tmp_path))
-    state = next(tmp_path.glob("*/state.json"))
+    state = tmp_path / "twitter-india-2021" / "state.json"
     state.write_text(state.read_text().replace('"reverted"', '"complied"', 1))
     report = replayed.verify(projections=str(tmp_path))
     assert not report["ok"]
     assert any("state.json" in p["message"] or p.get("file", "").endswith("state.json")
                for p in report["problems"])
+
+
+def test_the_makefile_imports_every_recorded_file_in_chain_order():
+    text = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^EVENTS := (.*?)\n\n", text, re.S | re.M).group(1)
+    names = re.findall(r"events/[\w.-]+\.jsonl", listed)
+    assert names == [f"events/{p.name}" for p in EVENT_FILES]

@@ -144,14 +144,14 @@ def test_why_a_court_case(db):
                            "2021-03-31", db=db))
     assert before["status"]["rulings"] == [] and [e["seq"] for e in before["events"]] == [1, 6]
     code, _, err = run("why", "WP 9/2021", "--stream", "tw", "--db", db)
-    assert code == 1 and "is not an order, notice, case or target" in err
+    assert code == 1 and "is not an order, notice, case, penalty, target or country" in err
 
 
 def test_state_csv_files_follow_the_sections_of_the_view(db, tmp_path):
     out = tmp_path / "tw"
     assert ok("state", "--stream", "tw", "--csv", "-o", out, db=db) == (
-        f"wrote 5 CSV files into {out}: orders.csv, accounts.csv, notices.csv, "
-        "dialogue.csv, challenges.csv\n")
+        f"wrote 8 CSV files into {out}: orders.csv, accounts.csv, notices.csv, "
+        "dialogue.csv, challenges.csv, penalties.csv, penalty_totals.csv, service.csv\n")
     rows = list(csv.DictReader((out / "challenges.csv").open(newline="")))
     assert rows == [{"case_id": "WP 1/2021", "court": "High Court", "petitioner": "Twitter",
                      "order_ids": "O-1", "filed_at": "2021-03-01",
@@ -163,8 +163,11 @@ def test_state_csv_files_follow_the_sections_of_the_view(db, tmp_path):
 V2 = {
     "stream": "tw", "as_of": None, "known_at": None, "last_seq": 3, "version": 3,
     "orders": {}, "accounts": {}, "notices": {}, "dialogue": [], "challenges": {},
-    "penalties": {"P-1": {"issuer": "MeitY", "amount": 100, "currency": "INR",
-                          "per": "day", "status": "outstanding", "accrued": 300, "paid": 0}},
+    "penalties": {"P-1": {"issuer": "MeitY", "against": "Twitter", "amount": 100,
+                          "currency": "INR", "per": "day", "imposed_at": "2021-01-30",
+                          "starts_at": "2021-01-30", "ends_at": None, "order_ids": [],
+                          "case_id": None, "status": "outstanding", "accrued": 300,
+                          "paid": 0}},
     "penalty_totals": {"INR": {"accrued": 300, "paid": 0}},
     "service": {"IN": {"platform": "X", "status": "suspended", "since": "2021-02-01",
                        "ordered_by": "MeitY", "order_id": None}},
@@ -177,8 +180,9 @@ def test_sections_are_read_from_the_view_keys():
     assert [p.name for p in parts] == ["orders", "accounts", "notices", "dialogue",
                                        "challenges", "penalties", "penalty_totals", "service"]
     by_name = {p.name: p for p in parts}
-    assert by_name["penalties"].columns == ("penalty_id", "issuer", "amount", "currency",
-                                            "per", "status", "accrued", "paid")
+    assert by_name["penalties"].columns == (
+        "penalty_id", "issuer", "against", "amount", "currency", "per", "imposed_at",
+        "starts_at", "ends_at", "order_ids", "case_id", "status", "accrued", "paid")
     assert by_name["penalties"].rows == [{"penalty_id": "P-1", **V2["penalties"]["P-1"]}]
     assert by_name["penalty_totals"].rows == [{"currency": "INR", "accrued": 300, "paid": 0}]
     assert by_name["service"].columns[0] == "country"
@@ -207,9 +211,12 @@ def test_state_writes_and_shows_every_section_the_view_has(tmp_path, monkeypatch
     code, out, err = invoke("state", "--db", tmp_path / "v.db")
     assert code == 0, err
     assert out.split("\n\npenalties\n")[1].splitlines() == [
-        "penalty_id  issuer  amount  currency  per  status       accrued  paid",
-        "----------  ------  ------  --------  ---  -----------  -------  ----",
-        "P-1         MeitY   100     INR       day  outstanding  300      0",
+        "penalty_id  issuer  against  amount  currency  per  imposed_at  starts_at   ends_at  "
+        "order_ids  case_id  status       accrued  paid",
+        "----------  ------  -------  ------  --------  ---  ----------  ----------  -------  "
+        "---------  -------  -----------  -------  ----",
+        "P-1         MeitY   Twitter  100     INR       day  2021-01-30  2021-01-30  -        "
+        "-          -        outstanding  300      0",
         "",
         "penalty_totals",
         "currency  accrued  paid",

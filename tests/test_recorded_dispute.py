@@ -55,7 +55,8 @@ def test_every_event_is_sourced_and_has_a_readable_id(lines):
 
 
 def test_the_record_covers_the_dispute_from_republic_day_to_the_appeal(lines):
-    kinds = [(e["occurred_at"][:10], e["type"]) for e in lines]
+    # The story as first recorded (the first 22 lines), before the corrections appended.
+    kinds = [(e["occurred_at"][:10], e["type"]) for e in lines[:22]]
     assert kinds[0][0] == "2021-01-26"
     assert ("2021-01-31", "order_issued") in kinds
     assert ("2021-02-04", "order_issued") in kinds
@@ -96,11 +97,76 @@ def test_as_of_7_feb_nothing_is_acknowledged_yet(log):
     assert all(n["acknowledged_at"] is None for n in state["notices"].values())
 
 
-def test_as_of_12_feb_the_1178_order_shows_583_reported(log):
-    row = _order(log.compliance(STREAM, as_of="2021-02-12"), ORDER_1178)
-    assert row["reported"]["actioned"] == 583 and row["reported"]["specified"] == 1178
-    before = _order(log.compliance(STREAM, as_of="2021-02-10"), ORDER_1178)
-    assert before["reported"] is None
+# Recorded before the corrections of 1 Dec 2026 (the first 22 lines were recorded on
+# 29 Nov 2026): what an analyst could have known then.
+BEFORE_FIXES = "2026-11-30"
+TOI = "Times of India"
+
+
+def test_as_of_12_feb_1398_of_1435_handles_reported_and_the_1178_order_still_pending(log):
+    """Times of India, 12 Feb 2021 (via Business Today, Oneindia, India TV): 1,398 of the
+    1,435 handles of both orders actioned, 220 of the first's 257; no dated block."""
+    rows = log.compliance(STREAM, as_of="2021-02-12")
+    first, second = _order(rows, ORDER_257), _order(rows, ORDER_1178)
+    assert first["reported"] == {"actioned": 220, "specified": 257, "reporter": TOI}
+    assert second["reported"] == {"actioned": 1178, "specified": 1178, "reporter": TOI}
+    assert first["reported"]["actioned"] + second["reported"]["actioned"] == 1398
+    assert first["reported"]["specified"] + second["reported"]["specified"] == 1435
+    assert (second["status"], second["blocked"], second["first_action_at"]) == \
+        ("pending", 0, None)
+    # 10 Feb: the Times of India's 126 of 257 and 583 of 1,178 (corrected from 11 Feb and
+    # Business Today).
+    rows = log.compliance(STREAM, as_of="2021-02-10")
+    assert _order(rows, ORDER_257)["reported"] == {"actioned": 126, "specified": 257,
+                                                   "reporter": TOI}
+    assert _order(rows, ORDER_1178)["reported"] == {"actioned": 583, "specified": 1178,
+                                                    "reporter": TOI}
+    assert _order(log.compliance(STREAM, as_of="2021-02-09"), ORDER_1178)["reported"] is None
+
+
+def test_known_at_before_the_corrections_still_shows_the_old_record(log):
+    rows = log.compliance(STREAM, as_of="2021-02-12", known_at=BEFORE_FIXES)
+    old = "Business Today (citing Times of India)"
+    assert _order(rows, ORDER_257)["reported"] == {"actioned": 126, "specified": 257,
+                                                   "reporter": old}
+    assert _order(rows, ORDER_1178)["reported"] == {"actioned": 583, "specified": 1178,
+                                                    "reporter": old}
+    # The old record dated those figures 11 Feb: none as of the 10th then.
+    assert _order(log.compliance(STREAM, as_of="2021-02-10", known_at=BEFORE_FIXES),
+                  ORDER_1178)["reported"] is None
+    # The restore moved from about 17:00 to about 21:00 IST on 1 Feb: at 20:00 IST the
+    # 31 Jan order is still complied now, reverted in the old record.
+    at = "2021-02-01T20:00:00+05:30"
+    now = _order(log.compliance(STREAM, as_of=at), ORDER_257)
+    assert (now["status"], now["blocked"]) == ("complied", 258)
+    then = _order(log.compliance(STREAM, as_of=at, known_at=BEFORE_FIXES), ORDER_257)
+    assert (then["status"], then["blocked"], then["ever_blocked"]) == ("reverted", 0, 258)
+    late = _order(log.compliance(STREAM, as_of="2021-02-01T21:30:00+05:30"), ORDER_257)
+    assert late["status"] == "reverted"
+    # The timeline then: 22 events, none retracted; now the merged "over 500" is retracted.
+    assert len(log.timeline(STREAM, known_at=BEFORE_FIXES)) == 22
+    marked = {r["id"]: r.get("retracted") for r in log.timeline(STREAM)}
+    assert marked["2021-02-10-twitter-suspends-500-accounts"]["id"] == \
+        "2026-12-01-retract-500-accounts-merged"
+    assert log.state(STREAM, known_at=BEFORE_FIXES)["penalties"] == {}
+
+
+def test_the_costs_are_a_penalty_stayed_and_half_deposited(log):
+    """Karnataka HC, 30 Jun 2023: Rs 50 lakh costs; stayed 10 Aug 2023 on a deposit of
+    Rs 25 lakh, reported made on 13 Sep 2023."""
+    pid = "P-2023-06-30-costs"
+    at = {"2023-06-29": None, "2023-06-30": ("outstanding", 0), "2023-08-10": ("lifted", 0),
+          "2023-09-13": ("lifted", 2_500_000)}
+    for as_of, want in at.items():
+        view = log.state(STREAM, as_of=as_of)
+        if want is None:
+            assert pid not in view["penalties"] and view["penalty_totals"] == {}
+            continue
+        p = view["penalties"][pid]
+        assert (p["status"], p["paid"]) == want, as_of
+        assert (p["amount"], p["currency"], p["per"], p["accrued"], p["case_id"]) == \
+            (5_000_000, "INR", "once", 5_000_000, "WP 13710/2022")
+        assert view["penalty_totals"] == {"INR": {"accrued": 5_000_000, "paid": want[1]}}
 
 
 def test_known_at_before_recording_shows_nothing(log, lines):
@@ -110,6 +176,7 @@ def test_known_at_before_recording_shows_nothing(log, lines):
     assert (empty["orders"], empty["accounts"], empty["version"]) == ({}, {}, 0)
     assert log.compliance(STREAM, known_at="2000-01-01") == []
     assert len(log.compliance(STREAM, known_at=recorded[-1])) == 2
+    assert len(lines) == 40 and lines[21]["recorded_at"] < BEFORE_FIXES < lines[22]["recorded_at"]
 
 
 def test_a_late_correction_is_invisible_before_it_was_recorded(tmp_path):

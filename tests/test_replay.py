@@ -146,7 +146,8 @@ def stored_rows(log: EventLog, stream: str) -> dict[str, list[tuple]]:
         return log.views.stored_rows(stream)
 
 
-CONTENT = ("stream", "orders", "accounts", "notices", "dialogue", "challenges")
+CONTENT = ("stream", "orders", "accounts", "notices", "dialogue", "challenges", "penalties",
+           "penalty_totals", "service")
 
 
 def content(view: dict) -> dict:
@@ -209,7 +210,10 @@ class StreamBuilder:
     KINDS = (["order_issued"] * 3 + ["accounts_blocked"] * 5 + ["accounts_unblocked"] * 3
              + ["notice_sent"] * 2 + ["acknowledgement_sent"] * 2 + ["compliance_reported"] * 2
              + ["dialogue_requested", "statement_published", "challenge_filed",
-                "ruling_issued"])
+                "ruling_issued"]
+             # catalogue v2: penalties (daily or once), payments, lifts, the service by country
+             + ["penalty_imposed"] * 2 + ["penalty_paid"] * 2
+             + ["penalty_lifted", "service_suspended", "service_restored"])
 
     def __init__(self, stream: str = "s") -> None:
         self.stream = stream
@@ -217,7 +221,8 @@ class StreamBuilder:
         self.orders: dict[str, list | None] = {}   # order_id -> named targets
         self.notices: list[str] = []
         self.cases: list[str] = []
-        self.context: list[tuple] = []  # per event: (orders, notices, cases) before it
+        self.penalties: list[str] = []
+        self.context: list[tuple] = []  # per event: (orders, notices, cases, penalties) before it
 
     # data of each type, from the references available in `ctx`
     def order_data(self, draw, oid):
@@ -233,6 +238,40 @@ class StreamBuilder:
         if coin(draw):
             d["procedure"] = pick(draw, ("emergency", "regular", "court", "other"))
             d["legal_basis"] = "IT Act s.69A"
+        scope = pick(draw, (None, None, "global", "IN"))
+        if scope is not None:
+            d["scope"] = scope
+        return d
+
+    def penalty_data(self, draw, kind, ident, orders, cases, penalties):
+        """Data of a v2 penalty or service event, citing what exists before it."""
+        if kind == "penalty_imposed":
+            d = {"penalty_id": ident, "issuer": "HC", "against": "Twitter",
+                 "amount": draw(_ints(0, 9)), "currency": pick(draw, ("INR", "BRL"))}
+            if coin(draw):
+                d["per"] = pick(draw, ("once", "day"))
+            if orders and coin(draw):
+                d["order_ids"] = some(draw, sorted(orders), 1, 2)
+            if cases and draw(_ints(0, 3)) == 0:
+                d["case_id"] = pick(draw, cases)
+            if draw(_ints(0, 2)) == 0:
+                d["starts_at"] = draw(times())
+            return d
+        if kind == "penalty_paid":
+            d = {"amount": draw(_ints(1, 40)), "currency": pick(draw, ("INR", "BRL")),
+                 "by": "Twitter"}
+            if penalties and draw(_ints(0, 3)):
+                d["penalty_ids"] = some(draw, penalties, 1, 2)
+            return d
+        if kind == "penalty_lifted":
+            return {"penalty_id": pick(draw, penalties), "by": "SC"}
+        d = {"platform": "Twitter", "scope": pick(draw, ("IN", "BR"))}
+        if kind == "service_suspended":
+            d["ordered_by"] = "MeitY"
+            if orders and coin(draw):
+                d["order_id"] = pick(draw, sorted(orders))
+        else:
+            d["by"] = "MeitY"
         return d
 
     def movement_data(self, draw, kind, orders):
@@ -261,7 +300,9 @@ class StreamBuilder:
         return d
 
     def data_for(self, draw, kind, ident, ctx):
-        orders, notices, _cases = ctx
+        orders, notices, cases, penalties = ctx
+        if kind.startswith(("penalty_", "service_")):
+            return self.penalty_data(draw, kind, ident, orders, cases, penalties)
         if kind == "order_issued":
             return self.order_data(draw, ident)
         if kind in ("accounts_blocked", "accounts_unblocked"):
@@ -291,7 +332,7 @@ class StreamBuilder:
         raise AssertionError(kind)
 
     def _ctx(self):
-        return (dict(self.orders), list(self.notices), list(self.cases))
+        return (dict(self.orders), list(self.notices), list(self.cases), list(self.penalties))
 
     def step(self, draw, amend: bool = True, when=None) -> dict:
         """Draw one more valid event (of any kind; amending ones only with `amend`)."""
@@ -303,6 +344,8 @@ class StreamBuilder:
         kind = pick(draw, kinds) if self.orders else "order_issued"
         if kind == "ruling_issued" and not self.cases:
             kind = "challenge_filed"
+        if kind == "penalty_lifted" and not self.penalties:
+            kind = "penalty_imposed"
         ctx = self._ctx()
         if kind == "event_retracted":
             target = self.events[pick(draw, plain)]
@@ -313,7 +356,7 @@ class StreamBuilder:
             data.update(self.correction(draw, i))
         else:
             label = {"order_issued": f"O-{n}", "notice_sent": f"N-{n}",
-                     "challenge_filed": f"C-{n}"}.get(kind)
+                     "challenge_filed": f"C-{n}", "penalty_imposed": f"P-{n}"}.get(kind)
             if kind == "ruling_issued":
                 label = pick(draw, self.cases)
             data = self.data_for(draw, kind, label, ctx)
@@ -323,6 +366,8 @@ class StreamBuilder:
                 self.notices.append(label)
             elif kind == "challenge_filed":
                 self.cases.append(label)
+            elif kind == "penalty_imposed":
+                self.penalties.append(label)
         event = {"type": kind, "stream": self.stream, "id": ident, "data": data,
                  "occurred_at": draw(when if when is not None else times()),
                  "sources": [{"title": f"source of {ident}"}]}
@@ -341,8 +386,8 @@ class StreamBuilder:
             out["occurred_at"] = draw(times())
         if what in ("data", "both"):
             d = target["data"]
-            ident = d.get("order_id") if target["type"] == "order_issued" else \
-                d.get("notice_id") or d.get("case_id")
+            ident = d.get({"order_issued": "order_id", "notice_sent": "notice_id",
+                           "penalty_imposed": "penalty_id"}.get(target["type"], "case_id"))
             out["data"] = self.data_for(draw, target["type"], ident, self.context[i])
         return out
 
@@ -409,7 +454,8 @@ O2 = {"order_id": "O-2", "stream": W, "issuer": "MeitY", "platform": "Twitter",
       "target_count": 3, "deadline": "2021-02-04T12:00:00+05:30"}
 PENDING = {"blocked": 0, "ever_blocked": 0, "restored": 0, "compliance": 0.0,
            "status": "pending", "first_action_at": None, "hours_to_first_action": None,
-           "overdue": False, "notices": [], "acknowledged": False, "reported": None}
+           "overdue": False, "notices": [], "acknowledged": False, "reported": None,
+           "scope": None, "penalties": []}
 O1_FIRST = {"first_action_at": "2021-02-01T18:30:00Z", "hours_to_first_action": 14.0}
 O2_FIRST = {"first_action_at": "2021-02-02T06:00:00-05:00", "hours_to_first_action": 11.0}
 REPORT = {"actioned": 2, "specified": 4, "reporter": "Twitter"}

@@ -188,7 +188,8 @@ def test_internal_tables_are_hidden_and_everything_is_described(served):
                       "docket_view_heads", "docket_fold", "docket_deadlines",
                       "docket_snapshots", "docket_touches", "docket_late"}
     assert shown == {"view_orders", "view_accounts", "view_notices", "view_dialogue",
-                     "view_challenges", "view_streams"}
+                     "view_challenges", "view_penalties", "view_penalty_totals",
+                     "view_service", "view_streams"}
     assert [v["name"] for v in data["views"]] == ["records"]
     assert {q["name"] for q in data["queries"]} == {"compliance", "stream_timeline", "recent"}
     meta = served.json("-/metadata.json")["databases"][served.db]["tables"]

@@ -184,6 +184,15 @@ def mentions(event: dict, orders: dict[str, list]) -> set[str]:
         out.update(d.get("targets") or ())
         if d.get("all_targets") and d.get("order_id") in orders:
             out.update(orders[d["order_id"]] or ())
+        # v2: a penalty by its id; the payments of a currency; a country's service
+        if isinstance(d.get("penalty_id"), str):
+            out.add(d["penalty_id"])
+        out.update(d.get("penalty_ids") or ())
+        # (of any type, replacement data included: a looser bound, never a wrong one)
+        if isinstance(d.get("currency"), str):
+            out.add("(payments) " + d["currency"])
+        if isinstance(d.get("scope"), str):
+            out.add("(service) " + d["scope"])
     if event["type"] == "dialogue_requested":
         out.add("(dialogue)")
     return out

@@ -93,7 +93,7 @@ O2 = {"order_id": "O-2", "stream": STREAM, "issuer": GOV, "platform": TW,
 FIELDS = ["order_id", "stream", "issuer", "platform", "issued_at", "legal_basis", "procedure",
           "target_count", "blocked", "ever_blocked", "restored", "compliance", "status",
           "first_action_at", "hours_to_first_action", "deadline", "overdue", "notices",
-          "acknowledged", "reported"]
+          "acknowledged", "reported", "scope", "penalties"]
 
 
 def row(static, blocked, ever, restored, compliance, status, first, hours, overdue, notices,
@@ -101,7 +101,7 @@ def row(static, blocked, ever, restored, compliance, status, first, hours, overd
     out = dict(static, blocked=blocked, ever_blocked=ever, restored=restored,
                compliance=compliance, status=status, first_action_at=first,
                hours_to_first_action=hours, overdue=overdue, notices=notices,
-               acknowledged=acknowledged, reported=reported)
+               acknowledged=acknowledged, reported=reported, scope=None, penalties=[])
     return {k: out[k] for k in FIELDS}
 
 
@@ -179,7 +179,8 @@ def test_state_view_by_hand(as_of):
     orders, accounts, notices = EXPECTED[as_of]
     view = view_at(as_of)
     assert list(view) == ["stream", "as_of", "known_at", "last_seq", "version", "orders",
-                          "accounts", "notices", "dialogue", "challenges", "fingerprint"]
+                          "accounts", "notices", "dialogue", "challenges", "penalties",
+                          "penalty_totals", "service", "fingerprint"]
     assert view["orders"] == {r["order_id"]: r for r in orders}
     for r in view["orders"].values():
         assert list(r) == FIELDS

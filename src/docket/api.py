@@ -254,8 +254,9 @@ class EventLog:
             try:
                 return explain(fold, ref, stream=stream, as_of=as_of)
             except KeyError:
-                raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case "
-                                      f"or target in stream {stream!r} at that time") from None
+                raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case, "
+                                      f"penalty, target or country in stream {stream!r} "
+                                      "at that time") from None
 
     @_collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,

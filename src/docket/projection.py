@@ -25,22 +25,26 @@ State layout::
      "order_notices": {order_id: [notice_id, …]},   # the notices citing each order, sorted
      "dialogue": [{"by", "addressee", "requested_at"}],
      "challenges": {case_id: {"court", "petitioner", "order_ids", "filed_at",
-                    "rulings": [{"court", "outcome", "costs", "currency", "ruled_at"}]}}}
+                    "rulings": [{"court", "outcome", "costs", "currency", "ruled_at"}]}},
+     …and catalogue v2's parts (penalties, payments, service, order_penalties): see
+     `docket.fold_v2`. An order also keeps its `scope`.}
 """
 
 from __future__ import annotations
 
-import bisect
 from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
+
+from . import fold_v2
 
 __all__ = ["initial", "evolve", "fold", "fold_pages", "fold_records", "handler", "Folded",
            "Cited", "OnFold", "PROJECTION_VERSION"]
 
 # Bumped whenever the state layout or a counting rule changes: stored views and snapshots
 # written by another version are rebuilt from the log when the file is opened.
-PROJECTION_VERSION = 4
+# 5: catalogue v2 (penalties, payments, service; an order's scope decides which blocks count).
+PROJECTION_VERSION = 5
 
 State = dict[str, Any]
 Record = dict[str, Any]
@@ -59,6 +63,7 @@ def initial() -> State:
         # order_id -> ids of the notices naming it: the compliance row of one order then
         # needs no scan of every notice (an append rewrites only the rows it touched).
         "order_notices": {},
+        **{part: {} for part in fold_v2.V2_PARTS},
     }
 
 
@@ -77,6 +82,7 @@ def _order_issued(state: State, d: dict, at: str) -> None:
         "targets": list(targets) if targets is not None else None,
         "target_count": count,
         "deadline": d.get("deadline"),
+        "scope": d.get("scope"),
     }
     order = state["orders"].get(d["order_id"])
     if order is None:
@@ -105,8 +111,12 @@ def _accounts_blocked(state: State, d: dict, at: str) -> None:
     targets = d.get("targets")
     all_targets = d.get("all_targets")
     names = _names(targets, order) if all_targets and order and order["targets"] else targets
+    scope = d.get("scope") or "global"
+    # v2: a block counts towards its order only where the order wants the targets gone.
+    # (fold_v2.counts, inlined: this is the replay's hot path)
+    counted = order is not None and (order["scope"] is None or scope == "global"
+                                     or scope == order["scope"])
     if names:
-        scope = d.get("scope") or "global"
         accounts = state["accounts"]
         for t in names:
             acc = accounts.get(t)
@@ -116,16 +126,18 @@ def _accounts_blocked(state: State, d: dict, at: str) -> None:
             elif acc["status"] != "blocked" or acc["scope"] != scope:
                 # `since`/`order_id` describe the change that put the account in its
                 # state, so a repeated block of an already-blocked account changes neither.
+                if acc["orders"] and scope != "global":
+                    _narrowed(state["orders"], acc, t, scope)
                 acc["status"] = "blocked"
                 acc["scope"], acc["order_id"], acc["since"] = scope, oid, at
-            if order is not None:
+            if counted:
                 acc["orders"][oid] = True
                 order["blocked"][t] = True
                 order["ever"][t] = True
     if order is None:
         return
     count = d.get("count")
-    if all_targets or count:
+    if counted and (all_targets or count):
         tc = order["target_count"]
         unnamed = order["unnamed"]
         if all_targets and tc is not None:
@@ -140,6 +152,17 @@ def _accounts_blocked(state: State, d: dict, at: str) -> None:
             order["peak"] = unnamed
     if order["first_action_at"] is None and (count or targets or all_targets):
         order["first_action_at"] = at
+
+
+def _narrowed(orders: dict, acc: dict, target: str, scope: str) -> None:
+    """A blocked account is now withheld only in `scope`: the orders that held it blocked
+    but do not count a block there (a global order, another country's) no longer do."""
+    held = acc["orders"]
+    for h in list(held):
+        o = orders.get(h)
+        if o is not None and not fold_v2.counts(o, scope):
+            o["blocked"].pop(target, None)
+            del held[h]
 
 
 def _accounts_unblocked(state: State, d: dict, at: str) -> None:
@@ -188,15 +211,7 @@ def _notice_sent(state: State, d: dict, at: str) -> None:
         "order_ids": order_ids,
         "acknowledged_at": None,
     }
-    index = state["order_notices"]
-    for oid in dict.fromkeys(order_ids):
-        ids = index.get(oid)
-        if ids is None:
-            index[oid] = [notice_id]
-        elif notice_id not in ids:
-            # Sorted, so that the index follows from the notices alone, whatever order
-            # they were folded in (a late notice is put in its place, `docket.stored`).
-            bisect.insort(ids, notice_id)
+    fold_v2.index_under(state["order_notices"], order_ids, notice_id)
 
 
 def _acknowledgement_sent(state: State, d: dict, at: str) -> None:
@@ -263,6 +278,7 @@ _HANDLERS: dict[str, Callable[[State, dict, str], None]] = {
     "compliance_reported": _compliance_reported,
     "challenge_filed": _challenge_filed,
     "ruling_issued": _ruling_issued,
+    **fold_v2.HANDLERS,
 }
 
 

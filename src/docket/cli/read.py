@@ -57,7 +57,8 @@ COMPLIANCE_TABLE = ("order_id", "issued_at", "target_count", "blocked", "ever_bl
 COMPLIANCE_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                      "procedure", "target_count", "blocked", "ever_blocked", "restored",
                      "compliance", "status", "first_action_at", "hours_to_first_action",
-                     "deadline", "overdue", "notices", "acknowledged", "reported")
+                     "deadline", "overdue", "notices", "acknowledged", "reported", "scope",
+                     "penalties")
 
 
 def _reported(row: dict) -> dict:
@@ -87,8 +88,15 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
     elif as_csv:
         exact(csv_text(rows, COMPLIANCE_FIELDS, excel_safe=excel_safe))
     else:
-        say(table([_reported(r) for r in rows], _with_stream(COMPLIANCE_TABLE, rows,
-                                                              "order_id")))
+        say(table([_reported(r) for r in rows], _with_stream(_with_v2(COMPLIANCE_TABLE, rows),
+                                                              rows, "order_id")))
+
+
+def _with_v2(columns: tuple, rows: list[dict]) -> tuple:
+    """The table's columns, and catalogue v2's `scope` and `penalties` when a row has one
+    (a log of v1 events prints the table it always did)."""
+    extra = tuple(c for c in ("scope", "penalties") if any(r.get(c) for r in rows))
+    return columns + extra
 
 
 # The columns `docket state` shows of the sections it knows (CSV files get every field).
@@ -166,7 +174,10 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
     say(f"fingerprint {view['fingerprint']}")
     for part in parts:
         say(f"\n{printable(part.name)}")
-        say(table([_readable(r) for r in part.rows], STATE_TABLE.get(part.name, part.columns)))
+        columns = STATE_TABLE.get(part.name, part.columns)
+        if part.name == "orders":
+            columns = _with_v2(columns, part.rows)
+        say(table([_readable(r) for r in part.rows], columns))
 
 
 LOG_CSV = ("seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
@@ -308,13 +319,15 @@ def _plain(value) -> str:
 @db_option
 @_errors
 def why(ref, stream, as_of, known_at, public_at, as_json, db):
-    """Explain one fact: a target, an order_id, a notice_id or a case_id, and the events
-    behind it (each with its summary and sources).
+    """Explain one fact: a target, an order_id, a notice_id, a case_id, a penalty_id or a
+    country code (the service there), and the events behind it (each with its summary and
+    sources).
 
     \b
     Example:
       docket why O-2021-02-04 --as-of 2021-02-12
       docket why "WP 13710/2022"
+      docket why BR --as-of 2024-09-15
     """
     answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at,
                               public_at=public_at)

@@ -147,7 +147,9 @@ function show(day) {
   body.classList.add("dated");
   input.value = day; slider.value = Math.max(k, 0);
   var text = "As of " + day + ": " + (k < 0 ? data.before : data.status[k]);
-  if (k >= 0 && days[k] !== day) text += " (nothing changed after " + days[k] + ")";
+  if (k >= 0 && days[k] !== day) {
+    text += (data.stale && data.stale[k]) || " (nothing changed after " + days[k] + ")";
+  }
   if (data.max && day > data.max) text += " " + data.beyond;
   line.textContent = text;
 }

@@ -29,7 +29,8 @@ from ..views.state import state_view
 from .format import DAY_US, day_label
 from .series import order_refs, orders_touched
 
-__all__ = ["Frames", "build_frames", "frame_days", "ENTITY_SECTIONS"]
+__all__ = ["Frames", "build_frames", "frame_days", "stale_frames", "ENTITY_SECTIONS",
+           "MAX_ACCRUAL_DAYS"]
 
 ENTITY_SECTIONS = ("accounts", "notices", "challenges")
 """Parts of the state view keyed by an entity a record names (read for the touched ones)."""
@@ -57,6 +58,10 @@ class Frames:
     record_frame: list[int]
     updates: dict[str, list[dict[Any, Any]]] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
+    # Frames after whose day a daily fine goes on accruing on days that have no frame (past
+    # MAX_ACCRUAL_DAYS, or after the page's last day): there the page's figures are the
+    # frame's, and it says so.
+    stale: set[int] = field(default_factory=set)
 
     def labels(self) -> list[str]:
         """The frame days as `YYYY-MM-DD`."""
@@ -74,11 +79,9 @@ MAX_ACCRUAL_DAYS = 3660
 """The most days of a daily fine that get a frame each (ten years)."""
 
 
-def frame_days(records: list[dict], keys: list[int], as_of: str | None = None) -> list[int]:
-    """The days whose end can change a view: event days, the day after each deadline (the
-    first day whose end lies past it) and each day a daily penalty accrues, up to the last
-    of the others; with `as_of`, none after its day."""
-    days = {k // DAY_US for k in keys}
+def _accruals(records: list[dict]) -> tuple[set[int], list[tuple[int, int | None]]]:
+    """(the day after each deadline, (first day, last day or None) of each daily fine)."""
+    days: set[int] = set()
     accruing: list[tuple[int, int | None, str | None]] = []
     lifted: dict[str, int] = {}
     for record in records:
@@ -95,20 +98,66 @@ def frame_days(records: list[dict], keys: list[int], as_of: str | None = None) -
             accruing.append((start, end, d.get("penalty_id")))
         elif record["type"] == "penalty_lifted" and d.get("penalty_id") is not None:
             lifted.setdefault(d["penalty_id"], _day_of(record["occurred_at"]))
+    windows = []
+    for start, end, pid in accruing:
+        stops = [x for x in (end, lifted.get(pid)) if x is not None]
+        windows.append((start, min(stops) if stops else None))
+    return days, windows
+
+
+def _last_day(keys: list[int], as_of: str | None) -> int | None:
+    if as_of is not None:
+        return upper_bound(as_of) // DAY_US
+    return max(k // DAY_US for k in keys) if keys else None
+
+
+def frame_days(records: list[dict], keys: list[int], as_of: str | None = None) -> list[int]:
+    """The days whose end can change a view: event days, the day after each deadline (the
+    first day whose end lies past it) and each day a daily penalty accrues, up to the last
+    of the others; with `as_of`, none after its day."""
+    days, windows = _accruals(records)
+    days |= {k // DAY_US for k in keys}
     # Accrual days run up to the last event's day (or `as_of`), not to a far deadline's:
     # a deadline in 9999 would otherwise give a daily fine millions of frames; and at most
-    # MAX_ACCRUAL_DAYS of them per fine (the page shows later days from the last frame).
-    last = max(k // DAY_US for k in keys) if keys else None
-    if as_of is not None:
-        last = upper_bound(as_of) // DAY_US
+    # MAX_ACCRUAL_DAYS of them per fine (`stale_frames` names the frames whose figures then
+    # hold for days after them that have no frame).
+    last = _last_day(keys, as_of)
     if last is not None:
-        for start, end, pid in accruing:
-            stop = min(x for x in (end, lifted.get(pid), last) if x is not None)
+        for start, stop in windows:
+            stop = last if stop is None else min(stop, last)
             days.update(range(start, min(stop, start + MAX_ACCRUAL_DAYS - 1) + 1))
     if as_of is not None:
         days = {d for d in days if d <= last}
     # A deadline on 9999-12-31 passes on a day no `--as-of` can name.
     return sorted(d for d in days if d <= _LAST_DAY)
+
+
+def stale_frames(records: list[dict], keys: list[int], days: list[int],
+                 as_of: str | None = None) -> set[int]:
+    """The frames (indexes into `days`) followed by a day without a frame on which a daily
+    fine accrues: beyond its first MAX_ACCRUAL_DAYS, or after the page's last day (the last
+    frame then, when a fine goes on accruing after it). On such a day the page shows the
+    frame's figures, which `accrued` has outgrown."""
+    if not days:
+        return set()
+    out: set[int] = set()
+    last = _last_day(keys, as_of)
+    for start, stop in _accruals(records)[1]:
+        if stop is not None and stop <= days[-1] and stop < start + MAX_ACCRUAL_DAYS:
+            continue  # every day it accrues on is a frame
+        if stop is None or stop > last:
+            out.add(len(days) - 1)  # it accrues after the last day the page holds
+        # Days past its frames, up to the last day: each frame they follow.
+        lo, hi = start + MAX_ACCRUAL_DAYS, min(last if stop is None else stop, last)
+        if lo > hi:
+            continue
+        k = max(bisect.bisect_right(days, lo) - 1, 0)
+        while k < len(days) and days[k] <= hi:
+            after = days[k + 1] if k + 1 < len(days) else last + 1
+            if days[k] + 1 < after and max(days[k] + 1, lo) <= min(after - 1, hi):
+                out.add(k)
+            k += 1
+    return out
 
 
 def _dirty_entities(state: dict, record: dict, out: dict[str, set]) -> None:
@@ -138,7 +187,8 @@ def build_frames(records: list[dict], keys: list[int], stream: str,
     """
     days = frame_days(records, keys, as_of)
     frames = Frames(days=days, shown=[], record_frame=[
-        bisect.bisect_left(days, k // DAY_US) for k in keys])
+        bisect.bisect_left(days, k // DAY_US) for k in keys],
+        stale=stale_frames(records, keys, days, as_of))
     state = initial()
     current: dict[str, dict] = {}
     flips: dict[int, set] = {}

@@ -201,7 +201,12 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
                 if labels else ""),
         max=day_label(upper_bound_day(as_of)) if as_of else None,
         beyond=(f"(this page was made as of {as_of}: what happened later is not in it)"
-                if as_of else ""))
+                if as_of else ""),
+        # A day after such a frame, before the next: a daily fine has accrued more than
+        # the figures shown (the page has no frame for every one of its days).
+        stale={k: f" (the figures are those of {labels[k]}: a daily fine has accrued more "
+                  "since, which docket state --as-of that day gives)"
+               for k in sorted(frames.stale)})
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -7,6 +7,7 @@ the compliance view and the fingerprint) and `report.html` (the page `docket rep
 makes of the whole stream, issue 8). JSON files have sorted keys, a 2-space indent and a
 trailing newline; nothing depends on the wall clock or on where the files are written, so
 the same log always gives the same bytes and a diff shows only what the events changed.
+`DIR/index.md` and `DIR/index.html` compare the streams (`docket.report.index`).
 
 Everything here is computed by a fresh fold of the log from its first event (no stored view,
 no snapshot; see `docket.replay.replay_stream`), so `docket verify --projections DIR` can compare committed
@@ -31,6 +32,7 @@ from ..replay import (
 from ..times import time_key
 from ..views import compliance_rows, reference_time
 from ..views.summary import printable
+from .index import dispute_rows, index_html, index_markdown, order_rows, plain
 
 __all__ = [
     "FILES",
@@ -62,15 +64,9 @@ def markdown_text(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(markdown_text(v) for v in value) or "-"
     if isinstance(value, dict):
         return markdown_text(f"{value['actioned']}/{value['specified']} ({value['reporter']})")
-    return markdown_text(value)
+    return markdown_text(plain(value))
 
 
 _SUMMARY_COLUMNS = (
@@ -103,10 +99,12 @@ def _summary(view: dict, rows: list[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def render_stream(storage, replayed: Replayed, checkpoint: dict) -> dict[str, bytes]:
+def render_stream(storage, replayed: Replayed, checkpoint: dict,
+                  seen: dict | None = None) -> dict[str, bytes]:
     """The files of one stream (name -> bytes), from a fresh fold.
 
-    `checkpoint`: the whole log's (`checkpoint.checkpoint_in`), which the report page shows.
+    `checkpoint`: the whole log's (`checkpoint.checkpoint_in`), which the report page shows;
+    `seen`, when given, gets the stream's compliance rows and timeline (for the index).
     """
     # Imported here: the page's modules are only needed when projections are written or
     # compared, and `docket verify` without --projections should not load them.
@@ -124,6 +122,8 @@ def render_stream(storage, replayed: Replayed, checkpoint: dict) -> dict[str, by
         page = render_page(replayed.view, rows, timeline, checkpoint).encode()
     except Exception as exc:  # noqa: BLE001 - stored bytes the timeline or page cannot read
         raise unreadable(stream, exc) from None
+    if seen is not None:
+        seen[stream] = (rows, timeline)
     return {
         "state.json": _json(replayed.view),
         "compliance.json": _json(rows),
@@ -152,9 +152,16 @@ def render(storage, replayed: dict[str, Replayed] | None = None,
     # Every stream's page shows the whole log's checkpoint, taken once, in this transaction.
     checkpoint = checkpoint_in(storage, folds, progress=progress)
     out: dict[str, bytes] = {}
+    seen: dict[str, tuple] = {}
     for stream in streams:
-        for name, content in render_stream(storage, folds[stream], checkpoint).items():
+        for name, content in render_stream(storage, folds[stream], checkpoint, seen).items():
             out[f"{stream}/{name}"] = content
+    if streams:
+        rows = {s: seen[s][0] for s in streams}
+        disputes = dispute_rows(folds, rows, {s: seen[s][1] for s in streams})
+        orders = order_rows(rows)
+        out["index.md"] = index_markdown(disputes, orders, markdown_text)
+        out["index.html"] = index_html(disputes, orders)
     return out
 
 
@@ -179,5 +186,5 @@ def project(log, out_dir: str, progress: Progress | None = None) -> dict:
     with log.storage.reading():
         files = render(log.storage, progress=progress)
     changed = write_files(str(out_dir), files)
-    streams = len({rel.split("/")[0] for rel in files})
+    streams = len({rel.split("/")[0] for rel in files if "/" in rel})
     return {"streams": streams, "files": sorted(files), "changed": changed}

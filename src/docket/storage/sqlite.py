@@ -15,10 +15,10 @@ from typing import Iterator, Sequence
 
 from ..errors import StorageError
 from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
-from .schema import TABLES
 from .sqlite_checks import Checks, Damaged
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM, Closed, storage_error
+from .sqlite_upgrade import SchemaUpgrade
 from .sqlite_views import ViewTables
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
@@ -30,7 +30,7 @@ _ERRORS = (sqlite3.Error, UnicodeDecodeError)
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
 
 
-class SQLiteStorage(ViewTables, Checks, Storage):
+class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
     """A Docket log in one SQLite file."""
 
     def __init__(self, path: str, *, create: bool = True) -> None:
@@ -60,13 +60,17 @@ class SQLiteStorage(ViewTables, Checks, Storage):
             if create:
                 self._wal()
             self._conn.execute("PRAGMA synchronous = FULL")
-            if create and (tables is None or not all(
-                    name in tables for name in (*TABLES, "docket_checkpoints", RECORDS_VIEW))):
+            if create and tables is not None:
+                tables -= self._drop_outdated_views(tables)
+            if create and self._behind(tables):
                 # A new log, or one made by a Docket that kept fewer tables (or no records
                 # view): the missing ones are made (the stored views then know they must be
                 # rebuilt).
                 self._create_schema()
                 tables = self._check_format()
+            # Opened to read, such a log is brought up to this schema at its first write
+            # (`docket rebuild`), not before: reading leaves the file as it is.
+            self._upgrade = tables is not None and self._behind(tables)
             # Opened to read, a log made before some tables lacks them: the stored views
             # are stale then (another projection version) and never read.
             self._has_checkpoints = "docket_checkpoints" in tables
@@ -118,6 +122,10 @@ class SQLiteStorage(ViewTables, Checks, Storage):
     # -- transactions ---------------------------------------------------------------------
     def _begin(self, write: bool) -> None:
         try:
+            if write and self._upgrade:
+                self._drop_outdated_views(self._check_format() or set())
+                self._create_schema()
+                self._upgrade = False
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
@@ -367,21 +375,6 @@ class SQLiteStorage(ViewTables, Checks, Storage):
 
     def set_meta(self, key: str, value: str) -> None:
         self._conn.execute("INSERT OR REPLACE INTO docket_meta VALUES (?, ?)", (key, value))
-
-    # -- the audit ----------------------------------------------------------------------------
-    def immutability_problems(self) -> list[tuple[str, str]]:
-        found = dict(self._conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
-        out = []
-        for name in TRIGGERS:
-            table, _, op = name.partition("_no_")
-            sql = " ".join((found.get(name) or "").upper().split())
-            if name not in found:
-                out.append((name, f"missing: nothing refuses {op.upper()} on `{table}`"))
-            elif f"BEFORE {op.upper()} ON {table.upper()}" not in sql or "RAISE(ABORT" not in sql:
-                out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
-                                  f"{found[name]})"))
-        return out
 
     # -- for the parallel chain scan -----------------------------------------------------------
     def forked_reader(self) -> "SQLiteStorage":

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from .sqlite_ddl import TRIGGERS
+
 __all__ = ["Checks", "Damaged"]
 
 
@@ -56,3 +58,17 @@ class Checks:
             return self._conn.execute(sql, args).fetchall()
         finally:
             self._conn.text_factory = str
+
+    def immutability_problems(self) -> list[tuple[str, str]]:
+        found = dict(self._conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        out = []
+        for name in TRIGGERS:
+            table, _, op = name.partition("_no_")
+            sql = " ".join((found.get(name) or "").upper().split())
+            if name not in found:
+                out.append((name, f"missing: nothing refuses {op.upper()} on `{table}`"))
+            elif f"BEFORE {op.upper()} ON {table.upper()}" not in sql or "RAISE(ABORT" not in sql:
+                out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
+                                  f"{found[name]})"))
+        return out

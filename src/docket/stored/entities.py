@@ -11,7 +11,11 @@ list — and each one's entry depends only on the events that touch it, plus the
   in it exactly when the order is among the account's `orders` (the fold keeps both sides
   together), so it is recomputed from the accounts rather than refolded;
 - a notice, a court case, the dialogue: their own events; `order_notices` follows from the
-  notices (kept sorted, so it does not depend on the order they were folded in).
+  notices (kept sorted, so it does not depend on the order they were folded in);
+- v2: a penalty, its imposition, lifts and the payments naming it; the payments of one
+  currency (`payments`), the payments in it; a country's service, the suspensions and
+  restorations there; `order_penalties` follows from the penalties as `order_notices` does
+  from the notices.
 
 So an event that lands in the past (backdated, or a retraction or correction of an old one)
 changes only the entities it touches — and, when it changes an order's definition, the
@@ -28,9 +32,12 @@ from ..catalog import AMENDING, REFERENCES
 __all__ = ["KINDS", "touches", "DIALOGUE", "order_cited"]
 
 # The keyed parts of the fold state that are refolded entity by entity, and the dialogue.
-KINDS = ("orders", "accounts", "notices", "challenges")
+KINDS = ("orders", "accounts", "notices", "challenges", "penalties", "payments", "service")
 DIALOGUE = ("dialogue", "")
-_PART = {"order": "orders", "notice": "notices", "case": "challenges"}
+_PART = {"order": "orders", "notice": "notices", "case": "challenges", "penalty": "penalties"}
+# v2 entities keyed by a field that is not an id: (event type, part, field).
+_KEYED_BY = {"penalty_paid": ("payments", "currency"),
+             "service_suspended": ("service", "scope"), "service_restored": ("service", "scope")}
 _MOVES = ("accounts_blocked", "accounts_unblocked")
 
 
@@ -69,6 +76,10 @@ def touches(kind: str, data: dict, order: Callable[[str], dict | None]) -> set[t
                 out.update([("accounts", t) for t in entry["targets"]])
     elif kind == "dialogue_requested":
         out.add(DIALOGUE)
+    elif kind in _KEYED_BY:
+        part, field = _KEYED_BY[kind]
+        if data.get(field) is not None:
+            out.add((part, data[field]))
     return out
 
 

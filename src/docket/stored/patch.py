@@ -24,6 +24,8 @@ from .entities import DIALOGUE, KINDS, touches
 
 __all__ = ["Changes", "Definitions", "LateRecord", "decode_rows", "latest_key", "patch", "record_key"]
 
+# The indexes that follow from a part of the state: each order's notices, its penalties.
+_INDEXES = {"order_notices": "notices", "order_penalties": "penalties"}
 _decode = msgspec.json.Decoder(Folded).decode
 _decode_dict = msgspec.json.Decoder().decode
 _decode_seqs = msgspec.msgpack.Decoder(list[int]).decode
@@ -37,8 +39,9 @@ class LateRecord(NamedTuple):
 
 
 class Changes(NamedTuple):
-    """The entities a patch rewrote (by part: orders, accounts, notices, challenges,
-    order_notices) and those it removed; `dialogue` when the dialogue list was refolded."""
+    """The entities a patch rewrote (by part: orders, accounts, notices, challenges, the
+    v2 parts, order_notices, order_penalties) and those it removed; `dialogue` when the
+    dialogue list was refolded."""
 
     changed: dict[str, set]
     gone: dict[str, set]
@@ -181,10 +184,10 @@ def _fold(records: list[LateRecord], amend: Amendments, known_seq: int,
 
 def _replace(state, sub, seeds, storage, stream, late, targets, amend, known_seq,
              until) -> Changes:
-    changed: dict[str, set] = {k: set() for k in (*KINDS, "order_notices")}
-    gone: dict[str, set] = {k: set() for k in (*KINDS, "order_notices")}
+    changed: dict[str, set] = {k: set() for k in (*KINDS, *_INDEXES)}
+    gone: dict[str, set] = {k: set() for k in (*KINDS, *_INDEXES)}
     held: set = set()  # orders whose accounts blocked now may have changed
-    old_notices = {}
+    olds: dict[str, dict] = {part: {} for part in _INDEXES.values()}
     for kind, key in seeds:
         if kind not in KINDS:
             continue
@@ -196,8 +199,8 @@ def _replace(state, sub, seeds, storage, stream, late, targets, amend, known_seq
                     held.update(entry["orders"])
         elif kind == "orders":
             held.add(key)
-        elif kind == "notices":
-            old_notices[key] = old
+        elif kind in olds:
+            olds[kind][key] = old
         if fresh is None:
             if old is not None:
                 del part[key]
@@ -206,7 +209,8 @@ def _replace(state, sub, seeds, storage, stream, late, targets, amend, known_seq
             part[key] = fresh
             changed[kind].add(key)
     _fix_blocked(state, held, changed)
-    _fix_order_notices(state, old_notices, changed, gone)
+    for index, part in _INDEXES.items():
+        _fix_order_index(state, index, part, olds[part], changed, gone)
     dialogue = DIALOGUE in seeds
     if dialogue:
         state["dialogue"] = sub["dialogue"]
@@ -228,10 +232,12 @@ def _fix_blocked(state: dict, orders: set, changed: dict) -> None:
             changed["orders"].add(oid)
 
 
-def _fix_order_notices(state: dict, old_notices: dict, changed: dict, gone: dict) -> None:
-    """Each order's notices, sorted, after the notices in `old_notices` were refolded."""
-    index, notices = state["order_notices"], state["notices"]
-    for nid, old in old_notices.items():
+def _fix_order_index(state: dict, name: str, part: str, olds: dict, changed: dict,
+                     gone: dict) -> None:
+    """Each order's notices (or penalties: the index `name` of `part`), sorted, after the
+    entries in `olds` (as they were before) were refolded."""
+    index, notices = state[name], state[part]
+    for nid, old in olds.items():
         new = notices.get(nid)
         before = set(old["order_ids"]) if old else set()
         after = set(new["order_ids"]) if new else set()
@@ -242,10 +248,10 @@ def _fix_order_notices(state: dict, old_notices: dict, changed: dict, gone: dict
             if ids:
                 if ids != list(index.get(oid, ())):
                     index[oid] = ids
-                    changed["order_notices"].add(oid)
+                    changed[name].add(oid)
             elif oid in index:
                 del index[oid]
-                gone["order_notices"].add(oid)
+                gone[name].add(oid)
 
 
 def _foldable(rec: Folded | None, amend: Amendments) -> bool:

@@ -15,11 +15,12 @@ import msgspec
 from ..codec import canonical
 from ..storage.schema import VIEW_TABLES
 from ..times import time_key
-from ..views import fingerprint, whole
+from ..views import whole
 from ..views.compliance import compliance_row
-from ..views.state import UNHASHED
+from ..views.penalties import penalty_entry, service_entry, totals_view
+from ..views.state import view_fingerprint
 
-__all__ = ["TABLES", "ENTITY_TABLE", "view_rows", "entry_rows", "row", "upsert",
+__all__ = ["TABLES", "ENTITY_TABLE", "view_rows", "entry_rows", "row", "upsert", "write_totals",
            "delete_entries", "read_rows", "read_view", "read_compliance"]
 
 _decode_json = msgspec.json.Decoder().decode
@@ -28,22 +29,31 @@ _decode_json = msgspec.json.Decoder().decode
 TABLES = VIEW_TABLES
 # Each keyed part of a state view, its table and the column that holds its key.
 ENTITY_TABLE = {"orders": "view_orders", "accounts": "view_accounts",
-                "notices": "view_notices", "challenges": "view_challenges"}
+                "notices": "view_notices", "challenges": "view_challenges",
+                "penalties": "view_penalties", "service": "view_service"}
 _KEY_COLUMN = {"orders": "order_id", "accounts": "target", "notices": "notice_id",
-               "challenges": "case_id"}
+               "challenges": "case_id", "penalties": "penalty_id", "service": "country",
+               "penalty_totals": "currency"}
+# The parts read back keyed by their key column (all but orders and the dialogue).
+_KEYED = ("accounts", "notices", "challenges", "penalties", "service")
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
+def _cell(value: Any, json: bool = False) -> Any:
+    if isinstance(value, (list, dict)) or (json and value is not None):
         return canonical(value).decode()
     if isinstance(value, bool):
         return int(value)
     return value
 
 
+# Per table, for each column: whether it holds JSON text (also of a number: see accrued).
+_JSON = {name: tuple(c.type == "json" for c in t.columns) for name, t in TABLES.items()}
+
+
 def row(table: str, stream: str, item: dict) -> tuple:
     """One row of `table`: the item's value for each column, as stored."""
-    return tuple(_cell(stream if c == "stream" else item.get(c)) for c in TABLES[table].names)
+    return tuple(_cell(stream if c == "stream" else item.get(c), j)
+                 for c, j in zip(TABLES[table].names, _JSON[table]))
 
 
 def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
@@ -55,6 +65,8 @@ def view_rows(view: dict) -> dict[str, list[tuple]]:
     stream = view["stream"]
     out = {table: [_entity_row(kind, k, v, stream) for k, v in view[kind].items()]
            for kind, table in ENTITY_TABLE.items()}
+    out["view_penalty_totals"] = [row("view_penalty_totals", stream, {"currency": c, **t})
+                                  for c, t in view["penalty_totals"].items()]
     out["view_dialogue"] = [row("view_dialogue", stream, {"position": i, **d})
                             for i, d in enumerate(view["dialogue"], 1)]
     out["view_streams"] = [row("view_streams", stream, view)]
@@ -70,6 +82,8 @@ def entry_rows(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]
                               "acknowledged_at": x["acknowledged_at"]},
         "challenges": lambda x: {k: x[k] for k in ("court", "petitioner", "order_ids",
                                                    "filed_at", "rulings")},
+        "penalties": lambda x: penalty_entry(x, ref_us),
+        "service": service_entry,
     }
     entities = state[kind]
     if kind == "orders":
@@ -78,6 +92,15 @@ def entry_rows(state: dict, kind: str, keys, stream: str, ref_us) -> list[tuple]
                 for k in keys if k in entities]
     return [_entity_row(kind, k, view_of_kind[kind](entities[k]), stream)
             for k in keys if k in entities]
+
+
+def write_totals(storage, stream: str, state: dict, ref_us) -> None:
+    """Rewrite the stream's `view_penalty_totals` rows from every penalty and payment."""
+    penalties = {k: penalty_entry(p, ref_us) for k, p in state["penalties"].items()}
+    storage.delete_prefix("view_penalty_totals", (stream,))
+    upsert(storage, "view_penalty_totals", [
+        row("view_penalty_totals", stream, {"currency": c, **t})
+        for c, t in totals_view(penalties, state["payments"]).items()])
 
 
 def upsert(storage, table: str, rows: list[tuple]) -> None:
@@ -106,7 +129,7 @@ def read_view(storage, stream: str) -> dict | None:
         return None
     tables = read_rows(storage, stream)
     keyed = {}
-    for kind in ("accounts", "notices", "challenges"):
+    for kind in _KEYED:
         table = ENTITY_TABLE[kind]
         # Each row's key column is 2nd (after `stream`): the view keeps the rest.
         keyed[kind] = {r[1]: entry for r, entry in zip(
@@ -120,15 +143,20 @@ def read_view(storage, stream: str) -> dict | None:
         "dialogue": [{k: r[k] for k in ("by", "addressee", "requested_at")}
                      for r in _shaped("view_dialogue", tables["view_dialogue"])],
         "challenges": keyed["challenges"],
+        "penalties": keyed["penalties"],
+        "penalty_totals": {r[1]: entry for r, entry in zip(
+            tables["view_penalty_totals"], _shaped("view_penalty_totals",
+                                                   tables["view_penalty_totals"], skip=2))},
+        "service": keyed["service"],
     }
-    view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+    view["fingerprint"] = view_fingerprint(view)
     return view
 
 
 # How a cell read back becomes the view's value: JSON text (lists and objects), a boolean
 # stored as 0/1, a REAL that may hold a whole number.
 _FROM_CELL = {
-    **dict.fromkeys(("notices", "reported", "order_ids", "rulings"),
+    **dict.fromkeys(("notices", "reported", "order_ids", "rulings", "penalties", "accrued"),
                     lambda v: _decode_json(v) if isinstance(v, str) else v),
     **dict.fromkeys(("overdue", "acknowledged"), lambda v: None if v is None else bool(v)),
     **dict.fromkeys((c.name for t in TABLES.values() for c in t.columns if c.type == "real"),
@@ -137,7 +165,8 @@ _FROM_CELL = {
 _ORDER_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                  "procedure", "target_count", "blocked", "ever_blocked", "restored",
                  "compliance", "status", "first_action_at", "hours_to_first_action",
-                 "deadline", "overdue", "notices", "acknowledged", "reported")
+                 "deadline", "overdue", "notices", "acknowledged", "reported", "scope",
+                 "penalties")
 
 
 def read_compliance(storage, stream: str) -> list[dict] | None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from ..times import upper_bound
 from ..views.compliance import reference_time
-from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert
+from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert, write_totals
 from .snapshots import encode_state
 
 __all__ = ["ENTITIES", "write_changes", "write_dialogue", "write_rows"]
 
 _MAX = 2**63 - 1
-# The keyed parts of the fold state, stored one entry a row; all but the last have a table.
-ENTITIES = ("orders", "accounts", "notices", "challenges", "order_notices")
+# The keyed parts of the fold state, stored one entry a row (those in rows.ENTITY_TABLE
+# also have a view table; payments and the two indexes only feed other rows).
+ENTITIES = ("orders", "accounts", "notices", "challenges", "penalties", "payments",
+            "service", "order_notices", "order_penalties")
 
 
 def write_changes(storage, stream: str, state: dict, ref_before: int | None) -> None:
@@ -33,10 +35,12 @@ def write_changes(storage, stream: str, state: dict, ref_before: int | None) -> 
     write_rows(storage, stream, state, dirty, gone, ref_before)
     write_dialogue(storage, stream, state)
 
+
 def write_dialogue(storage, stream: str, state: dict) -> None:
     storage.delete_prefix("view_dialogue", (stream,))
     upsert(storage, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
                                       for i, d in enumerate(state["dialogue"], 1)])
+
 
 def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
                ref_before: int | None) -> None:
@@ -44,7 +48,8 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
     (keys by kind) were written and those in `gone` deleted: the rows of those entities,
     of the orders whose notices changed, and of the orders whose `overdue` the move of
     the reference time (the latest event folded, `ref_before` before) can flip."""
-    orders = changed["orders"] | changed["order_notices"] | gone["order_notices"]
+    orders = changed["orders"] | changed["order_notices"] | gone["order_notices"] \
+        | changed["order_penalties"] | gone["order_penalties"]
     for key in changed["notices"] | gone["notices"]:
         notice = state["notices"].get(key)
         if notice is not None:
@@ -62,7 +67,13 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
         storage.upsert("docket_deadlines", [
             (stream, k, upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
             if k in orders_now and orders_now[k]["deadline"]])
+    penalties = changed["penalties"]
+    if ref_after != ref_before:
+        # A daily penalty's `accrued` follows the reference time.
+        penalties = penalties | {k for k, p in state["penalties"].items() if p["per"] == "day"}
     for kind, table in ENTITY_TABLE.items():
-        keys = orders if kind == "orders" else changed[kind]
+        keys = {"orders": orders, "penalties": penalties}.get(kind, changed[kind])
         upsert(storage, table, entry_rows(state, kind, keys, stream, ref_after))
         delete_entries(storage, kind, stream, gone[kind])
+    if penalties or gone["penalties"] or changed["payments"] or gone["payments"]:
+        write_totals(storage, stream, state, ref_after)

@@ -43,6 +43,15 @@ def _notices_of(state: dict, order_id: str) -> list[str]:
     return sorted(index.get(order_id, ()))
 
 
+def _penalties_of(state: dict, order_id: str) -> list[str]:
+    """The sorted ids of the penalties citing one order (v2)."""
+    index = state.get("order_penalties")
+    if index is None:
+        return sorted(p for p, x in state.get("penalties", {}).items()
+                      if order_id in x["order_ids"])
+    return sorted(index.get(order_id, ()))
+
+
 def _status(ever: int, blocked: int, target_count: int | None) -> str:
     if ever == 0:
         return "pending"
@@ -114,6 +123,8 @@ def compliance_row(
         "notices": list(notice_ids),
         "acknowledged": acknowledged,
         "reported": dict(reported) if reported is not None else None,
+        "scope": o.get("scope"),
+        "penalties": _penalties_of(state, order_id),
     }
 
 

@@ -42,10 +42,12 @@ def _dialogue(before: list, after: list) -> list[dict]:
 def diff_views(before: dict, after: dict) -> list[dict[str, Any]]:
     """The changes from state view `before` to `after`, as `{kind, key, field, from, to}`.
 
-    Kinds come in the order order, account, notice, dialogue, challenge; keys sorted; an
-    entry added or removed is one change with `field` null and the whole entry as `to` or
+    Kinds come in the order order, account, notice, dialogue, challenge, and (v2) penalty,
+    penalty_total (keyed by currency), service (keyed by country); keys sorted; an entry
+    added or removed is one change with `field` null and the whole entry as `to` or
     `from`. Orders compare every compliance field; accounts their status, scope and order
-    (not `since`, which moves with them); notices and challenges every field.
+    (not `since`, which moves with them); the others every field (a daily penalty's
+    `accrued` changes from day to day).
     """
     return (
         _keyed("order", before["orders"], after["orders"], None)
@@ -53,4 +55,8 @@ def diff_views(before: dict, after: dict) -> list[dict[str, Any]]:
         + _keyed("notice", before["notices"], after["notices"], None)
         + _dialogue(before["dialogue"], after["dialogue"])
         + _keyed("challenge", before["challenges"], after["challenges"], None)
+        + _keyed("penalty", before.get("penalties", {}), after.get("penalties", {}), None)
+        + _keyed("penalty_total", before.get("penalty_totals", {}),
+                 after.get("penalty_totals", {}), None)
+        + _keyed("service", before.get("service", {}), after.get("service", {}), None)
     )

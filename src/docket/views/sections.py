@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .penalties import PENALTY_FIELDS, SERVICE_FIELDS
+
 __all__ = ["Section", "sections", "KEY_COLUMNS"]
 
 # The column that holds an entry's key, per section (`key` for a section not named here).
@@ -25,11 +27,15 @@ _COLUMNS = {
     "orders": ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
                "procedure", "target_count", "blocked", "ever_blocked", "restored",
                "compliance", "status", "first_action_at", "hours_to_first_action",
-               "deadline", "overdue", "notices", "acknowledged", "reported"),
+               "deadline", "overdue", "notices", "acknowledged", "reported", "scope",
+               "penalties"),
     "accounts": ("target", "status", "scope", "order_id", "since"),
     "notices": ("notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
     "dialogue": ("by", "addressee", "requested_at"),
     "challenges": ("case_id", "court", "petitioner", "order_ids", "filed_at", "rulings"),
+    "penalties": ("penalty_id", *PENALTY_FIELDS),
+    "penalty_totals": ("currency", "accrued", "paid"),
+    "service": ("country", *SERVICE_FIELDS),
 }
 _FIRST = tuple(_COLUMNS)
 

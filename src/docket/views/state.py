@@ -6,11 +6,35 @@ from typing import Any
 
 from .compliance import compliance_rows, reference_time
 from .numbers import fingerprint
+from .penalties import penalties_view, service_view, totals_view
 
-__all__ = ["state_view", "UNHASHED"]
+__all__ = ["state_view", "UNHASHED", "view_fingerprint", "v1_fingerprint"]
 
 # Keys left out of the fingerprint: the question asked, not the answer (and itself).
 UNHASHED = ("as_of", "known_at", "fingerprint")
+# What catalogue v2 added to the view: the state's parts, and each order's fields.
+V2_KEYS = ("penalties", "penalty_totals", "service")
+V2_ORDER_KEYS = ("scope", "penalties")
+
+
+def view_fingerprint(view: dict[str, Any]) -> str:
+    """The fingerprint of a state view (SPEC §5): `sha256:` of everything but `UNHASHED`."""
+    return fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+
+
+def v1_fingerprint(view: dict[str, Any]) -> str | None:
+    """The fingerprint projection version 4 (catalogue v1) gave the same events, when the
+    view holds nothing catalogue v2 added (no penalty, payment or suspension; no order with
+    a scope or a penalty): that view without the v2 parts. None when it holds v2 content.
+    Checkpoints taken before v2 carry these (`docket.audit.checkpoint`)."""
+    orders = view.get("orders", {})
+    if any(view.get(k) for k in V2_KEYS) or any(
+            o.get("scope") is not None or o.get("penalties") for o in orders.values()):
+        return None
+    body = {k: v for k, v in view.items() if k not in UNHASHED and k not in V2_KEYS}
+    body["orders"] = {oid: {k: v for k, v in o.items() if k not in V2_ORDER_KEYS}
+                      for oid, o in orders.items()}
+    return fingerprint(body)
 
 
 def state_view(
@@ -33,6 +57,7 @@ def state_view(
     accounts = state["accounts"]
     notices = state["notices"]
     challenges = state["challenges"]
+    penalties = penalties_view(state, ref)
     view: dict[str, Any] = {
         "stream": stream,
         "as_of": as_of,
@@ -57,6 +82,9 @@ def state_view(
                 "rulings": [dict(r) for r in x["rulings"]]}
             for c, x in sorted(challenges.items())
         },
+        "penalties": penalties,
+        "penalty_totals": totals_view(penalties, state["payments"]),
+        "service": service_view(state),
     }
-    view["fingerprint"] = fingerprint({k: v for k, v in view.items() if k not in UNHASHED})
+    view["fingerprint"] = view_fingerprint(view)
     return view

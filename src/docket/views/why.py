@@ -7,11 +7,13 @@ from typing import Any, Callable
 
 from ..catalog import citations, introduced
 from .compliance import compliance_row, reference_time
+from .penalties import penalty_entry, service_entry
 from .summary import event_line
 
 __all__ = ["explain"]
 
 _MOVES = ("accounts_blocked", "accounts_unblocked")
+_SERVICE = ("service_suspended", "service_restored")
 
 
 def _order_sig(state: dict, ref: str) -> tuple | None:
@@ -23,7 +25,8 @@ def _order_sig(state: dict, ref: str) -> tuple | None:
     return (o["issued_at"], o["issuer"], o["platform"], o["legal_basis"], o["procedure"],
             o["target_count"], o["deadline"], len(o["blocked"]), len(o["ever"]), o["unnamed"],
             o["peak"], o["first_action_at"], o["acknowledged_at"],
-            None if r is None else (r["actioned"], r["specified"], r["reporter"]))
+            None if r is None else (r["actioned"], r["specified"], r["reporter"]),
+            o.get("scope"), tuple(state.get("order_penalties", {}).get(ref, ())))
 
 
 def _account_sig(state: dict, ref: str) -> tuple | None:
@@ -73,6 +76,20 @@ def _case_sig(state: dict, ref: str) -> tuple | None:
                                    c["filed_at"], len(c["rulings"]))
 
 
+def _penalty_sig(state: dict, ref: str) -> tuple | None:
+    p = state.get("penalties", {}).get(ref)
+    return None if p is None else tuple(p.values())
+
+
+def _service_sig(state: dict, ref: str) -> tuple | None:
+    s = state.get("service", {}).get(ref)
+    return None if s is None else tuple(s.values())
+
+
+def _names_country(rec, ref: str) -> bool:
+    return rec.type in _SERVICE and rec.data.get("scope") == ref
+
+
 def _summary(rec) -> str:
     try:
         return event_line({"type": rec.type, "data": rec.data, "actor": rec.actor})
@@ -94,35 +111,38 @@ def explain(
     fold: Callable[[Callable], dict], ref: str, *, stream: str | None = None,
     as_of: str | None = None,
 ) -> dict[str, Any]:
-    """Explain `ref` (an order_id, a notice_id, a case_id or a target) over a fold of the
-    stream.
+    """Explain `ref` (an order_id, a notice_id, a case_id, a penalty_id, a target, or a
+    country code for the service there) over a fold of the stream.
 
     `fold(on_fold)` folds the selected records in replay order (`projection.fold_pages`,
     with records that carry their actor and sources) and returns the state, calling
     `on_fold(key, record, state, n)` after each record.
 
-    Returns `{"ref", "kind": "order"|"notice"|"case"|"account", "status", "events"}`:
-    `status` is the ref's entry in the views (an order's compliance row, with `overdue`
-    judged as in `state_view` for `as_of`; a case's challenge entry), `events` every record
+    Returns `{"ref", "kind": "order"|"notice"|"case"|"penalty"|"account"|"service",
+    "status", "events"}`: `status` is the ref's entry in the views (an order's compliance
+    row, with `overdue` judged as in `state_view` for `as_of`; a case's challenge entry; a
+    penalty's entry with what it accrued by then; a country's service), `events` every record
     that names the ref or changed its entry (for a case, also the issue of each order it
     challenges), in replay order, as `{seq, id, occurred_at, type, actor, summary,
     sources}` (`summary`: `Actor: what happened`, as `docket log` words it). An id
     that is an order and a notice at once is explained as the order, then the notice, then
-    the case. Raises KeyError when `ref` is unknown.
+    the case, the penalty, the account, the country. Raises KeyError when `ref` is
+    unknown.
     """
-    kinds = ("order", "notice", "case", "account")
+    kinds = ("order", "notice", "case", "account", "penalty", "service")
     hits: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
     issued: dict[str, tuple[int, Any]] = {}  # order_id -> its order_issued, for a case
-    before = [(None, None, None, None)]  # the signatures after the previous record
+    before = [(None,) * len(kinds)]  # the signatures after the previous record
 
     def watch(key, rec, state, n):
         after = (_order_sig(state, ref), _notice_sig(state, ref), _case_sig(state, ref),
-                 _account_sig(state, ref))
+                 _account_sig(state, ref), _penalty_sig(state, ref), _service_sig(state, ref))
         # The state is the one after `rec`; naming does not depend on what `rec` itself
         # changed (an acknowledgement does not change its notice's orders, a block does not
         # change its order's targets).
         named = (_names_order(state, rec, ref), ref in _ids(rec, "notice"),
-                 ref in _ids(rec, "case"), _names_account(state, rec, ref))
+                 ref in _ids(rec, "case"), _names_account(state, rec, ref),
+                 ref in _ids(rec, "penalty"), _names_country(rec, ref))
         cite = None
         for kind, b, a, nm in zip(kinds, before[0], after, named):
             if nm or a != b:
@@ -152,10 +172,16 @@ def explain(
         hits["case"] += [(issued[o][0], _cite(issued[o][1]))
                          for o in dict.fromkeys(status["order_ids"])
                          if o in issued and issued[o][1].seq not in seqs]
+    elif ref in state["penalties"]:
+        kind = "penalty"
+        status = penalty_entry(state["penalties"][ref], reference_time(state, as_of))
     elif ref in state["accounts"]:
         kind = "account"
         a = state["accounts"][ref]
         status = {k: a[k] for k in ("status", "scope", "order_id", "since")}
+    elif ref in state["service"]:
+        kind = "service"
+        status = service_entry(state["service"][ref])
     elif hits["account"]:
         # Listed in an order but never moved: active, never blocked.
         kind = "account"
