@@ -237,11 +237,6 @@ class PostgresStorage(ViewTables, Storage):
         return load_rows(self._log_rows("SELECT kind, ref_id, seq FROM refs WHERE stream = %s",
                                     (stream,)), (1,))
 
-    def all_refs(self) -> list[tuple[str, str, str, int]]:
-        # Every row, of every stream: a ghost stream's too (what lets verify report it).
-        return load_rows(self._log_rows("SELECT stream, kind, ref_id, seq FROM refs", ()),
-                         (2,))
-
     def amending_bodies(self, stream: str, known_seq: int,
                         kinds: Sequence[str]) -> list[bytes]:
         return [body for (body,) in self._log_rows(
@@ -382,14 +377,6 @@ class PostgresStorage(ViewTables, Storage):
         if rows:
             # Delivered at commit, to every follower listening.
             self._write((), "SELECT pg_notify(%s, %s)", (self._channel, str(rows[-1][0])))
-
-    def insert_checkpoint(self, size: int, note: str) -> None:
-        self._write(("docket_checkpoints",), "INSERT INTO docket_checkpoints (size, note) "
-                    "VALUES (%s, %s)", (size, note))
-
-    def checkpoints(self) -> list[tuple[int, str]]:
-        return self._log_rows("SELECT size, note FROM docket_checkpoints ORDER BY position", (),
-                              ("docket_checkpoints",))
 
     # -- metadata ---------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:

@@ -203,3 +203,17 @@ class ViewTables:
         rows = self._rows("SELECT max(folded) FROM docket_snapshots WHERE stream = %s",
                           (stream,), ("docket_snapshots",))
         return rows[0][0] or 0
+
+    # -- the other tables beside the log: signed checkpoints, and refs for the audit ----
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        self._write(("docket_checkpoints",), "INSERT INTO docket_checkpoints (size, note) "
+                    "VALUES (%s, %s)", (size, note))
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        return self._log_rows("SELECT size, note FROM docket_checkpoints ORDER BY position", (),
+                              ("docket_checkpoints",))
+
+    def all_refs(self) -> list[tuple[str, str, str, int]]:
+        # Every row, of every stream: a ghost stream's too (what lets verify report it).
+        return load_rows(self._log_rows("SELECT stream, kind, ref_id, seq FROM refs", ()),
+                         (2,))
