@@ -221,3 +221,18 @@ def raw_sql(backend_kind):
     """`raw_sql(location, sql)`: run SQL on the log's database past Docket, as an operator
     with a database client could (immutability triggers stay in force)."""
     return RAW_SQL[backend_kind]
+
+
+def seeded_log(folder: Path, events: list[dict]) -> tuple[Path, bytes, bytes]:
+    """A log at folder/seed.db holding `events`, written by the real `docket append`:
+    (its path, its file bytes, its export)."""
+    from strategies import to_jsonl
+
+    db = folder / "seed.db"
+    (folder / "seed.jsonl").write_bytes(to_jsonl(events))
+    code, out, err = run("append", "--db", db, folder / "seed.jsonl")
+    assert code == 0, err
+    assert len(out.splitlines()) == len(events)
+    wal = Path(str(db) + "-wal")  # closed cleanly: the file's bytes are the whole log
+    assert not wal.exists() or wal.stat().st_size == 0
+    return db, db.read_bytes(), export_of(db)

@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -88,15 +89,20 @@ def master(tmp_path_factory):
         docket.stored.maintain.SNAPSHOT_EVERY = saved
 
 
-@pytest.fixture
-def db(master, tmp_path):
-    """A private copy of the master log (SQLite backup: the WAL is included)."""
-    path = str(tmp_path / "docket.db")
+def copy_of(master: str, folder: Path) -> str:
+    """A private copy of a log (SQLite's backup: what its -wal file holds included)."""
+    path = str(folder / "docket.db")
     src, dst = sqlite3.connect(master), sqlite3.connect(path)
     src.backup(dst)
     src.close()
     dst.close()
     return path
+
+
+@pytest.fixture
+def db(master, tmp_path):
+    """A private copy of the master log."""
+    return copy_of(master, tmp_path)
 
 
 @contextlib.contextmanager

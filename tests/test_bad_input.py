@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import export_of, file_bytes, invoke, run
+from conftest import export_of, file_bytes, invoke, run, seeded_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from input_corpus import STREAM, ev
-from strategies import LogContext, event_stream, malformed_line, to_jsonl
+from strategies import LogContext, event_stream, malformed_line
 
 OTHER = "other-dispute"
 ORDER = {"order_id": "O-3", "issuer": "MeitY", "platform": "Twitter"}
@@ -249,14 +249,7 @@ CORPUS: dict[str, tuple[object, list[str]]] = {
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """A log holding SEED, written by the real command: (path, file bytes, export)."""
-    folder = tmp_path_factory.mktemp("seed")
-    db = folder / "seed.db"
-    (folder / "seed.jsonl").write_bytes(to_jsonl(SEED))
-    code, out, err = run("append", "--db", db, folder / "seed.jsonl")
-    assert code == 0, err
-    assert len(out.splitlines()) == len(SEED)
-    assert not Path(str(db) + "-wal").exists() or Path(str(db) + "-wal").stat().st_size == 0
-    return db, db.read_bytes(), export_of(db)
+    return seeded_log(tmp_path_factory.mktemp("seed"), SEED)
 
 
 def _run_case(folder: Path, template: Path, args_of, stdin: bytes | None, runner=run):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import invoke
-from test_audit import N, build, ev, tampering
+from test_audit import N, build, copy_of, ev, tampering
 
 from docket import EventLog
 from docket.audit import chain_split
@@ -20,16 +20,6 @@ from docket.audit import chain_split
 RECORDED = Path(__file__).parent.parent / "events" / "twitter-india-2021.jsonl"
 N_EVENTS = len(RECORDED.read_bytes().splitlines())  # the recorded dispute's events
 S = "s"
-
-
-def copy_of(master: str, folder: Path) -> str:
-    """A private copy of a log (SQLite's backup: what its -wal file holds included)."""
-    path = str(folder / "docket.db")
-    src, dst = sqlite3.connect(master), sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return path
 
 
 def audit(path: str, **kwargs) -> dict:

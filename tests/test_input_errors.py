@@ -9,7 +9,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import export_of, invoke, run
+from conftest import export_of, invoke, run, seeded_log
 from input_corpus import CORPUS, SEED, STREAM, batch, ev, line
 from strategies import to_jsonl
 
@@ -23,12 +23,7 @@ SUBPROCESS = {"unknown type", "time without an offset", "key given twice",
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("seed")
-    db = folder / "seed.db"
-    (folder / "seed.jsonl").write_bytes(to_jsonl(SEED))
-    code, out, err = run("append", "--db", db, folder / "seed.jsonl")
-    assert code == 0, err
-    return db, db.read_bytes(), export_of(db)
+    return seeded_log(tmp_path_factory.mktemp("seed"), SEED)
 
 
 def _attempt(seeded, folder, name, runner):
