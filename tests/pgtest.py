@@ -7,7 +7,7 @@ The server comes from the environment, set by `make test` (tests/pgcluster.py):
   cluster for this pytest session and stops it at the end (for running one test file by
   hand: `DOCKET_TEST_PG=auto .venv/bin/python -m pytest tests/test_pgserver.py`).
 - `DOCKET_TEST_PG_TCP` (optional): the same server over 127.0.0.1 with a password.
-- `DOCKET_TEST_PG_DIR` (optional): the cluster's folder, for `restart()`.
+- `DOCKET_TEST_PG_DIR` (optional): the cluster's folder.
 - `DOCKET_TEST_PG_KEEP=1`: keep each test's database after it ends (to look at it in psql).
 
 When no server is configured, `Unavailable` says why; conftest.py turns that into a skip
@@ -113,19 +113,6 @@ class PgServer:
         if tcp and not self.tcp_url:
             raise Unavailable("DOCKET_TEST_PG_TCP is not set")
         return with_dbname(self.tcp_url if tcp else self.url, name)
-
-    def restart(self, mode: str = "fast") -> None:
-        """`pg_ctl restart` of the server (only a cluster of tests/pgcluster.py)."""
-        if not self.cluster_dir:
-            raise Unavailable("DOCKET_TEST_PG_DIR is not set: the server is not ours to restart")
-        pgcluster.restart(self.cluster_dir, mode=mode)
-        import psycopg
-
-        # The restart ended this session's own connections too: open them again.
-        self.admin = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        if getattr(self, "_logs", None) is not None:
-            name = self._logs[0]
-            self._logs = (name, psycopg.connect(self.url_for(name), autocommit=True))
 
     def close(self) -> None:
         """Drop what is left of this session's databases; stop the cluster if we started it."""

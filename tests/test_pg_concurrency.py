@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+import pgcluster
 import psycopg
 import pytest
 from strategies import check_chain
@@ -171,11 +172,24 @@ def test_a_writer_killed_mid_batch_leaves_nothing_of_it(pg_schemas, tmp_path):
     log.close()
 
 
-def test_a_server_restart_under_writers(pg_server, pg_schemas, tmp_path):
-    if not pg_server.cluster_dir:
-        pytest.fail("DOCKET_TEST_PG_DIR is not set: make test sets it (the restart test needs "
-                    "a cluster of its own)", pytrace=False)
-    url = pg_schemas.new()
+@pytest.fixture
+def own_cluster(pg_server):
+    """(folder, URL) of a throwaway cluster for this test alone (tests/pgcluster.py, as
+    `make test` starts the session's): restarting the shared server would cut off every
+    other test using it at the time (`pytest -n`). `pg_server` first: without the server
+    binaries this skips (fails under CI=true) as every PostgreSQL test does."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="docket-pg-", dir="/tmp")  # short: a socket path
+    try:
+        pgcluster.start(folder)
+        yield folder, pgcluster.url(folder)
+    finally:
+        pgcluster.stop(folder)
+
+
+def test_a_server_restart_under_writers(own_cluster, tmp_path):
+    folder, url = own_cluster
     EventLog(url).append([statement("s0", "before")])
     files = []
     for n in range(6):
@@ -188,7 +202,7 @@ def test_a_server_restart_under_writers(pg_server, pg_schemas, tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for path in files]
     try:
         _wait_for(lambda: _lock_holder(url))  # a writer is in the middle of its batch
-        pg_server.restart("fast")
+        pgcluster.restart(folder, "fast")
     finally:
         outcomes = [(p.returncode, *p.communicate(timeout=300)) for p in procs]
         outcomes = [(p.returncode, out, err) for p, (_, out, err) in zip(procs, outcomes)]
