@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 import msgspec
 
 from .batch import Batch
-from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, citations, introduced
+from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, introduced
 from .codec import (
     canonical,
     check_after_seq,
@@ -35,6 +35,7 @@ __all__ = ["Appended", "FUTURE_TOLERANCE_US", "Log", "Receipt", "ZERO_HASH", "ch
 
 _decode_body = msgspec.json.Decoder().decode
 _AMENDING = AMENDING
+_TARGET = ("event",)  # the kinds of a retraction's or correction's `target_id`
 # Records per page when reading the log (each page its own short transaction).
 PAGE = 2048
 # How far an imported record's recorded_at may lie ahead of the clock (clocks of two machines
@@ -274,18 +275,30 @@ class Log:
         `new` is False when checking the replacement data of a correction, whose identifier
         (order_id, notice_id, case_id) is the one already in the stream.
         """
-        new_ref = REFERENCES[kind].introduces
+        refs = REFERENCES[kind]
+        new_ref = refs.introduces
         if new and new_ref is not None:
             ref_kind, value = new_ref.kinds[0], data[new_ref.field]
             if batch.has_ref(stream, ref_kind, value):
                 raise InvalidEvent(f"{where}field `data.{new_ref.field}`: {ref_kind} {value!r} "
                                    f"already exists in stream {stream!r}")
-        for ref, path, value in citations(kind, data):
-            if ref.kinds == ("event",):
+        has_ref, cited = batch.has_ref, data
+        # Read off the table of references (not `citations()`, which builds every path):
+        # each import resolves every cited id, and a path is only needed for the error.
+        for ref in refs.cites:
+            value = cited.get(ref.field)
+            if value is None:
+                continue
+            kinds = ref.kinds
+            if kinds == _TARGET:
                 data = self._check_target(batch, kind, data, stream, where)
-            elif not any(batch.has_ref(stream, k, value) for k in ref.kinds):
-                raise UnknownReference(f"{where}field `data.{path}`: unknown "
-                                       f"{' or '.join(ref.kinds)} {value!r} in stream {stream!r}")
+                continue
+            for i, v in enumerate(value if ref.many else (value,)):
+                if not (has_ref(stream, kinds[0], v) if len(kinds) == 1
+                        else any(has_ref(stream, k, v) for k in kinds)):
+                    path = f"{ref.field}[{i}]" if ref.many else ref.field
+                    raise UnknownReference(f"{where}field `data.{path}`: unknown "
+                                           f"{' or '.join(kinds)} {v!r} in stream {stream!r}")
         return data
 
     def _check_target(self, batch: Batch, kind: str, data: dict, stream: str,

@@ -11,8 +11,11 @@ from .patch import history
 __all__ = ["Index"]
 
 _encode_seqs = msgspec.msgpack.Encoder().encode
-# Index rows are written in chunks of this many while a long fold goes on.
-_FLUSH = 50_000
+# Index entries are written out when a long fold has gathered this many (each held costs
+# ~50 bytes, so at most ~25 MB): every flush starts a new chunk for each entity seen since,
+# so a larger one writes fewer rows (100k events: 26k chunks at 500k, 48k at 50k, where the
+# rows' inserts cost 0.07 s against 0.18 s) and later reads fewer chunks per history.
+_FLUSH = 500_000
 
 
 class Index:

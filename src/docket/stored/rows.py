@@ -46,14 +46,24 @@ def _cell(value: Any, json: bool = False) -> Any:
     return value
 
 
-# Per table, for each column: whether it holds JSON text (also of a number: see accrued).
-_JSON = {name: tuple(c.type == "json" for c in t.columns) for name, t in TABLES.items()}
+# Per table, for each column: its name and whether it holds JSON text (also of a number:
+# see accrued).
+_COLUMNS = {name: tuple((c.name, c.type == "json") for c in t.columns)
+            for name, t in TABLES.items()}
+_PLAIN = (str, int, float)  # stored as they are (bool, an int, is not among them: type())
 
 
 def row(table: str, stream: str, item: dict) -> tuple:
     """One row of `table`: the item's value for each column, as stored."""
-    return tuple(_cell(stream if c == "stream" else item.get(c), j)
-                 for c, j in zip(TABLES[table].names, _JSON[table]))
+    # `_cell` inlined for the common cells: an import writes a row per entity it folded.
+    out = []
+    for name, json in _COLUMNS[table]:
+        value = stream if name == "stream" else item.get(name)
+        if value is None or (not json and type(value) in _PLAIN):
+            out.append(value)
+        else:
+            out.append(_cell(value, json))
+    return tuple(out)
 
 
 def _entity_row(kind: str, key: str, view_entry: dict, stream: str) -> tuple:
