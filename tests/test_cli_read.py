@@ -28,6 +28,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import BACKENDS
 from strategies import view_fingerprint
 
 DOCKET = Path(sys.executable).with_name("docket")
@@ -97,10 +98,10 @@ def jsonl(path: Path, events) -> Path:
     return path
 
 
-def build(folder: Path, name: str, *, other: bool = False) -> tuple[Path, str]:
-    """The log of the module docstring (plus stream `other`); returns (db, the recorded_at
-    of seq 3: the end of the first file)."""
-    db = folder / name
+def build(folder: Path, name: str, *, other: bool = False, db=None) -> tuple[Path | str, str]:
+    """The log of the module docstring (plus stream `other`) at `db` (default: the file
+    folder/name); returns (db, the recorded_at of seq 3: the end of the first file)."""
+    db = folder / name if db is None else db
     out = ok("append", jsonl(folder / f"{name}-1.jsonl", [E1, E3, E2]), db=db)
     assert [json.loads(line)["seq"] for line in out.splitlines()] == [1, 2, 3]
     out = ok("append", jsonl(folder / f"{name}-2.jsonl", [E4, E5, E6]), db=db)
@@ -112,11 +113,18 @@ def build(folder: Path, name: str, *, other: bool = False) -> tuple[Path, str]:
     return db, records[2]["recorded_at"]
 
 
-@pytest.fixture(scope="module")
-def logs(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def logs(request, tmp_path_factory):
+    """The two logs every read test reads (one stream; and with `other`), on each backend:
+    every command must print the same bytes from SQLite and PostgreSQL (SPEC §1)."""
     folder = tmp_path_factory.mktemp("cli-read")
-    db, first = build(folder, "one.db")
-    two, _ = build(folder, "two.db", other=True)
+    if request.param == "postgres":
+        schemas = request.getfixturevalue("pg_schemas")
+        one, two = schemas.new(), schemas.new()
+    else:
+        one, two = folder / "one.db", folder / "two.db"
+    db, first = build(folder, "one", db=one)
+    two, _ = build(folder, "two", other=True, db=two)
     return db, two, first
 
 
