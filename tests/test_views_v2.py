@@ -8,8 +8,6 @@ accrues."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -304,8 +302,8 @@ V4_CHECKPOINT = {
     "size": 22, "version": 1}
 
 
-def _first_22(tmp_path) -> EventLog:
-    log = EventLog(str(tmp_path / "docket.db"))
+def _first_22(tmp_path, location=None) -> EventLog:
+    log = EventLog(str(tmp_path / "docket.db") if location is None else location)
     lines = DISPUTE_FILE.read_bytes().splitlines(keepends=True)[:22]
     log.import_lines(enumerate(lines, 1))
     return log
@@ -328,20 +326,20 @@ def test_a_checkpoint_taken_before_v2_still_verifies(tmp_path):
                                       "fingerprint": V4_CHECKPOINT["fingerprint"]})["ok"]
 
 
-def test_a_log_whose_views_an_older_fold_wrote_is_read_then_rebuilt(tmp_path):
-    """Made to look as version 4 left it: its view_orders without scope/penalties, no v2
-    tables, the projection version 4. Reading folds from the log; verify says stale (and
-    does not crash on the missing tables); rebuild (a write) brings the tables and views."""
-    log = _first_22(tmp_path)
+def test_a_log_whose_views_an_older_fold_wrote_is_read_then_rebuilt(backend, raw_sql):
+    """Made to look as version 4 left it, on each backend: its view_orders without
+    scope/penalties, no v2 tables, the projection version 4. Reading folds from the log;
+    verify says stale (and does not crash on the missing tables) and writes nothing; rebuild
+    (a write) brings the tables and views back."""
+    db = backend
+    log = _first_22(None, db)
     want = log.state("twitter-india-2021")
     log.close()
-    db = str(tmp_path / "docket.db")
-    with closing(sqlite3.connect(db)) as conn, conn:
-        for table in ("view_penalties", "view_penalty_totals", "view_service"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("ALTER TABLE view_orders DROP COLUMN penalties")
-        conn.execute("ALTER TABLE view_orders DROP COLUMN scope")
-        conn.execute("UPDATE docket_meta SET value = '4' WHERE key = 'projection'")
+    for sql in ("DROP TABLE view_penalties", "DROP TABLE view_penalty_totals",
+                "DROP TABLE view_service", "ALTER TABLE view_orders DROP COLUMN penalties",
+                "ALTER TABLE view_orders DROP COLUMN scope",
+                "UPDATE docket_meta SET value = '4' WHERE key = 'projection'"):
+        raw_sql(db, sql)
     before = export_of(db)
     code, out, err = invoke("state", "--json", "--db", db)
     assert code == 0, err

@@ -24,10 +24,10 @@ from psycopg import pq
 
 from ..errors import StorageError
 from .base import ZERO_HASH, ChainRow, EventRow, Head, Storage
-from .postgres_ddl import CLASS_ID, RECORDS_VIEW, TRIGGERS, schema_script
+from .postgres_ddl import CLASS_ID, RECORDS_VIEW, TRIGGERS
 from .postgres_errors import Closed, Url, busy_timeout_ms, connect_error, storage_error
 from .postgres_notify import Listener
-from .postgres_schema import check_format, immutability_problems
+from .postgres_schema import check_format, immutability_problems, schema_upgrade
 from .postgres_text import load, load_rows, store
 from .postgres_views import ViewTables
 
@@ -64,6 +64,7 @@ class PostgresStorage(ViewTables, Storage):
                                    "import first)")
             if create and found != "complete":
                 self._create_schema()
+            self._upgrade = found == "partial" and not create  # done at the first write
             self._key = self._conn.execute(
                 "SELECT 'events'::regclass::oid::bigint").fetchone()[0] | (CLASS_ID << 32)
             self._channel = f"docket_{self._key & 0xFFFFFFFF}"
@@ -87,15 +88,14 @@ class PostgresStorage(ViewTables, Storage):
         return conn
 
     def _create_schema(self) -> None:
-        """Create every table in one transaction, under a lock on the schema's name, so
-        processes creating a log at once agree (the later ones find it made)."""
+        """Create (or bring up to date) every table in one transaction, under a lock on the
+        schema's name, so processes creating a log at once agree (the later find it made)."""
         conn = self._conn
         conn.execute("BEGIN")
         try:
-            conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
-                         (CLASS_ID,))
+            conn.execute(f"SELECT pg_advisory_xact_lock({CLASS_ID:d}, hashtext(current_schema()))")
             if check_format(conn, self.location) != "complete":
-                conn.execute(schema_script())
+                conn.execute(schema_upgrade(conn))
             conn.execute("COMMIT")
         except BaseException:
             if not conn.broken:
@@ -104,6 +104,9 @@ class PostgresStorage(ViewTables, Storage):
 
     # -- transactions ---------------------------------------------------------------------
     def _begin(self, write: bool) -> None:
+        if write and self._upgrade:
+            self._create_schema()
+            self._upgrade = False
         self._pending, self._dirty = [], set()
         self._head = self._meta = None
         if self._conn.broken:

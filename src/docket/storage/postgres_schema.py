@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ..errors import StorageError
 from .base import FORMAT_VERSION
-from .postgres_ddl import LOG_TABLES, RECORDS_VIEW, TRIGGERS
-from .schema import TABLES
+from .postgres_ddl import LOG_TABLES, RECORDS_VIEW, TRIGGERS, schema_script
+from .schema import TABLES, VIEW_TABLES
 
-__all__ = ["check_format", "immutability_problems"]
+__all__ = ["check_format", "immutability_problems", "outdated_views", "schema_upgrade"]
 
 _NAMES = {*TABLES, *LOG_TABLES, "docket_meta", RECORDS_VIEW}
 
@@ -39,7 +39,21 @@ def check_format(conn, location: str) -> str | None:
     if int(row[0]) > FORMAT_VERSION:
         raise StorageError(f"{location} was written by a newer Docket (format {row[0]}; this "
                            f"one reads {FORMAT_VERSION}); upgrade Docket")
-    return "complete" if _NAMES <= names else "partial"
+    return "complete" if _NAMES <= names and not outdated_views(conn) else "partial"
+
+
+def outdated_views(conn) -> list[str]:
+    """The view tables whose columns are not this schema's (a log made before catalogue v2
+    added some): they hold only what a rebuild rewrites, so an upgrade drops them and
+    creates them again (the stored views of such a log, written by an older fold, are
+    rebuilt at its next write anyway)."""
+    found: dict[str, list[str]] = {}
+    for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"):
+        found.setdefault(table, []).append(column)
+    return sorted(name for name, table in VIEW_TABLES.items()
+                  if name in found and tuple(found[name]) != table.names)
 
 
 def immutability_problems(conn) -> list[tuple[str, str]]:
@@ -67,3 +81,9 @@ def immutability_problems(conn) -> list[tuple[str, str]]:
             out.append((name, f"does not refuse {op.upper()} on `{table}` (its function or "
                               "condition was changed)"))
     return out
+
+
+def schema_upgrade(conn) -> str:
+    """The script that brings the current schema up to this Docket's (for one transaction,
+    under the schema's lock): the outdated view tables dropped, then every CREATE."""
+    return "".join(f"DROP TABLE {name};" for name in outdated_views(conn)) + schema_script()
