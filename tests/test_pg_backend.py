@@ -288,3 +288,45 @@ def test_no_output_of_a_command_holds_the_password(pg_server, pg_url, tmp_path):
         assert code == 0, err
         assert password not in out and password not in err
         assert "postgresql://postgres@127.0.0.1:" in out  # the log, named without it
+
+
+def _reltuples(url: str, table: str) -> float:
+    """The planner's row estimate of `table` in the log's schema (-1: never analyzed)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT reltuples FROM pg_class WHERE relname = %s AND "
+                            "relnamespace = current_schema()::regnamespace",
+                            (table,)).fetchone()[0]
+
+
+def test_a_bulk_append_leaves_the_planner_statistics(pg_url):
+    """Without statistics (a table that grew from nothing, before autovacuum's ANALYZE), the
+    replay's pages were planned as a scan and sort of every remaining row: a bulk append
+    analyzes the log's tables in its own transaction; a small one does not."""
+    log = EventLog(pg_url)
+    log.append([_statement(f"a{i}") for i in range(10)])
+    assert _reltuples(pg_url, "events") < 0          # never analyzed: a small append
+    log.append([_statement(f"b{i}") for i in range(10_000)])
+    assert _reltuples(pg_url, "events") == 10_010    # counted in the append's transaction
+    assert _reltuples(pg_url, "refs") >= 0
+    assert [r["id"] for r in log.read(after_seq=10_008)] == ["b9998", "b9999"]
+    log.close()
+
+
+def test_a_failed_analyze_costs_only_the_statistics(pg_url, monkeypatch):
+    """A failure of the ANALYZE (here: refused, as a lock held past lock_timeout would be)
+    leaves the append whole."""
+    log = EventLog(pg_url)
+    conn_execute = psycopg.Connection.execute
+
+    def refuse_analyze(self, query, *args, **kwargs):
+        if str(query).startswith("ANALYZE"):
+            query = "SELECT 1/0"  # an error inside the savepoint
+        return conn_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", refuse_analyze)
+    receipts = log.append([_statement(f"c{i}") for i in range(10_000)])
+    monkeypatch.undo()
+    assert len(receipts) == 10_000 and log.storage.count() == 10_000
+    assert _reltuples(pg_url, "events") < 0
+    assert log.verify()["ok"]
+    log.close()

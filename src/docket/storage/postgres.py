@@ -364,8 +364,7 @@ class PostgresStorage(ViewTables, Storage):
     def insert_events(self, rows: Sequence[EventRow],
                       refs: Sequence[tuple[str, str, str, int]]) -> None:
         cur = self._conn.cursor()
-        # COPY: one stream of rows, not a statement per row (nor a pipeline, see
-        # postgres_views); the database still checks every UNIQUE constraint.
+        # COPY, not a statement per row (nor a pipeline: postgres_views); UNIQUE still holds.
         with cur.copy(f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(_EVENT_TYPES)
             for row in rows:
@@ -376,6 +375,7 @@ class PostgresStorage(ViewTables, Storage):
                 copy.set_types(["text", "text", "text", "int8"])
                 for ref in refs:
                     copy.write_row((ref[0], ref[1], store(ref[2]), ref[3]))
+        self._analyze_bulk(len(rows))
         if rows:
             # The head is the last row (the lock is held); the NOTIFY reaches followers at commit.
             self._head = Head(rows[-1].seq, rows[-1].hash, rows[-1].recorded_us)

@@ -24,6 +24,8 @@ __all__ = ["ViewTables"]
 # A write of more rows than this (or holding a large value) goes at once, bound server-side,
 # after what waits in the buffer: formatting it as text would cost more than a round trip.
 _BUFFERED_ROWS = 64
+# An append of at least this many events refreshes the planner's statistics of the log.
+_BULK_ROWS = 10_000
 _BUFFERED_BYTES = 64 * 1024
 
 _ARRAY_TYPES = {"text": "text", "json": "text", "int": "bigint", "bool": "bigint",
@@ -114,6 +116,25 @@ class ViewTables:
             statements = [*statements, then]
         if statements:
             self._conn.execute("; ".join(statements))
+
+    def _analyze_bulk(self, rows: int) -> None:
+        """After a bulk append, refresh the planner's statistics of the log's tables, in the
+        append's transaction: until autovacuum gets to it (a minute or more), a table that
+        grew from nothing has none, and the replay's keyset pages were planned as a bitmap
+        scan and a sort of every remaining row (1.9 s instead of 0.7 s for 100k events).
+        It costs ~0.25 s at 100k. A failure (say, a VACUUM
+        holding the lock past lock_timeout) costs only the statistics; a writer that does
+        not own the tables gets a warning from the server and the append goes on."""
+        if rows < _BULK_ROWS:
+            return
+        self._conn.execute("SAVEPOINT docket_analyze")
+        try:
+            self._conn.execute("ANALYZE events, refs")
+        except psycopg.Error:
+            if self._conn.broken:
+                raise
+            self._conn.execute("ROLLBACK TO SAVEPOINT docket_analyze")
+        self._conn.execute("RELEASE SAVEPOINT docket_analyze")
 
     def _rows(self, sql: str, params: Sequence = (), reads: Iterable[str] | None = None
               ) -> list[tuple]:
