@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from test_audit import N, build, copy_of, ev, tampering
 
 from docket import EventLog
 from docket.audit import chain_split
+from docket.storage import is_url
 
 RECORDED = Path(__file__).parent.parent / "events" / "twitter-india-2021.jsonl"
 N_EVENTS = len(RECORDED.read_bytes().splitlines())  # the recorded dispute's events
@@ -48,22 +50,50 @@ def master(tmp_path_factory) -> str:
     return build(tmp_path_factory.mktemp("master") / "docket.db")
 
 
+@contextmanager
+def tampered(location: str):
+    """SQL on the log past Docket with its immutability triggers off (on again after), on
+    either backend: test_audit's sqlite3 `tampering`, or a psycopg connection."""
+    if not is_url(location):
+        with tampering(location) as conn:
+            yield conn
+        return
+    import psycopg
+
+    conn = psycopg.connect(location, autocommit=True)
+    for table in ("events", "refs"):
+        conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    try:
+        yield conn
+    finally:
+        for table in ("events", "refs"):
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        conn.close()
+
+
+def imported(location: str) -> str:
+    """The recorded dispute imported into a fresh log at `location`."""
+    code, _, err = invoke("import", "--db", location, RECORDED)
+    assert code == 0, err
+    return location
+
+
 def status_of(log: EventLog, order_id: str) -> str:
     return next(r["status"] for r in log.compliance() if r["order_id"] == order_id)
 
 
 # -- the issue's reproductions -----------------------------------------------------------------
-def test_an_edited_occurred_us_is_caught_at_its_seq(dispute, tmp_path):
+def test_an_edited_occurred_us_is_caught_at_its_seq(backend, tmp_path):
     """Seq 3 (the 1 Feb withholding) moved to 1970, before the order it carries out: after a
     rebuild the 31 Jan order reads `pending` instead of `reverted`. verify and verify
-    --checkpoint said OK."""
-    db = copy_of(dispute, tmp_path)
+    --checkpoint said OK. On each backend."""
+    db = imported(backend)
     code, _, err = invoke("checkpoint", "--db", db, "-o", tmp_path / "cp.json")
     assert code == 0, err
     log = EventLog(db)
     assert status_of(log, "O-2021-01-31") == "reverted"
     log.close()
-    with tampering(db) as conn:
+    with tampered(db) as conn:
         conn.execute("UPDATE events SET occurred_us = 0 WHERE seq = 3")
     log = EventLog(db)
     log.rebuild()
@@ -83,17 +113,17 @@ def test_an_edited_occurred_us_is_caught_at_its_seq(dispute, tmp_path):
         assert out.splitlines()[-1] == f"FAILED: {n} in {N_EVENTS} events", out
 
 
-def test_a_retractions_deleted_refs_row_is_caught(tmp_path):
+def test_a_retractions_deleted_refs_row_is_caught(backend):
     """Without its refs row a retraction is not found by any replay: the retracted order
-    comes back."""
-    db = str(tmp_path / "docket.db")
+    comes back. On each backend."""
+    db = backend
     log = EventLog(db)
     log.append([ev("order_issued", S, "2021-02-01", "o1", order_id="O-1", issuer="G",
                    platform="P", targets=["@a"]),
                 ev("event_retracted", S, "2021-02-03", "r1", target_id="o1", reason="void")])
     assert log.compliance() == []
     log.close()
-    with tampering(db) as conn:
+    with tampered(db) as conn:
         conn.execute("DELETE FROM refs WHERE kind = 'event_retracted'")
     log = EventLog(db)
     log.rebuild()
@@ -108,14 +138,15 @@ def test_a_retractions_deleted_refs_row_is_caught(tmp_path):
                                   "bytes of seq 2 call for (replays ignore it)")
 
 
-def test_an_orders_deleted_refs_row_letting_a_duplicate_in_is_caught(tmp_path):
-    db = str(tmp_path / "docket.db")
+def test_an_orders_deleted_refs_row_letting_a_duplicate_in_is_caught(backend):
+    """On each backend."""
+    db = backend
     order = ev("order_issued", S, "2021-02-01", "o1", order_id="O-1", issuer="G",
                platform="P", targets=["@a"])
     log = EventLog(db)
     log.append([order])
     log.close()
-    with tampering(db) as conn:
+    with tampered(db) as conn:
         conn.execute("DELETE FROM refs WHERE kind = 'order'")
     log = EventLog(db)
     log.append([{**order, "id": "o2", "occurred_at": "2021-02-02"}])  # accepted: the repro
