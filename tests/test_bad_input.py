@@ -394,6 +394,50 @@ def test_corpus_options(results, seeded, mode, name):
     assert after_export == seed_export and after_bytes == seed_bytes
 
 
+@pytest.fixture(scope="module")
+def pg_results(request, tmp_path_factory):
+    """The in-process corpus against one PostgreSQL log holding SEED: every case must leave
+    it as it was, so they can share it. {(name, how): result}, and the log's export before."""
+    from strategies import to_jsonl
+
+    url = request.getfixturevalue("pg_schemas").new()
+    root = tmp_path_factory.mktemp("corpus-pg")
+    (root / "seed.jsonl").write_bytes(to_jsonl(SEED))
+    code, _, err = invoke("append", "--db", url, root / "seed.jsonl")
+    assert code == 0, err
+    before = export_of(url)
+    todo = [(name, how, payload, ()) for name, how, payload, _, _ in CASES]
+    todo += [(name, "options", None, extra) for name, (extra, _) in OPTIONS.items()]
+    out = {}
+    for i, (name, how, payload, extra) in enumerate(todo):
+        folder = root / f"p{i}"
+        folder.mkdir()
+        (folder / "batch.jsonl").write_bytes(payload if payload is not None else b"")
+        args = _args_of(how, extra)(url, folder / "batch.jsonl")
+        code, got, err = invoke(*args, input=payload if args[-1] == "-" else None)
+        out[(name, how)] = (code, got, err, export_of(url))
+    return out, before
+
+
+PG_RUNS = [(name, how, code, fragments) for name, how, _, code, fragments in CASES] + [
+    (name, "options", 1, fragments) for name, (_, fragments) in OPTIONS.items()]
+
+
+@pytest.mark.parametrize("name,how,code,fragments", PG_RUNS,
+                         ids=[f"{how}: {name}" for name, how, _, _ in PG_RUNS])
+def test_corpus_on_postgresql(pg_results, name, how, code, fragments):
+    """The same refusals on PostgreSQL: one Error line naming the same things, the same exit
+    code, and the log unchanged (its export, byte for byte)."""
+    results, before = pg_results
+    got_code, out, err, after = results[(name, how)]
+    message = assert_one_error_line(err)
+    assert got_code == code, message
+    assert out == ""
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert after == before
+
+
 def test_bad_line_deep_in_a_large_batch(seeded, tmp_path):
     """Line 700 of 1000 is bad: none of the 699 good lines before it is written."""
     template, seed_bytes, seed_export = seeded
