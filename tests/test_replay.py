@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 import docket.replay
 import docket.stored.maintain
 from docket import EventLog
+from docket.catalog import REFERENCES, introduced
 from docket.projection import fold
 from docket.stored.rows import TABLES, view_rows
 from docket.times import time_key, upper_bound
@@ -743,22 +744,30 @@ def test_known_at_is_what_the_log_held_then(backend_factory, data):
             assert log.compliance("s", as_of=as_of, known_at=mark) == rows
 
 
+# Every field that cites an entity of the stream, by the catalogue's table of references
+# (field -> whether it holds a list), the retraction's and correction's target aside.
+_CITING = {r.field: r.many for refs in REFERENCES.values() for r in refs.cites
+           if r.kinds != ("event",)}
+
+
 def _refs(event: dict) -> set[str]:
-    """Order, notice and case ids an event refers to (in its data or replacement data)."""
+    """Entity ids an event refers to (in its data or replacement data)."""
     out = set()
     for d in (event["data"], event["data"].get("data") or {}):
-        for k in ("order_id", "ref_id", "case_id"):
-            if isinstance(d.get(k), str):
-                out.add(d[k])
-        out.update(d.get("order_ids") or ())
+        for field, many in _CITING.items():
+            value = d.get(field)
+            if isinstance(value, str) and not many:
+                out.add(value)
+            elif many and value:
+                out.update(value)
     out.discard(_creates(event))
     return out
 
 
 def _creates(event: dict) -> str | None:
-    d = event["data"]
-    return {"order_issued": d.get("order_id"), "notice_sent": d.get("notice_id"),
-            "challenge_filed": d.get("case_id")}.get(event["type"])
+    """The id of the entity an event introduces (an order, notice, case, penalty), if any."""
+    new = introduced(event["type"], event["data"])
+    return new[1] if new else None
 
 
 @SETTINGS

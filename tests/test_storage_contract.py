@@ -302,3 +302,31 @@ def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
     log.close()
     monkeypatch.undo()
     assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1]
+
+
+def test_get_many_reads_the_rows_of_many_keys_in_one_query(backend):
+    """The stored views read the fold entries an append touches all at once: the rows of
+    the keys present (text a server cannot hold included), each once, none of the others,
+    nothing for no keys; what `get` gives one at a time. Keys may span several columns."""
+    log = EventLog(backend)
+    storage = log.storage
+    keys = ["@a", "b\x00c", "ü", "x" * 300, *(f"k{i}" for i in range(1200))]
+    with storage.writing():
+        storage.upsert("docket_fold", [("s", "accounts", k, k.encode()) for k in keys])
+        storage.upsert("docket_fold", [("s", "orders", "@a", b"an order"),
+                                       ("t", "accounts", "@a", b"other stream")])
+    asked = [*keys[::2], "missing", "@a"]  # "@a" twice
+    with storage.reading():
+        got = storage.get_many("docket_fold", ("s", "accounts"), [(k,) for k in asked],
+                               ("value",))
+        one_by_one = {k: storage.get("docket_fold", ("s", "accounts", k), ("value",))
+                      for k in asked}
+        pairs = storage.get_many("docket_fold", ("s",), [("accounts", "@a"), ("orders", "@a"),
+                                                         ("orders", "ü")], ("value",))
+        assert storage.get_many("docket_fold", ("s", "accounts"), [], ("value",)) == []
+    assert sorted(got) == sorted((k, k.encode()) for k in set(keys[::2]))
+    assert {k: (bytes(v),) for k, v in got} == {
+        k: (bytes(r[0]),) for k, r in one_by_one.items() if r is not None}
+    assert sorted((kind, key, bytes(v)) for kind, key, v in pairs) == [
+        ("accounts", "@a", b"@a"), ("orders", "@a", b"an order")]
+    log.close()

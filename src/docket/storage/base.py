@@ -351,6 +351,13 @@ class Storage(ABC):
         """The row with this primary key (all columns, or `columns`), or None."""
 
     @abstractmethod
+    def get_many(self, table: str, prefix: Sequence, keys: Sequence,
+                 columns: Sequence[str]) -> list[tuple]:
+        """(*rest of the key, *columns) of the rows whose key is `prefix` followed by one of
+        `keys` (tuples of the key's remaining columns), in one read (each row present once,
+        in any order)."""
+
+    @abstractmethod
     def clear(self, table: str) -> None:
         """Delete every row of a stored-view table."""
 

@@ -186,6 +186,21 @@ class ViewTables:
                           [store(v) for v in key], (table,))
         return load_rows(rows, texts)[0] if rows else None
 
+    def get_many(self, table: str, prefix: Sequence, keys: Sequence,
+                 columns: Sequence[str]) -> list[tuple]:
+        if not keys:
+            return []
+        t = TABLES[table]
+        rest = t.key[len(prefix):]
+        kinds = {c.name: c.type for c in t.columns}
+        listed, texts = _selected(t, (*rest, *columns))
+        where = "".join(f"{_name(c)} = %s AND " for c in t.key[:len(prefix)])
+        arrays = [_array(kinds[c], values) for c, values in zip(rest, zip(*keys))]
+        rows = self._rows(f"SELECT {listed} FROM {t.name} WHERE {where}"
+                          f"({', '.join(map(_name, rest))}) IN (SELECT * FROM {_unnest(t, rest)})",
+                          [*(store(v) for v in prefix), *arrays], (table,))
+        return load_rows(rows, texts)
+
     def clear(self, table: str) -> None:
         self._write((table,), f"DELETE FROM {TABLES[table].name}")
 

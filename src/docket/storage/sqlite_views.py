@@ -9,6 +9,10 @@ from .schema import TABLES
 __all__ = ["ViewTables"]
 
 
+# Keys per `IN (...)` list of get_many: far below SQLite's limit on bound values.
+_KEYS_PER_READ = 500
+
+
 class ViewTables:
     """The stored-view methods of `Storage` for a SQLite connection `self._conn` (mixed into
     `SQLiteStorage`)."""
@@ -42,6 +46,24 @@ class ViewTables:
         where = " AND ".join(f"{c} = ?" for c in t.key)
         return self._conn.execute(f"SELECT {','.join(columns or t.names)} FROM {t.name} "
                                   f"WHERE {where}", tuple(key)).fetchone()
+
+    def get_many(self, table: str, prefix: Sequence, keys: Sequence,
+                 columns: Sequence[str]) -> list[tuple]:
+        if not keys:
+            return []
+        t = TABLES[table]
+        where = "".join(f"{c} = ? AND " for c in t.key[:len(prefix)])
+        rest = t.key[len(prefix):]
+        one = f"({','.join('?' * len(rest))})"
+        keys = list(dict.fromkeys(map(tuple, keys)))  # a key asked twice is one row
+        out = []
+        for i in range(0, len(keys), _KEYS_PER_READ):
+            chunk = keys[i:i + _KEYS_PER_READ]
+            out += self._conn.execute(
+                f"SELECT {','.join((*rest, *columns))} FROM {t.name} WHERE {where}"
+                f"({','.join(rest)}) IN (VALUES {','.join([one] * len(chunk))})",
+                (*prefix, *(v for key in chunk for v in key))).fetchall()
+        return out
 
     def clear(self, table: str) -> None:
         self._conn.execute(f"DELETE FROM {TABLES[table].name}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .snapshots import decode_state
 
-__all__ = ["Entries", "completed"]
+__all__ = ["Entries", "completed", "prefetch"]
 
 
 class Entries(dict):
@@ -106,3 +106,25 @@ def completed(state: dict) -> dict:
         if isinstance(value, Entries):
             value.complete()
     return state
+
+
+def prefetch(state: dict, wanted: dict[str, set]) -> None:
+    """Read the entries of `wanted` ({kind: keys}) that the lazily read parts of `state` do
+    not hold yet, all in one query, as the fold would read them one by one (on a server
+    each read is a round trip). They do not count as looked up (`keys_seen`)."""
+    ask = [(kind, key) for kind, keys in wanted.items()
+           if isinstance(state.get(kind), Entries) and not state[kind]._complete
+           for key in keys
+           if not dict.__contains__(state[kind], key) and key not in state[kind]._absent]
+    if not ask:
+        return
+    entries = next(state[kind] for kind, _ in ask)
+    stream = entries._where[0]
+    found = {(kind, key): value for kind, key, value in
+             entries._storage.get_many("docket_fold", (stream,), ask, ("value",))}
+    for kind, key in ask:
+        value = found.get((kind, key))
+        if value is None:
+            state[kind]._absent.add(key)
+        else:
+            dict.__setitem__(state[kind], key, decode_state(value))

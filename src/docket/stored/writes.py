@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..times import upper_bound
 from ..views.compliance import reference_time
+from .head import Entries, prefetch
 from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert, write_totals
 from .snapshots import encode_state
 
@@ -67,6 +68,7 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
         storage.upsert("docket_deadlines", [
             (stream, k, upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
             if k in orders_now and orders_now[k]["deadline"]])
+    _prefetch_orders(state, orders)
     penalties = changed["penalties"]
     if ref_after != ref_before:
         # A daily penalty's `accrued` follows the reference time.
@@ -77,3 +79,13 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
         delete_entries(storage, kind, stream, gone[kind])
     if penalties or gone["penalties"] or changed["payments"] or gone["payments"]:
         write_totals(storage, stream, state, ref_after)
+
+
+def _prefetch_orders(state: dict, keys: set) -> None:
+    """The entries the rows of these orders read (each order, its notices and penalties):
+    two queries, when the state is read lazily (`Entries`)."""
+    if not keys or not isinstance(state["orders"], Entries):
+        return
+    prefetch(state, {"orders": keys, "order_notices": keys, "order_penalties": keys})
+    index = state["order_notices"]
+    prefetch(state, {"notices": {n for k in keys for n in (dict.get(index, k) or ())}})
