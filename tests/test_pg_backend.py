@@ -292,7 +292,8 @@ def test_no_output_of_a_command_holds_the_password(pg_server, pg_url, tmp_path):
 
 
 def _reltuples(url: str, table: str) -> float:
-    """The planner's row estimate of `table` in the log's schema (-1: never analyzed)."""
+    """The planner's row estimate of `table` in the log's schema (-1, or 0 before
+    PostgreSQL 14: never analyzed)."""
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT reltuples FROM pg_class WHERE relname = %s AND "
                             "relnamespace = current_schema()::regnamespace",
@@ -305,7 +306,7 @@ def test_a_bulk_append_leaves_the_planner_statistics(pg_url):
     analyzes the log's tables in its own transaction; a small one does not."""
     log = EventLog(pg_url)
     log.append([_statement(f"a{i}") for i in range(10)])
-    assert _reltuples(pg_url, "events") < 0          # never analyzed: a small append
+    assert _reltuples(pg_url, "events") <= 0         # never analyzed: a small append
     log.append([_statement(f"b{i}") for i in range(10_000)])
     assert _reltuples(pg_url, "events") == 10_010    # counted in the append's transaction
     assert _reltuples(pg_url, "refs") >= 0
@@ -329,7 +330,7 @@ def test_a_failed_analyze_costs_only_the_statistics(pg_url, monkeypatch):
     monkeypatch.setattr(psycopg.Connection, "execute", refuse_analyze)
     receipts = log.append([_statement(f"c{i}") for i in range(10_000)])
     monkeypatch.undo()
-    assert refused == ["ANALYZE events, refs"]
+    assert refused == ["ANALYZE (SKIP_LOCKED) events, refs"]
     assert len(receipts) == 10_000 and log.storage.count() == 10_000
     assert log.verify()["ok"]
     log.close()

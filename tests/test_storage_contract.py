@@ -307,15 +307,16 @@ def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
 def test_get_many_reads_the_rows_of_many_keys_in_one_query(backend):
     """The stored views read the fold entries an append touches all at once: the rows of
     the keys present (text a server cannot hold included), each once, none of the others,
-    nothing for no keys; what `get` gives one at a time. Keys may span several columns."""
+    nothing for no keys; what `get` gives one at a time. Keys may span two columns, in
+    more than one statement's worth; a read sees the transaction's own writes."""
     log = EventLog(backend)
     storage = log.storage
-    keys = ["@a", "b\x00c", "ü", "x" * 300, *(f"k{i}" for i in range(1200))]
+    keys = ["@a", "b\x00c", "\ufffe0", "ü", "x" * 300, *(f"k{i}" for i in range(1200))]
     with storage.writing():
         storage.upsert("docket_fold", [("s", "accounts", k, k.encode()) for k in keys])
         storage.upsert("docket_fold", [("s", "orders", "@a", b"an order"),
                                        ("t", "accounts", "@a", b"other stream")])
-    asked = [*keys[::2], "missing", "@a"]  # "@a" twice
+    asked = [*keys[:5], *keys[5::2], "missing", "@a"]  # "@a" twice
     with storage.reading():
         got = storage.get_many("docket_fold", ("s", "accounts"), [(k,) for k in asked],
                                ("value",))
@@ -323,10 +324,20 @@ def test_get_many_reads_the_rows_of_many_keys_in_one_query(backend):
                       for k in asked}
         pairs = storage.get_many("docket_fold", ("s",), [("accounts", "@a"), ("orders", "@a"),
                                                          ("orders", "ü")], ("value",))
+        many = storage.get_many("docket_fold", ("s",), [("accounts", k) for k in keys],
+                                ("value",))
         assert storage.get_many("docket_fold", ("s", "accounts"), [], ("value",)) == []
-    assert sorted(got) == sorted((k, k.encode()) for k in set(keys[::2]))
+    present = set(asked) - {"missing"}
+    assert sorted(got) == sorted((k, k.encode()) for k in present)
     assert {k: (bytes(v),) for k, v in got} == {
         k: (bytes(r[0]),) for k, r in one_by_one.items() if r is not None}
     assert sorted((kind, key, bytes(v)) for kind, key, v in pairs) == [
         ("accounts", "@a", b"@a"), ("orders", "@a", b"an order")]
+    assert sorted((key, bytes(v)) for _, key, v in many) == sorted((k, k.encode()) for k in keys)
+    with storage.writing():  # written, deleted and read back in one transaction
+        storage.upsert("docket_fold", [("s", "accounts", "new", b"n")])
+        storage.delete("docket_fold", [("s", "accounts", "@a")])
+        seen = storage.get_many("docket_fold", ("s", "accounts"), [("new",), ("@a",)],
+                                ("value",))
+        assert [(k, bytes(v)) for k, v in seen] == [("new", b"n")]
     log.close()

@@ -104,9 +104,6 @@ class PostgresStorage(ViewTables, Storage):
 
     # -- transactions ---------------------------------------------------------------------
     def _begin(self, write: bool) -> None:
-        if write and self._upgrade:
-            self._create_schema()
-            self._upgrade = False
         self._pending, self._dirty = [], set()
         self._head = self._meta = None
         if self._conn.broken:
@@ -115,6 +112,9 @@ class PostgresStorage(ViewTables, Storage):
             self._conn.close()
             self._conn = self._connect()
         try:
+            if write and self._upgrade:  # an older log opened to read: brought up to date
+                self._create_schema()
+                self._upgrade = False
             # One round trip: the transaction, the write lock, and what nearly every
             # transaction reads first (the head and the metadata), kept until it changes.
             cur = self._conn.execute(

@@ -48,9 +48,11 @@ def outdated_views(conn) -> list[str]:
     creates them again (the stored views of such a log, written by an older fold, are
     rebuilt at its next write anyway)."""
     found: dict[str, list[str]] = {}
+    # The catalogue itself: information_schema lists only the columns the role may use.
     for table, column in conn.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"):
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = "
+            "a.attrelid WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind "
+            "= 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"):
         found.setdefault(table, []).append(column)
     return sorted(name for name, table in VIEW_TABLES.items()
                   if name in found and tuple(found[name]) != table.names)

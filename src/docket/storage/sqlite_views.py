@@ -9,8 +9,8 @@ from .schema import TABLES
 __all__ = ["ViewTables"]
 
 
-# Keys per `IN (...)` list of get_many: far below SQLite's limit on bound values.
-_KEYS_PER_READ = 500
+# Bound values per statement of get_many: SQLite's limit before 3.32 (later ones allow more).
+_MAX_BOUND = 999
 
 
 class ViewTables:
@@ -52,17 +52,21 @@ class ViewTables:
         if not keys:
             return []
         t = TABLES[table]
-        where = "".join(f"{c} = ? AND " for c in t.key[:len(prefix)])
         rest = t.key[len(prefix):]
+        # Joined to a VALUES list, so each key is a search of the whole primary key (a row
+        # value `IN (VALUES ...)` searched only by the prefix: the stream's every row).
+        on = " AND ".join([*(f"t.{c} = ?" for c in t.key[:len(prefix)]),
+                           *(f"t.{c} = v.column{i}" for i, c in enumerate(rest, 1))])
         one = f"({','.join('?' * len(rest))})"
         keys = list(dict.fromkeys(map(tuple, keys)))  # a key asked twice is one row
+        size = (_MAX_BOUND - len(prefix)) // len(rest)
         out = []
-        for i in range(0, len(keys), _KEYS_PER_READ):
-            chunk = keys[i:i + _KEYS_PER_READ]
+        for i in range(0, len(keys), size):
+            chunk = keys[i:i + size]
             out += self._conn.execute(
-                f"SELECT {','.join((*rest, *columns))} FROM {t.name} WHERE {where}"
-                f"({','.join(rest)}) IN (VALUES {','.join([one] * len(chunk))})",
-                (*prefix, *(v for key in chunk for v in key))).fetchall()
+                f"SELECT {','.join(f't.{c}' for c in (*rest, *columns))} FROM (VALUES "
+                f"{','.join([one] * len(chunk))}) AS v JOIN {t.name} AS t ON {on}",
+                (*(v for key in chunk for v in key), *prefix)).fetchall()
         return out
 
     def clear(self, table: str) -> None:

@@ -11,8 +11,8 @@ from .patch import history
 __all__ = ["Index"]
 
 _encode_seqs = msgspec.msgpack.Encoder().encode
-# Index entries are written out when a long fold has gathered this many (each held costs
-# ~50 bytes, so at most ~25 MB): every flush starts a new chunk for each entity seen since,
+# Index entries are written out when a long fold has gathered this many (~40 bytes an entry
+# and ~200 a distinct entity: 20-100 MB at most): every flush starts new chunks,
 # so a larger one writes fewer rows (100k events: 26k chunks at 500k, 48k at 50k, where the
 # rows' inserts cost 0.07 s against 0.18 s) and later reads fewer chunks per history.
 _FLUSH = 500_000
