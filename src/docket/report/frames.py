@@ -84,7 +84,8 @@ def _accruals(records: list[dict]) -> tuple[set[int], list[tuple[int, int | None
     days: set[int] = set()
     accruing: list[tuple[int, int | None, str | None]] = []
     lifted: dict[str, int] = {}
-    for record in records:
+    imposed: set = set()
+    for record in records:  # in replay order
         if record.get("retracted") is not None or record["type"] in AMENDING:
             continue
         d = record["data"]
@@ -96,7 +97,9 @@ def _accruals(records: list[dict]) -> tuple[set[int], list[tuple[int, int | None
             start = _day_of(d.get("starts_at") or record["occurred_at"])
             end = _day_of(d["ends_at"]) if d.get("ends_at") else None
             accruing.append((start, end, d.get("penalty_id")))
-        elif record["type"] == "penalty_lifted" and d.get("penalty_id") is not None:
+            imposed.add(d.get("penalty_id"))
+        elif record["type"] == "penalty_lifted" and d.get("penalty_id") in imposed:
+            # As the fold: a lift placed before the penalty's imposition lifts nothing.
             lifted.setdefault(d["penalty_id"], _day_of(record["occurred_at"]))
     windows = []
     for start, end, pid in accruing:
