@@ -14,7 +14,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 import msgspec
 
 from .batch import Batch
-from .catalog import AMENDING, REFERENCES, SCHEMA_VERSION, Event, introduced
+from .references import check_refs
+from .catalog import AMENDING, SCHEMA_VERSION, Event, introduced
 from .codec import (
     canonical,
     check_after_seq,
@@ -24,9 +25,8 @@ from .codec import (
     decode_record,
     event_from_dict,
     is_record,
-    normalize_data,
 )
-from .errors import ConflictError, InvalidArgument, InvalidEvent, StorageError, UnknownReference
+from .errors import ConflictError, InvalidArgument, InvalidEvent, StorageError
 from .storage import open_storage
 from .storage.base import ZERO_HASH, EventRow
 from .times import format_utc, parse_time, time_key
@@ -35,7 +35,6 @@ __all__ = ["Appended", "FUTURE_TOLERANCE_US", "Log", "Receipt", "ZERO_HASH", "ch
 
 _decode_body = msgspec.json.Decoder().decode
 _AMENDING = AMENDING
-_TARGET = ("event",)  # the kinds of a retraction's or correction's `target_id`
 # Records per page when reading the log (each page its own short transaction).
 PAGE = 2048
 # How far an imported record's recorded_at may lie ahead of the clock (clocks of two machines
@@ -203,7 +202,7 @@ class Log:
                     f"{where}{label}: field `expected_version`: stream {stream!r} is at "
                     f"version {version - 1}, expected {expected}; nothing was written"
                 )
-        content["data"] = self._check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
+        content["data"] = check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
         seq = batch.seq + 1
         if meta is not None:
             # An exported record is kept exactly as it was: its position, time and hash.
@@ -266,62 +265,6 @@ class Log:
         if stream not in batch.touched or earliest < batch.touched[stream]:
             batch.touched[stream] = earliest
         return Receipt(seq, ident, stream, version, digest, False)
-
-    def _check_refs(
-        self, batch: Batch, kind: str, data: dict, stream: str, where: str, new: bool = True
-    ) -> dict:
-        """Refuse references the stream cannot resolve; return the (normalized) data.
-
-        `new` is False when checking the replacement data of a correction, whose identifier
-        (order_id, notice_id, case_id) is the one already in the stream.
-        """
-        refs = REFERENCES[kind]
-        new_ref = refs.introduces
-        if new and new_ref is not None:
-            ref_kind, value = new_ref.kinds[0], data[new_ref.field]
-            if batch.has_ref(stream, ref_kind, value):
-                raise InvalidEvent(f"{where}field `data.{new_ref.field}`: {ref_kind} {value!r} "
-                                   f"already exists in stream {stream!r}")
-        has_ref, cited = batch.has_ref, data
-        # Read off the table of references (not `citations()`, which builds every path):
-        # each import resolves every cited id, and a path is only needed for the error.
-        for ref in refs.cites:
-            value = cited.get(ref.field)
-            if value is None:
-                continue
-            kinds = ref.kinds
-            if kinds == _TARGET:
-                data = self._check_target(batch, kind, data, stream, where)
-                continue
-            for i, v in enumerate(value if ref.many else (value,)):
-                if not (has_ref(stream, kinds[0], v) if len(kinds) == 1
-                        else any(has_ref(stream, k, v) for k in kinds)):
-                    path = f"{ref.field}[{i}]" if ref.many else ref.field
-                    raise UnknownReference(f"{where}field `data.{path}`: unknown "
-                                           f"{' or '.join(kinds)} {v!r} in stream {stream!r}")
-        return data
-
-    def _check_target(self, batch: Batch, kind: str, data: dict, stream: str,
-                      where: str) -> dict:
-        """A retraction or correction names an ordinary event of the same stream; a
-        correction's replacement data is valid for the target's type, keeps its identifier,
-        and its references resolve. Returns the data (replacement normalized)."""
-        target = batch.find_event(data["target_id"])
-        if target is None or target[0] != stream:
-            raise UnknownReference(f"{where}field `data.target_id`: unknown event "
-                                   f"{data['target_id']!r} in stream {stream!r}")
-        if target[1] in _AMENDING:
-            raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is a "
-                               f"{target[1]}; amend the original event instead")
-        if kind == "event_corrected" and data.get("data") is not None:
-            t_kind, original = target[1], target[2]["data"]
-            data = {**data, "data": normalize_data(t_kind, data["data"], where=where)}
-            ref = REFERENCES[t_kind].introduces
-            if ref is not None and data["data"][ref.field] != original[ref.field]:
-                raise InvalidEvent(f"{where}field `data.data.{ref.field}`: a correction "
-                                   "cannot change an identifier")
-            self._check_refs(batch, t_kind, data["data"], stream, where, new=False)
-        return data
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, stream: str | None = None, after_seq: int = 0,
