@@ -12,20 +12,26 @@ __all__ = ["ViewTables"]
 # Bound values per statement of get_many: SQLite's limit before 3.32 (later ones allow more).
 _MAX_BOUND = 999
 
+# Each table's upsert and delete by key, written once: an append makes a dozen of them.
+_UPSERT = {name: f"INSERT OR REPLACE INTO {t.name} ({','.join(t.names)}) "
+                 f"VALUES ({','.join('?' * len(t.columns))})" for name, t in TABLES.items()}
+_DELETE = {name: f"DELETE FROM {t.name} WHERE " + " AND ".join(f"{c} = ?" for c in t.key)
+           for name, t in TABLES.items()}
+
 
 class ViewTables:
     """The stored-view methods of `Storage` for a SQLite connection `self._conn` (mixed into
     `SQLiteStorage`)."""
 
     def upsert(self, table: str, rows: Iterable[Sequence]) -> None:
-        t = TABLES[table]
-        self._conn.executemany(f"INSERT OR REPLACE INTO {t.name} ({','.join(t.names)}) "
-                               f"VALUES ({','.join('?' * len(t.columns))})", rows)
+        rows = rows if isinstance(rows, list) else list(rows)
+        if rows:  # an empty executemany still costs a statement's preparation
+            self._conn.executemany(_UPSERT[table], rows)
 
     def delete(self, table: str, keys: Iterable[Sequence]) -> None:
-        t = TABLES[table]
-        where = " AND ".join(f"{c} = ?" for c in t.key)
-        self._conn.executemany(f"DELETE FROM {t.name} WHERE {where}", keys)
+        keys = keys if isinstance(keys, list) else list(keys)
+        if keys:
+            self._conn.executemany(_DELETE[table], keys)
 
     def delete_prefix(self, table: str, prefix: Sequence) -> None:
         t = TABLES[table]

@@ -204,9 +204,11 @@ class StoredViews:
                 seen |= changes.changed[kind] | changes.gone[kind]
             touched[kind] = {k for k in seen if k in state[kind]}
             gone[kind] = seen - touched[kind]
-            storage.upsert("docket_fold", [(stream, kind, k, encode_state(state[kind][k]))
-                                           for k in touched[kind]])
-            storage.delete("docket_fold", [(stream, kind, k) for k in gone[kind]])
+        # Every kind's entries in one write and one delete (keys hold the kind).
+        storage.upsert("docket_fold", [(stream, kind, k, encode_state(state[kind][k]))
+                                       for kind in _ENTITIES for k in touched[kind]])
+        storage.delete("docket_fold", [(stream, kind, k)
+                                       for kind in _ENTITIES for k in gone[kind]])
         write_rows(storage, stream, state, touched, gone, ref_before)
         if changes is not None and changes.dialogue:
             write_dialogue(storage, stream, state)
