@@ -81,8 +81,10 @@ class PostgresStorage(ViewTables, Storage):
         try:
             conn = psycopg.connect(self._url.url, autocommit=True, **kwargs)
             # Session settings: a writer waits this long for the write lock; UTC, so no
-            # server setting changes what a time means.
-            conn.execute(f"SET lock_timeout = {busy_timeout_ms():d}; SET TimeZone = 'UTC'")
+            # server setting changes what a time means; the write buffer's literals need
+            # standard strings (the default; a server may say otherwise).
+            conn.execute(f"SET lock_timeout = {busy_timeout_ms():d}; SET TimeZone = 'UTC'; "
+                         "SET standard_conforming_strings = on")
         except psycopg.Error as exc:
             raise connect_error(self._url, exc) from None
         return conn
