@@ -150,8 +150,11 @@ class Log:
                 raise InvalidEvent("expected_version needs a batch of one stream")
         storage = self.storage
         batch = Batch(storage, storage.head())
-        batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
         batch.bulk = len(decoded) > 200
+        # A small batch's streams' versions are asked with its ids (one round trip).
+        streams = () if batch.bulk else {e.stream or default_stream for _, e, _ in decoded}
+        batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None],
+                           [s for s in streams if s is not None])
         checked_batch_version = expected_version is None
         receipts: list[Receipt] = []
         for n, (line, event, meta) in enumerate(decoded, 1):

@@ -28,8 +28,9 @@ from .postgres_ddl import CLASS_ID, RECORDS_VIEW, TRIGGERS
 from .postgres_buffer import LOG_TABLES
 from .postgres_errors import Closed, Url, busy_timeout_ms, connect_error, storage_error
 from .postgres_notify import Listener
+from .postgres_reads import PlannedReads
 from .postgres_schema import check_format, immutability_problems, schema_upgrade
-from .postgres_text import load, load_rows, store
+from .postgres_text import load_rows, store
 from .postgres_views import ViewTables
 
 __all__ = ["PostgresStorage", "TRIGGERS", "RECORDS_VIEW"]
@@ -45,7 +46,7 @@ _PREFETCH = ("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
-class PostgresStorage(ViewTables, Storage):
+class PostgresStorage(PlannedReads, ViewTables, Storage):
     """A Docket log in the current schema of a PostgreSQL database."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
@@ -218,23 +219,6 @@ class PostgresStorage(ViewTables, Storage):
         return self._one("SELECT seq FROM events WHERE stream = %s ORDER BY version DESC "
                          "LIMIT 1", (stream,)) or 0
 
-    def stream_version(self, stream: str, known_seq: int | None = None) -> int:
-        if known_seq is None:
-            # Read once per transaction (the log's check, then the views' row): a reader's
-            # snapshot holds still, and under the write lock only this one inserts.
-            if stream not in self._versions:
-                self._versions[stream] = self._one(
-                    "SELECT max(version) FROM events WHERE stream = %s", (stream,)) or 0
-            return self._versions[stream]
-        return self._one("SELECT max(version) FROM events WHERE stream = %s AND seq <= %s",
-                         (stream, known_seq)) or 0
-
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        if not ids:
-            return set()
-        return {load(r[0]) for r in self._log_rows("SELECT id FROM events WHERE id = ANY(%s)",
-                                               ([store(i) for i in ids],))}
-
     def event_by_id(self, ident: str) -> tuple[str, str, bytes, str] | None:
         rows = self._log_rows("SELECT stream, type, body, hash FROM events WHERE id = %s",
                           (store(ident),))
@@ -247,13 +231,6 @@ class PostgresStorage(ViewTables, Storage):
     def refs(self, stream: str) -> list[tuple[str, str, int]]:
         return load_rows(self._log_rows("SELECT kind, ref_id, seq FROM refs WHERE stream = %s",
                                     (stream,)), (1,))
-
-    def amending_bodies(self, stream: str, known_seq: int,
-                        kinds: Sequence[str]) -> list[bytes]:
-        return [body for (body,) in self._log_rows(
-            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = %s "
-            "AND r.kind = ANY(%s) AND r.seq <= %s ORDER BY r.seq",
-            (stream, list(kinds), known_seq))]
 
     def replay_rows(self, stream: str, known_seq: int, after: tuple[int, int],
                     until_us: int) -> Iterator[list[tuple[int, int, bytes]]]:

@@ -122,13 +122,27 @@ class WriteBuffer:
         When it must wait for buffered writes, it goes last in their round trip (as text:
         the same Python values as binary)."""
         if self._pending and (reads is None or not self._dirty.isdisjoint(reads)):
-            read = self._mogrify(sql, params)
-            statements, self._pending, self._dirty = self._pending, [], set()
-            cur = self._conn.execute("; ".join([*statements, read]))
-            while cur.nextset():  # the read's result is the last one
-                pass
-            return cur.fetchall()
+            return self._together([(sql, params, reads)])[0]
         return self._conn.execute(sql, params, binary=True).fetchall()
+
+    def _run(self, plan):
+        """Run a read's plan (sql, params, tables, answer; see postgres_reads) alone."""
+        sql, params, reads, answer = plan
+        return answer(self._rows(sql, params, reads))
+
+    def _together(self, reads: Sequence[tuple[str, Sequence, Iterable[str]]]
+                  ) -> list[list[tuple]]:
+        """The rows of several reads (sql, params, tables) in one round trip, behind what
+        waits in the buffer (sent first, whatever the reads read)."""
+        statements, self._pending, self._dirty = self._pending, [], set()
+        cur = self._conn.execute("; ".join([*statements, *(self._mogrify(sql, params)
+                                                           for sql, params, _ in reads)]))
+        results = []
+        while True:  # one result per statement; the reads' are the last ones
+            results.append(cur.fetchall() if cur.description is not None else [])
+            if not cur.nextset():
+                break
+        return results[len(results) - len(reads):]
 
     def _insert_log_rows(self, rows: Sequence[EventRow],
                          refs: Sequence[tuple[str, str, str, int]]) -> None:

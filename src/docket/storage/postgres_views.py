@@ -109,11 +109,14 @@ class ViewTables(WriteBuffer):
 
     def get(self, table: str, key: Sequence, columns: Sequence[str] | None = None
             ) -> tuple | None:
+        return self._run(self._plan_get(table, key, columns))
+
+    def _plan_get(self, table: str, key: Sequence, columns: Sequence[str] | None = None):
         t = TABLES[table]
         listed, texts = _selected(t, columns)
-        rows = self._rows(f"SELECT {listed} FROM {t.name} WHERE {_where(t, len(t.key))}",
-                          [store(v) for v in key], (table,))
-        return load_rows(rows, texts)[0] if rows else None
+        return (f"SELECT {listed} FROM {t.name} WHERE {_where(t, len(t.key))}",
+                [store(v) for v in key], (table,),
+                lambda rows: load_rows(rows, texts)[0] if rows else None)
 
     def get_many(self, table: str, prefix: Sequence, keys: Sequence,
                  columns: Sequence[str]) -> list[tuple]:
@@ -165,9 +168,11 @@ class ViewTables(WriteBuffer):
                     "AND seq = %s", (stream, seq))
 
     def most_folded_snapshot(self, stream: str) -> int:
-        rows = self._rows("SELECT max(folded) FROM docket_snapshots WHERE stream = %s",
-                          (stream,), ("docket_snapshots",))
-        return rows[0][0] or 0
+        return self._run(self._plan_most_folded_snapshot(stream))
+
+    def _plan_most_folded_snapshot(self, stream: str):
+        return ("SELECT max(folded) FROM docket_snapshots WHERE stream = %s", (stream,),
+                ("docket_snapshots",), lambda rows: rows[0][0] or 0)
 
     # -- the other tables beside the log: signed checkpoints, and refs for the audit ----
     def insert_checkpoint(self, size: int, note: str) -> None:
