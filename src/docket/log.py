@@ -61,10 +61,11 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
 class Appended(NamedTuple):
     """What one append wrote: a receipt per event, and for each stream it changed the
     earliest replay position (occurred_us, seq) its events change (a retraction or a
-    correction changes its target's old and new positions)."""
+    correction changes its target's old and new positions), and the rows it inserted."""
 
     receipts: list[Receipt]
     touched: dict[str, tuple[int, int]]
+    rows: list[EventRow] = []  # the rows inserted, in seq order
 
 
 # An event ready to be written: its line (or None), the event, its record fields (an
@@ -177,7 +178,7 @@ class Log:
             storage.insert_events(batch.rows, batch.ref_rows)
         if progress is not None:
             progress(len(decoded) % 1000)
-        return Appended(receipts, batch.touched)
+        return Appended(receipts, batch.touched, batch.rows)
 
     def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str,
                     batch_expected: int | None = None) -> Receipt:

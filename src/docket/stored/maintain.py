@@ -88,16 +88,17 @@ class StoredViews:
                 "(`docket rebuild` rewrites them)")
 
     # -- maintenance (inside the append's write transaction) ----------------------------------
-    def apply(self, touched: dict[str, tuple[int, int]]) -> bool:
-        """Bring the stored views of the streams an append touched up to date. Views
-        written by another fold are rebuilt first; returns True when that happened."""
+    def apply(self, touched: dict[str, tuple[int, int]], written=()) -> bool:
+        """Bring the stored views of the streams an append touched up to date (`written`:
+        the EventRows it inserted, in seq order). Views written by another fold are rebuilt
+        first; returns True when that happened."""
         if self.written_by() != str(PROJECTION_VERSION):
             rebuilt = self.written_by() is not None
             self.rebuild()
             return rebuilt
         log_seq = self.storage.known_seq()
         for stream in touched:
-            self._refresh(stream, log_seq)
+            self._refresh(stream, log_seq, written)
         return False
 
     def committed(self) -> None:
@@ -139,7 +140,7 @@ class StoredViews:
             state[kind] = Entries(self.storage, stream, kind)
         return token, state
 
-    def _refresh(self, stream: str, log_seq: int) -> None:
+    def _refresh(self, stream: str, log_seq: int, written=()) -> None:
         storage = self.storage
         # Three reads that need nothing of each other, in one round trip on a server.
         head_row, bodies, most_folded = storage.read_many([
@@ -159,7 +160,13 @@ class StoredViews:
         ref_before = reference_time(state, None)
         amend = amendments_of(bodies)
         after = (h_occ, h_seq)
-        new = decode_rows(storage.events_after(stream, h_log))
+        if written and h_log >= written[0].seq - 1:
+            # Every event after the views' head is one this append wrote (seq is gapless,
+            # and the append wrote all from its first): no read of the log.
+            new = decode_rows([(r.occurred_us, r.seq, r.body) for r in written
+                               if r.seq > h_log and r.stream == stream])
+        else:
+            new = decode_rows(storage.events_after(stream, h_log))
         prefetch_touched(state, new)
         # Late: amending, or landing (where the story now places it: a correction in the
         # same batch may move it) at or before the head.
