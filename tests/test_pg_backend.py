@@ -367,3 +367,28 @@ def test_a_writer_not_owning_the_tables_appends_with_the_grants_the_readme_lists
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_a_single_append_costs_few_round_trips(pg_url, monkeypatch):
+    """A single append on a log with views is a handful of round trips (each ~0.2 ms on a
+    server): the begin with the lock and the head; the ids with the stream's version; its
+    reference; the views' head, amendments and snapshots' count (with the event's rows);
+    the fold's page; the deadlines; the writes with the COMMIT. No COPY; the new events
+    are not read back (the append hands them to the views)."""
+    log = EventLog(pg_url)
+    log.append([{"type": "order_issued", "stream": "s", "id": "o1",
+                 "occurred_at": "2021-02-01", "data": {"order_id": "O1", "issuer": "G",
+                                                       "platform": "P", "targets": ["@a"]}}])
+    trips = []
+    execute, copy = psycopg.Cursor.execute, psycopg.Cursor.copy
+    monkeypatch.setattr(psycopg.Cursor, "execute",
+                        lambda self, *a, **kw: trips.append("x") or execute(self, *a, **kw))
+    monkeypatch.setattr(psycopg.Cursor, "copy",
+                        lambda self, *a, **kw: trips.append("copy") or copy(self, *a, **kw))
+    log.append([{"type": "accounts_blocked", "stream": "s", "id": "b1",
+                 "occurred_at": "2021-02-02", "data": {"order_id": "O1",
+                                                       "targets": ["@a"]}}])
+    assert "copy" not in trips and len(trips) <= 7, trips
+    monkeypatch.undo()
+    assert log.state("s")["accounts"]
+    log.close()

@@ -341,3 +341,40 @@ def test_get_many_reads_the_rows_of_many_keys_in_one_query(backend):
                                 ("value",))
         assert [(k, bytes(v)) for k, v in seen] == [("new", b"n")]
     log.close()
+
+
+def test_read_many_answers_what_each_read_answers(backend):
+    """The reads an append makes together (`read_many`; one round trip on a server) answer
+    what each read alone does, reads without a merged form included, in order; inside a
+    write they see the transaction's own writes still waiting to be sent."""
+    log = EventLog(backend)
+    log.append([statement("s", "e1"), statement("s", "e2", 2),
+                {"type": "event_retracted", "stream": "s", "id": "r1",
+                 "occurred_at": "2021-02-03", "data": {"target_id": "e1", "reason": "r"}}])
+    storage = log.storage
+    kinds = ("event_corrected", "event_retracted")
+    reads = [("get", ("docket_view_heads", ("s",), ("log_seq", "folded"))),
+             ("amending_bodies", ("s", 10, kinds)), ("most_folded_snapshot", ("s",)),
+             ("existing_ids", (["e1", "nope", "r1"],)), ("stream_version", ("s",)),
+             ("stream_version", ("s", 1)), ("count", ()), ("get", ("docket_view_heads",
+                                                                   ("none",), None))]
+    with storage.reading():
+        together = storage.read_many(reads)
+        alone = [getattr(storage, name)(*args) for name, args in reads]
+    assert together == alone
+    assert together[0][0] == 3 and together[3] == {"e1", "r1"} and together[4] == 3
+    assert [bytes(b).count(b'"event_retracted"') for b in together[1]] == [1]
+    with pytest.raises(RuntimeError):  # rolled back: nothing of it stays
+        with storage.writing():
+            seq = storage.head().seq + 1
+            storage.insert_events([EventRow(seq, "e9", "s", 4, "statement_published", 0,
+                                            storage.head().recorded_us, b"{}", "00" * 32)], [])
+            storage.upsert("docket_view_heads", [("s", 0, 0, 99, 7, b"{}")])
+            got = storage.read_many(reads[:5])
+            assert got[0] == (99, 7) and got[3] == {"e1", "r1"} and got[4] == 4
+            assert storage.read_many([("existing_ids", (["e9"],)), ("count", ())]) == [
+                {"e9"}, 4]
+            raise RuntimeError
+    with storage.reading():
+        assert storage.read_many(reads) == alone
+    log.close()

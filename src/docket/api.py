@@ -92,7 +92,7 @@ class EventLog:
         try:
             with self.storage.writing():
                 appended = self.log.write(decoded, expected_version, stream, progress)
-                self.views.apply(appended.touched)
+                self.views.apply(appended.touched, appended.rows)
         except BaseException:
             self.views.abandoned()
             raise

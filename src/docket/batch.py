@@ -75,10 +75,14 @@ class Batch:
                 out.append(data["occurred_at"])
         return out
 
-    def prefetch_ids(self, ids: list[str]) -> None:
-        """Learn which of a batch's ids the log already holds, in a few queries."""
-        self.stored_ids.update(self.storage.existing_ids(ids))
+    def prefetch_ids(self, ids: list[str], streams: list[str] = ()) -> None:
+        """Learn which of a batch's ids the log already holds, and the versions of
+        `streams`, in a few queries (one on a server)."""
+        found, *versions = self.storage.read_many(
+            [("existing_ids", (ids,)), *(("stream_version", (s,)) for s in streams)])
+        self.stored_ids.update(found)
         self.asked.update(ids)
+        self.versions.update(zip(streams, versions))
 
     def find_event(self, ident: str) -> tuple[str, str, dict] | None:
         """(stream, type, record) of a stored or batched event with this id."""

@@ -61,10 +61,11 @@ def chain_hash(prev_hash: str, body: bytes) -> str:
 class Appended(NamedTuple):
     """What one append wrote: a receipt per event, and for each stream it changed the
     earliest replay position (occurred_us, seq) its events change (a retraction or a
-    correction changes its target's old and new positions)."""
+    correction changes its target's old and new positions), and the rows it inserted."""
 
     receipts: list[Receipt]
     touched: dict[str, tuple[int, int]]
+    rows: list[EventRow] = []  # the rows inserted, in seq order
 
 
 # An event ready to be written: its line (or None), the event, its record fields (an
@@ -150,8 +151,11 @@ class Log:
                 raise InvalidEvent("expected_version needs a batch of one stream")
         storage = self.storage
         batch = Batch(storage, storage.head())
-        batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None])
         batch.bulk = len(decoded) > 200
+        # A small batch's streams' versions are asked with its ids (one round trip).
+        streams = () if batch.bulk else {e.stream or default_stream for _, e, _ in decoded}
+        batch.prefetch_ids([e.id for _, e, _ in decoded if e.id is not None],
+                           [s for s in streams if s is not None])
         checked_batch_version = expected_version is None
         receipts: list[Receipt] = []
         for n, (line, event, meta) in enumerate(decoded, 1):
@@ -174,7 +178,7 @@ class Log:
             storage.insert_events(batch.rows, batch.ref_rows)
         if progress is not None:
             progress(len(decoded) % 1000)
-        return Appended(receipts, batch.touched)
+        return Appended(receipts, batch.touched, batch.rows)
 
     def _append_one(self, batch: Batch, event: Event, meta, stream: str, where: str,
                     batch_expected: int | None = None) -> Receipt:

@@ -22,7 +22,7 @@ import msgspec
 from .catalog import AMENDING
 from .times import time_key, upper_bound
 
-__all__ = ["AMENDING", "Amendments", "PublicEvents", "Selection", "amendments", "public_us",
+__all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "amendments_of", "PublicEvents", "Selection", "amendments", "public_us",
            "replay_key"]
 
 _MAX = 2**63 - 1
@@ -183,7 +183,15 @@ class Amendments:
         return {**record, **change}
 
 
+# What `amending_bodies` is asked for by `amendments` (a caller reading it itself, too).
+AMENDING_KINDS = tuple(sorted(AMENDING))
+
+
 def amendments(storage, stream: str, known_seq: int) -> Amendments:
     """The retractions and corrections of `stream` with seq up to `known_seq`."""
-    return Amendments(_decode(body) for body in
-                      storage.amending_bodies(stream, known_seq, sorted(AMENDING)))
+    return amendments_of(storage.amending_bodies(stream, known_seq, AMENDING_KINDS))
+
+
+def amendments_of(bodies: Iterable[bytes]) -> Amendments:
+    """The Amendments of the bodies `amending_bodies` gave for `AMENDING_KINDS`."""
+    return Amendments(_decode(body) for body in bodies)

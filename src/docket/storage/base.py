@@ -18,9 +18,10 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ..errors import StorageError
+from .rows import ChainRow, EventRow, Head
 from .schema import TABLES
 
 __all__ = ["Storage", "EventRow", "ChainRow", "Head", "ZERO_HASH", "FORMAT_VERSION"]
@@ -30,43 +31,6 @@ ZERO_HASH = "0" * 64
 
 FORMAT_VERSION = 1
 """The layout of the log's tables; a database written by a newer Docket is refused."""
-
-
-class Head(NamedTuple):
-    """The end of the chain: the last seq, its hash and its recorded time (UTC µs)."""
-
-    seq: int
-    hash: str
-    recorded_us: int
-
-
-class EventRow(NamedTuple):
-    """One stored event as the append inserts it: the record's canonical bytes (`body`) and
-    the columns derived from them, which every backend indexes."""
-
-    seq: int
-    id: str
-    stream: str
-    version: int
-    type: str
-    occurred_us: int
-    recorded_us: int
-    body: bytes
-    hash: str
-
-
-class ChainRow(NamedTuple):
-    """What the audit reads of each stored event, in seq order (`chain_rows`)."""
-
-    seq: int
-    id: str
-    stream: str
-    version: int
-    type: str
-    recorded_us: int
-    body: bytes
-    hash: str
-    occurred_us: int
 
 
 class Storage(ABC):
@@ -276,6 +240,12 @@ class Storage(ABC):
     def wait_for_commit(self, after_seq: int, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the log to hold an event after `after_seq`;
         True when it does (also when it already did). Holds no transaction while waiting."""
+
+    def read_many(self, reads: Sequence[tuple[str, tuple]]) -> list:
+        """The answers of several reads of this interface, each given as (method name,
+        arguments), in order: what calling each in turn would answer. A backend may send
+        them together (on a server, one round trip for all)."""
+        return [getattr(self, name)(*args) for name, args in reads]
 
     # -- the log: writing ----------------------------------------------------------------------
     @abstractmethod

@@ -25,18 +25,18 @@ from psycopg import pq
 from ..errors import StorageError
 from .base import ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .postgres_ddl import CLASS_ID, RECORDS_VIEW, TRIGGERS
+from .postgres_buffer import LOG_TABLES
 from .postgres_errors import Closed, Url, busy_timeout_ms, connect_error, storage_error
 from .postgres_notify import Listener
+from .postgres_reads import PlannedReads
 from .postgres_schema import check_format, immutability_problems, schema_upgrade
-from .postgres_text import load, load_rows, store
+from .postgres_text import load_rows, store
 from .postgres_views import ViewTables
 
 __all__ = ["PostgresStorage", "TRIGGERS", "RECORDS_VIEW"]
 
 _BATCH = 4096
 _CHAIN_COLUMNS = "seq, id, stream, version, type, recorded_us, body, hash, occurred_us"
-_EVENT_COLUMNS = "seq, id, stream, version, type, occurred_us, recorded_us, body, hash"
-_EVENT_TYPES = ["int8", "text", "text", "int8", "text", "int8", "int8", "bytea", "text"]
 _IDLE = pq.TransactionStatus.IDLE
 _PREFETCH = ("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 1; "
              "SELECT key, value FROM docket_meta")
@@ -46,7 +46,7 @@ _PREFETCH = ("SELECT seq, hash, recorded_us FROM events ORDER BY seq DESC LIMIT 
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
-class PostgresStorage(ViewTables, Storage):
+class PostgresStorage(PlannedReads, ViewTables, Storage):
     """A Docket log in the current schema of a PostgreSQL database."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
@@ -56,6 +56,7 @@ class PostgresStorage(ViewTables, Storage):
         self._listener: Listener | None = None
         self._pending, self._dirty = [], set()
         self._head = self._meta = None  # known within a transaction only
+        self._versions: dict[str, int] = {}  # stream -> version, within a transaction
         self._conn = self._connect()
         try:
             found = check_format(self._conn, self.location)
@@ -81,8 +82,10 @@ class PostgresStorage(ViewTables, Storage):
         try:
             conn = psycopg.connect(self._url.url, autocommit=True, **kwargs)
             # Session settings: a writer waits this long for the write lock; UTC, so no
-            # server setting changes what a time means.
-            conn.execute(f"SET lock_timeout = {busy_timeout_ms():d}; SET TimeZone = 'UTC'")
+            # server setting changes what a time means; the write buffer's literals need
+            # standard strings (the default; a server may say otherwise).
+            conn.execute(f"SET lock_timeout = {busy_timeout_ms():d}; SET TimeZone = 'UTC'; "
+                         "SET standard_conforming_strings = on")
         except psycopg.Error as exc:
             raise connect_error(self._url, exc) from None
         return conn
@@ -106,6 +109,7 @@ class PostgresStorage(ViewTables, Storage):
     def _begin(self, write: bool) -> None:
         self._pending, self._dirty = [], set()
         self._head = self._meta = None
+        self._versions = {}
         if self._conn.broken:
             # The server went away since the last transaction (restart, failover): the next
             # transaction gets a new connection.
@@ -144,6 +148,7 @@ class PostgresStorage(ViewTables, Storage):
     def _end(self, commit: bool) -> None:
         conn = self._conn
         self._head = self._meta = None
+        self._versions = {}
         if conn.closed or conn.info.transaction_status == _IDLE:
             self._pending, self._dirty = [], set()
             return
@@ -174,11 +179,11 @@ class PostgresStorage(ViewTables, Storage):
     # -- the log: reading -------------------------------------------------------------------
     def _log_rows(self, sql: str, params: Sequence = (), reads: Sequence[str] = ()
                   ) -> list[tuple]:
-        """A read of the log's own tables (written at once, never buffered) or of `reads`."""
-        return self._rows(sql, params, reads)
+        """A read of the log's own tables (after their buffered rows) or of `reads`."""
+        return self._rows(sql, params, (*LOG_TABLES, *reads))
 
-    def _one(self, sql: str, params: Sequence = (), reads: Sequence[str] = ()):
-        rows = self._rows(sql, params, reads)
+    def _one(self, sql: str, params: Sequence = ()):
+        rows = self._log_rows(sql, params)
         return rows[0][0] if rows else None
 
     def head(self) -> Head:
@@ -214,19 +219,6 @@ class PostgresStorage(ViewTables, Storage):
         return self._one("SELECT seq FROM events WHERE stream = %s ORDER BY version DESC "
                          "LIMIT 1", (stream,)) or 0
 
-    def stream_version(self, stream: str, known_seq: int | None = None) -> int:
-        if known_seq is None:
-            return self._one("SELECT max(version) FROM events WHERE stream = %s",
-                             (stream,)) or 0
-        return self._one("SELECT max(version) FROM events WHERE stream = %s AND seq <= %s",
-                         (stream, known_seq)) or 0
-
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        if not ids:
-            return set()
-        return {load(r[0]) for r in self._log_rows("SELECT id FROM events WHERE id = ANY(%s)",
-                                               ([store(i) for i in ids],))}
-
     def event_by_id(self, ident: str) -> tuple[str, str, bytes, str] | None:
         rows = self._log_rows("SELECT stream, type, body, hash FROM events WHERE id = %s",
                           (store(ident),))
@@ -239,13 +231,6 @@ class PostgresStorage(ViewTables, Storage):
     def refs(self, stream: str) -> list[tuple[str, str, int]]:
         return load_rows(self._log_rows("SELECT kind, ref_id, seq FROM refs WHERE stream = %s",
                                     (stream,)), (1,))
-
-    def amending_bodies(self, stream: str, known_seq: int,
-                        kinds: Sequence[str]) -> list[bytes]:
-        return [body for (body,) in self._log_rows(
-            "SELECT e.body FROM refs r JOIN events e ON e.seq = r.seq WHERE r.stream = %s "
-            "AND r.kind = ANY(%s) AND r.seq <= %s ORDER BY r.seq",
-            (stream, list(kinds), known_seq))]
 
     def replay_rows(self, stream: str, known_seq: int, after: tuple[int, int],
                     until_us: int) -> Iterator[list[tuple[int, int, bytes]]]:
@@ -363,22 +348,12 @@ class PostgresStorage(ViewTables, Storage):
     # -- the log: writing -------------------------------------------------------------------
     def insert_events(self, rows: Sequence[EventRow],
                       refs: Sequence[tuple[str, str, str, int]]) -> None:
-        cur = self._conn.cursor()
-        # COPY, not a statement per row (nor a pipeline: postgres_views); UNIQUE still holds.
-        with cur.copy(f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_EVENT_TYPES)
-            for row in rows:
-                copy.write_row((row[0], store(row[1]), *row[2:]))
-        if refs:
-            with cur.copy("COPY refs (stream, kind, ref_id, seq) FROM STDIN (FORMAT BINARY)"
-                          ) as copy:
-                copy.set_types(["text", "text", "text", "int8"])
-                for ref in refs:
-                    copy.write_row((ref[0], ref[1], store(ref[2]), ref[3]))
-        self._analyze_bulk(len(rows))
+        self._insert_log_rows(rows, refs)
         if rows:
             # The head is the last row (the lock is held); the NOTIFY reaches followers at commit.
             self._head = Head(rows[-1].seq, rows[-1].hash, rows[-1].recorded_us)
+            for row in rows:  # in seq order: each stream's last row holds its version
+                self._versions[row.stream] = row.version
             self._write((), "SELECT pg_notify(%s, %s)", (self._channel, str(rows[-1][0])))
 
     # -- metadata ---------------------------------------------------------------------------

@@ -1,32 +1,19 @@
-"""The PostgreSQL side of the stored views' tables: rows by key, snapshots, deadlines; and
-the write buffer every write of a transaction but the events' COPY goes through.
+"""The PostgreSQL side of the stored views' tables: rows by key, snapshots, deadlines.
 
-Round trips are what a write transaction costs on a server (an append's commit refreshes
-the stored views: a dozen small statements), so small writes wait in a buffer, formatted
-client-side, and go in one simple query with the next read of a table they change, or with
-the COMMIT. Rows are written a table at a time from column arrays (`unnest`): one statement
-text per table (parsed and prepared once), whatever the row count. Nothing is pipelined:
-psycopg's pipeline hangs on a statement larger than the socket buffer, and a snapshot's
-state can be larger than that.
+Every write goes through the write buffer (`docket.storage.postgres_buffer`). Rows are
+written a table at a time from column arrays (`unnest`): one statement text per table
+(parsed and prepared once), whatever the row count.
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-import psycopg
-
+from .postgres_buffer import WriteBuffer
 from .postgres_text import load, load_rows, store
 from .schema import TABLES, Table
 
 __all__ = ["ViewTables"]
-
-# A write of more rows than this (or holding a large value) goes at once, bound server-side,
-# after what waits in the buffer: formatting it as text would cost more than a round trip.
-_BUFFERED_ROWS = 64
-# An append of at least this many events refreshes the planner's statistics of the log.
-_BULK_ROWS = 10_000
-_BUFFERED_BYTES = 64 * 1024
 
 _ARRAY_TYPES = {"text": "text", "json": "text", "int": "bigint", "bool": "bigint",
                 "real": "float8", "blob": "bytea"}
@@ -81,71 +68,9 @@ _DELETE = {name: f"DELETE FROM {name} WHERE ({', '.join(map(_name, t.key))}) IN 
                  f"(SELECT * FROM {_unnest(t, t.key)})" for name, t in TABLES.items()}
 
 
-def _small(params: Sequence) -> bool:
-    size = 0
-    for p in params:
-        for v in (p if isinstance(p, list) else (p,)):
-            if isinstance(v, (bytes, str)):
-                size += len(v)
-    return size <= _BUFFERED_BYTES
-
-
-class ViewTables:
-    """The stored-view methods of `Storage` over a psycopg connection `self._conn`, and the
-    write buffer (mixed into `PostgresStorage`)."""
-
-    _pending: list[str]
-    _dirty: set[str]
-
-    # -- the buffer ---------------------------------------------------------------------------
-    def _write(self, tables: Iterable[str], sql: str, params: Sequence = (),
-               rows: int = 1) -> None:
-        """Run a write now or with the next flush (a small one), after every write before."""
-        if rows <= _BUFFERED_ROWS and _small(params):
-            self._pending.append(psycopg.ClientCursor(self._conn).mogrify(sql, params))
-            self._dirty.update(tables)
-            return
-        self._flush()
-        self._conn.execute(sql, params)
-
-    def _flush(self, then: str = "") -> None:
-        """Send what waits in the buffer (and `then`, e.g. COMMIT) in one round trip."""
-        statements = self._pending
-        self._pending, self._dirty = [], set()
-        if then:
-            statements = [*statements, then]
-        if statements:
-            self._conn.execute("; ".join(statements))
-
-    def _analyze_bulk(self, rows: int) -> None:
-        """After a bulk append, refresh the planner's statistics of the log's tables, in the
-        append's transaction: until autovacuum gets to it (a minute or more), a table that
-        grew from nothing has none, and the replay's keyset pages were planned as a bitmap
-        scan and a sort of every remaining row (1.9 s instead of 0.7 s for 100k events).
-        It costs ~0.25 s at 100k, so only when the batch is a tenth of the table or more
-        (autovacuum's own threshold); a table another session holds locked (a VACUUM) is
-        skipped, not waited for under the write lock. A failure costs only the statistics;
-        a writer that does not own the tables gets a warning from the server."""
-        if rows < _BULK_ROWS:
-            return
-        self._conn.execute("SAVEPOINT docket_analyze")
-        try:
-            estimate = self._conn.execute(
-                "SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass").fetchone()[0]
-            if estimate <= 0 or rows * 10 >= estimate:
-                self._conn.execute("ANALYZE (SKIP_LOCKED) events, refs")
-        except psycopg.Error:
-            if self._conn.broken:
-                raise
-            self._conn.execute("ROLLBACK TO SAVEPOINT docket_analyze")
-        self._conn.execute("RELEASE SAVEPOINT docket_analyze")
-
-    def _rows(self, sql: str, params: Sequence = (), reads: Iterable[str] | None = None
-              ) -> list[tuple]:
-        """Run a read (`reads`: the buffered tables it reads; None: any) and fetch it all."""
-        if self._pending and (reads is None or not self._dirty.isdisjoint(reads)):
-            self._flush()
-        return self._conn.execute(sql, params, binary=True).fetchall()
+class ViewTables(WriteBuffer):
+    """The stored-view methods of `Storage` over a psycopg connection `self._conn` (mixed
+    into `PostgresStorage`)."""
 
     # -- the tables -----------------------------------------------------------------------------
     def upsert(self, table: str, rows: Iterable[Sequence]) -> None:
@@ -184,11 +109,14 @@ class ViewTables:
 
     def get(self, table: str, key: Sequence, columns: Sequence[str] | None = None
             ) -> tuple | None:
+        return self._run(self._plan_get(table, key, columns))
+
+    def _plan_get(self, table: str, key: Sequence, columns: Sequence[str] | None = None):
         t = TABLES[table]
         listed, texts = _selected(t, columns)
-        rows = self._rows(f"SELECT {listed} FROM {t.name} WHERE {_where(t, len(t.key))}",
-                          [store(v) for v in key], (table,))
-        return load_rows(rows, texts)[0] if rows else None
+        return (f"SELECT {listed} FROM {t.name} WHERE {_where(t, len(t.key))}",
+                [store(v) for v in key], (table,),
+                lambda rows: load_rows(rows, texts)[0] if rows else None)
 
     def get_many(self, table: str, prefix: Sequence, keys: Sequence,
                  columns: Sequence[str]) -> list[tuple]:
@@ -240,9 +168,11 @@ class ViewTables:
                     "AND seq = %s", (stream, seq))
 
     def most_folded_snapshot(self, stream: str) -> int:
-        rows = self._rows("SELECT max(folded) FROM docket_snapshots WHERE stream = %s",
-                          (stream,), ("docket_snapshots",))
-        return rows[0][0] or 0
+        return self._run(self._plan_most_folded_snapshot(stream))
+
+    def _plan_most_folded_snapshot(self, stream: str):
+        return ("SELECT max(folded) FROM docket_snapshots WHERE stream = %s", (stream,),
+                ("docket_snapshots",), lambda rows: rows[0][0] or 0)
 
     # -- the other tables beside the log: signed checkpoints, and refs for the audit ----
     def insert_checkpoint(self, size: int, note: str) -> None:

@@ -29,10 +29,10 @@ from typing import Any, Callable
 
 from ..projection import PROJECTION_VERSION
 from ..replay import fold_stream, view_of
-from ..timeline import AMENDING, Selection, amendments
+from ..timeline import AMENDING, AMENDING_KINDS, Selection, amendments, amendments_of
 from ..views.compliance import reference_time
 from .entities import touches
-from .head import Entries, completed, prefetch
+from .head import Entries, completed
 from .index import Index
 from .patch import (
     Changes,
@@ -47,7 +47,7 @@ from .patch import (
 from .rows import TABLES, read_compliance, read_rows, read_view, row, upsert
 from .snapshots import SNAPSHOT_EVERY, copy_state, decode_state, encode_state
 from .writes import ENTITIES as _ENTITIES
-from .writes import write_changes, write_dialogue, write_rows
+from .writes import prefetch_touched, write_changes, write_dialogue, write_rows
 
 __all__ = ["StoredViews", "LATE_REFRESH"]
 
@@ -56,34 +56,9 @@ _MAX = 2**63 - 1
 _BIG_STATE = 20_000
 # A snapshot that more late events than this would have to patch is rewritten by an append.
 LATE_REFRESH = 200
+_HEAD_COLUMNS = ("occurred_us", "seq", "log_seq", "folded", "scalars")
 _INTERNAL = ("docket_view_heads", "docket_snapshots", "docket_fold", "docket_deadlines",
              "docket_touches", "docket_late")
-
-
-def _prefetch(state: dict, new: list[LateRecord]) -> None:
-    """Read the fold entries the new events touch in one query, instead of one each as the
-    fold meets them: on a server each read is a round trip (a block naming five accounts
-    made seven). A move with `all_targets` names its order's targets, known once the
-    orders are read (a second query, only then)."""
-    wanted: dict[str, set] = {kind: set() for kind in _ENTITIES}
-    for item in new:
-        for part, key in touches(item.record.type, item.record.data, _nothing):
-            if part in wanted:
-                wanted[part].add(key)
-    for kind in ("order_notices", "order_penalties"):
-        wanted[kind] |= wanted["orders"]
-    prefetch(state, wanted)
-    orders, more = state["orders"], set()
-    for item in new:
-        if item.record.data.get("all_targets"):
-            more.update(key for part, key in touches(
-                item.record.type, item.record.data,
-                lambda oid: dict.get(orders, oid)) if part == "accounts")
-    prefetch(state, {"accounts": more})
-
-
-def _nothing(_order_id):
-    return None
 
 
 class StoredViews:
@@ -113,16 +88,17 @@ class StoredViews:
                 "(`docket rebuild` rewrites them)")
 
     # -- maintenance (inside the append's write transaction) ----------------------------------
-    def apply(self, touched: dict[str, tuple[int, int]]) -> bool:
-        """Bring the stored views of the streams an append touched up to date. Views
-        written by another fold are rebuilt first; returns True when that happened."""
+    def apply(self, touched: dict[str, tuple[int, int]], written=()) -> bool:
+        """Bring the stored views of the streams an append touched up to date (`written`:
+        the EventRows it inserted, in seq order). Views written by another fold are rebuilt
+        first; returns True when that happened."""
         if self.written_by() != str(PROJECTION_VERSION):
             rebuilt = self.written_by() is not None
             self.rebuild()
             return rebuilt
         log_seq = self.storage.known_seq()
         for stream in touched:
-            self._refresh(stream, log_seq)
+            self._refresh(stream, log_seq, written)
         return False
 
     def committed(self) -> None:
@@ -148,9 +124,11 @@ class StoredViews:
         storage.set_meta("projection", str(PROJECTION_VERSION))
         return len(streams)
 
-    def _head(self, stream: str):
-        head = self.storage.get("docket_view_heads", (stream,),
-                                ("occurred_us", "seq", "log_seq", "folded", "scalars"))
+    def _head(self, stream: str, head=False):
+        """(token, state) of the stream's saved head (None: none); `head`: its row of
+        docket_view_heads when already read."""
+        if head is False:
+            head = self.storage.get("docket_view_heads", (stream,), _HEAD_COLUMNS)
         if head is None:
             return None
         token = tuple(head[:4])
@@ -162,9 +140,14 @@ class StoredViews:
             state[kind] = Entries(self.storage, stream, kind)
         return token, state
 
-    def _refresh(self, stream: str, log_seq: int) -> None:
+    def _refresh(self, stream: str, log_seq: int, written=()) -> None:
         storage = self.storage
-        head = self._head(stream)
+        # Three reads that need nothing of each other, in one round trip on a server.
+        head_row, bodies, most_folded = storage.read_many([
+            ("get", ("docket_view_heads", (stream,), _HEAD_COLUMNS)),
+            ("amending_bodies", (stream, log_seq, AMENDING_KINDS)),
+            ("most_folded_snapshot", (stream,))])
+        head = self._head(stream, head_row)
         if head is None or head[0][0] is None:
             self._refold(stream, log_seq)  # a new stream, or one with nothing left to fold
             return
@@ -175,10 +158,16 @@ class StoredViews:
             state[kind].keys_seen = set()
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
-        amend = amendments(storage, stream, log_seq)
+        amend = amendments_of(bodies)
         after = (h_occ, h_seq)
-        new = decode_rows(storage.events_after(stream, h_log))
-        _prefetch(state, new)
+        if written and h_log >= written[0].seq - 1:
+            # Every event after the views' head is one this append wrote (seq is gapless,
+            # and the append wrote all from its first): no read of the log.
+            new = decode_rows([(r.occurred_us, r.seq, r.body) for r in written
+                               if r.seq > h_log and r.stream == stream])
+        else:
+            new = decode_rows(storage.events_after(stream, h_log))
+        prefetch_touched(state, new)
         # Late: amending, or landing (where the story now places it: a correction in the
         # same batch may move it) at or before the head.
         late = [r for r in new if r.record.type in AMENDING
@@ -186,6 +175,7 @@ class StoredViews:
         changes = None
         if late:
             changes, after = self._bring_in(stream, state, late, amend, log_seq, after)
+            most_folded = None  # bringing them in may have dropped snapshots: read again
         resume = after if after[0] is not None else (-_MAX, 0)  # nothing left folded
         for kind in _ENTITIES:
             state[kind].keys_seen = set()
@@ -193,7 +183,8 @@ class StoredViews:
         index = Index(storage, stream, h_log)
         state, last, n = fold_stream(
             storage, stream, log_seq, amend, state, after=resume,
-            on_fold=index.hook(self._snapshotter(stream, log_seq, folded)))
+            on_fold=index.hook(self._snapshotter(stream, log_seq, folded,
+                                                 most_folded=most_folded)))
         index.flush()
         last = last or after
         touched, gone = {}, {}
@@ -270,9 +261,9 @@ class StoredViews:
             if rec.data.get("all_targets"):
                 index.add_old(rec.seq, touches(rec.type, rec.data, lambda oid: definition))
 
-    def _snapshotter(self, stream, log_seq, folded, progress=None):
+    def _snapshotter(self, stream, log_seq, folded, progress=None, most_folded=None):
         storage = self.storage
-        last = [storage.most_folded_snapshot(stream)]
+        last = [storage.most_folded_snapshot(stream) if most_folded is None else most_folded]
 
         def on_fold(key, record, state, n):
             if progress is not None and n % 1000 == 0:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ..times import upper_bound
 from ..views.compliance import reference_time
+from .entities import touches
 from .head import Entries, prefetch
 from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert, write_totals
 from .snapshots import encode_state
 
-__all__ = ["ENTITIES", "write_changes", "write_dialogue", "write_rows"]
+__all__ = ["ENTITIES", "prefetch_touched", "write_changes", "write_dialogue", "write_rows"]
 
 _MAX = 2**63 - 1
 # The keyed parts of the fold state, stored one entry a row (those in rows.ENTITY_TABLE
@@ -89,3 +90,29 @@ def _prefetch_orders(state: dict, keys: set) -> None:
     prefetch(state, {"orders": keys, "order_notices": keys, "order_penalties": keys})
     index = state["order_notices"]
     prefetch(state, {"notices": {n for k in keys for n in (dict.get(index, k) or ())}})
+
+
+def prefetch_touched(state: dict, new: list) -> None:
+    """Read the fold entries the new events touch in one query, instead of one each as the
+    fold meets them: on a server each read is a round trip (a block naming five accounts
+    made seven). A move with `all_targets` names its order's targets, known once the
+    orders are read (a second query, only then)."""
+    wanted: dict[str, set] = {kind: set() for kind in ENTITIES}
+    for item in new:
+        for part, key in touches(item.record.type, item.record.data, _no_order):
+            if part in wanted:
+                wanted[part].add(key)
+    for kind in ("order_notices", "order_penalties"):
+        wanted[kind] |= wanted["orders"]
+    prefetch(state, wanted)
+    orders, more = state["orders"], set()
+    for item in new:
+        if item.record.data.get("all_targets"):
+            more.update(key for part, key in touches(
+                item.record.type, item.record.data,
+                lambda oid: dict.get(orders, oid)) if part == "accounts")
+    prefetch(state, {"accounts": more})
+
+
+def _no_order(_order_id):
+    return None
