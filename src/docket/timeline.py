@@ -22,8 +22,8 @@ import msgspec
 from .catalog import AMENDING
 from .times import time_key, upper_bound
 
-__all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "amendments_of", "PublicEvents", "Selection", "amendments", "public_us",
-           "replay_key"]
+__all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "PublicEvents", "Selection", "amendments",
+           "amendments_of", "public_us", "replay_key"]
 
 _MAX = 2**63 - 1
 _decode = msgspec.json.Decoder().decode
