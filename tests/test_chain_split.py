@@ -10,6 +10,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from soak import soak
 from strategies import event_stream
 
 from docket.api import EventLog
@@ -93,7 +94,8 @@ def mutate(conn, what, seq, n, value):
         conn.execute("UPDATE events SET id = id || 'x' WHERE seq = ?", (seq,))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+# 30 damaged logs in make test (each ~0.2 s), 200 under make soak.
+@settings(max_examples=soak(30, 200), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(events=event_stream(min_size=9, max_size=24, max_streams=2),
        cuts=st.lists(st.integers(1, 23), max_size=4),

@@ -19,6 +19,7 @@ from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from input_corpus import CORPUS
+from soak import soak
 from strategies import LogContext, OPTIONAL, REQUIRED, valid_event
 
 from docket.catalog_examples import EXAMPLES
@@ -238,7 +239,8 @@ def test_the_time_pattern_accepts_what_docket_accepts():
     for probe in PROBES:
         assert docket_accepts(probe) == (re.search(TIME_PATTERN, probe) is not None), probe
 
-    @settings(max_examples=2000, deadline=None)
+    # 500 generated times in make test (6 s at 2000), 5000 under make soak.
+    @settings(max_examples=soak(500, 5000), deadline=None)
     @given(st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
                          r"(\.[0-9]{1,10})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?", fullmatch=True))
     def agree(value):

@@ -40,8 +40,21 @@ def _views_at(frames, k: int) -> dict:
     return out
 
 
+_LABELS: dict[int, tuple[object, list[str]]] = {}
+
+
+def _labels(frames) -> list[str]:
+    """`frames.labels()`, formatted once per frames: the property checks a hundred days of
+    frames that a daily fine gives thousands of days (formatting them all for each day
+    checked took most of make test's longest test)."""
+    hit = _LABELS.get(id(frames))
+    if hit is None or hit[0] is not frames:
+        hit = _LABELS[id(frames)] = (frames, frames.labels())
+    return hit[1]
+
+
 def _latest(frames, day: str) -> int:
-    labels = frames.labels()
+    labels = _labels(frames)
     return max((k for k, d in enumerate(labels) if d <= day), default=-1)
 
 
@@ -58,7 +71,7 @@ def _check(log: EventLog, stream: str, day: str, frames, known_at: str | None = 
     assert [dialogue[i] for i in sorted(dialogue)] == want["dialogue"], day
     # A day without a frame after a stale one: a daily fine has accrued past the frame's
     # figures, and the page says so (Frames.stale); every other day they are exact.
-    between = k >= 0 and frames.labels()[k] != day and k in frames.stale
+    between = k >= 0 and _labels(frames)[k] != day and k in frames.stale
     for section, part in want.items():  # any other keyed part (SPEC §5 v2: penalties, …)
         if isinstance(part, dict) and section not in (*_KEYED, "dialogue"):
             if between and section in _ACCRUING:
