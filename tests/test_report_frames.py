@@ -17,7 +17,7 @@ from strategies import event_stream
 from docket.api import EventLog
 from docket.report.format import day_label
 from docket.report.frames import MAX_ACCRUAL_DAYS, build_frames, frame_days, stale_frames
-from docket.report.series import time_keys
+from docket.report.series import blocked_series, time_keys
 from docket.times import time_key
 
 EVENTS = Path(__file__).resolve().parent.parent / "events" / "twitter-india-2021.jsonl"
@@ -93,10 +93,23 @@ _LIFT_BEFORE = [
     {"type": "penalty_lifted", "stream": STREAM, "occurred_at": "2000-01-01",
      "data": {"penalty_id": "0", "by": "0"}}]
 
+# Found reading `orders_touched` against the fold: an account blocked under a global
+# order and then withheld in one country no longer counts for that order (the fold's
+# `_narrowed`), but the frames only refreshed the row of the order the block was under.
+_NARROWED = [
+    {"type": "order_issued", "stream": STREAM, "occurred_at": "2021-02-01", "id": "o",
+     "data": {"order_id": "A", "issuer": "G", "platform": "P", "targets": ["@a"],
+              "scope": "global"}},
+    {"type": "accounts_blocked", "stream": STREAM, "occurred_at": "2021-02-02", "id": "b1",
+     "data": {"order_id": "A", "targets": ["@a"]}},
+    {"type": "accounts_blocked", "stream": STREAM, "occurred_at": "2021-02-03", "id": "b2",
+     "data": {"targets": ["@a"], "scope": "IN"}}]
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=event_stream(streams=[STREAM], min_size=1, max_size=14), split=st.integers(0, 14))
 @example(events=_LIFT_BEFORE, split=0)
+@example(events=_NARROWED, split=0)
 def test_every_frame_is_the_state_as_of_its_day(events, split):
     with tempfile.TemporaryDirectory() as tmp:
         log = EventLog(str(Path(tmp) / "docket.db"))
@@ -113,6 +126,17 @@ def test_every_frame_is_the_state_as_of_its_day(events, split):
             assert frames.days == sorted(set(frames.days))
             for day in _days_to_check(frames):
                 _check(log, STREAM, day, frames, known_at)
+
+
+def test_a_narrowed_account_leaves_the_chart_of_its_global_order(tmp_path):
+    """The same history through the per-order chart (`blocked_series`, which shares the
+    frames' list of orders a record may change): the global order's line drops to 0 on
+    3 February, as `state(as_of=...)` says."""
+    log = EventLog(str(tmp_path / "docket.db"))
+    log.append(_NARROWED)
+    series = blocked_series(log.timeline(STREAM), STREAM)
+    assert [v for _, v in series["A"]["blocked"]] == [0, 1, 0]
+    assert log.state(STREAM, as_of="2021-02-03")["orders"]["A"]["blocked"] == 0
 
 
 def _dispute() -> EventLog:
