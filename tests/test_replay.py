@@ -230,8 +230,8 @@ class StreamBuilder:
         d = {"order_id": oid, "issuer": "MeitY", "platform": "Twitter"}
         if coin(draw):
             d["targets"] = targets = some(draw, TARGETS, 1, 4)
-            if coin(draw):
-                d["target_count"] = draw(_ints(len(targets), len(targets) + 3))
+            if coin(draw):  # fewer than the names too (SPEC: only a default of len)
+                d["target_count"] = draw(_ints(len(targets) - 1, len(targets) + 3))
         elif draw(_ints(0, 3)):
             d["target_count"] = draw(_ints(0, 6))
         if coin(draw):
@@ -257,9 +257,14 @@ class StreamBuilder:
                 d["case_id"] = pick(draw, cases)
             if draw(_ints(0, 2)) == 0:
                 d["starts_at"] = draw(times())
+            if draw(_ints(0, 3)) == 0:  # an end (the log refuses one before starts_at)
+                ends = draw(times())
+                if "starts_at" in d and time_key(ends) < time_key(d["starts_at"]):
+                    d["starts_at"], ends = ends, d["starts_at"]
+                d["ends_at"] = ends
             return d
         if kind == "penalty_paid":
-            d = {"amount": draw(_ints(1, 40)), "currency": pick(draw, ("INR", "BRL")),
+            d = {"amount": draw(_ints(0, 40)), "currency": pick(draw, ("INR", "BRL")),
                  "by": "Twitter"}
             if penalties and draw(_ints(0, 3)):
                 d["penalty_ids"] = some(draw, penalties, 1, 2)

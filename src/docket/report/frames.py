@@ -69,6 +69,7 @@ class Frames:
 
 
 _LAST_DAY = time_key("9999-12-31") // DAY_US
+_FOREVER = _LAST_DAY + 1  # after every day a view can be asked for
 
 
 def _day_of(value: str) -> int:
@@ -146,18 +147,19 @@ def stale_frames(records: list[dict], keys: list[int], days: list[int],
     out: set[int] = set()
     last = _last_day(keys, as_of)
     for start, stop in _accruals(records)[1]:
-        if stop is not None and stop <= days[-1] and stop < start + MAX_ACCRUAL_DAYS:
+        # `frame_days` gave it a frame on each day of [start, min(stop, last, start +
+        # MAX_ACCRUAL_DAYS - 1)]; it accrues on every day up to `stop` (None: for ever).
+        # The days after that run are covered only where another frame falls (the day after
+        # a deadline may come after the last event's day), so every gap between frames that
+        # meets them makes the frame before it stale.
+        lo = max(start, min(last, start + MAX_ACCRUAL_DAYS - 1) + 1)
+        if stop is not None and lo > stop:
             continue  # every day it accrues on is a frame
-        if stop is None or stop > last:
-            out.add(len(days) - 1)  # it accrues after the last day the page holds
-        # Days past its frames, up to the last day: each frame they follow.
-        lo, hi = start + MAX_ACCRUAL_DAYS, min(last if stop is None else stop, last)
-        if lo > hi:
-            continue
+        hi = _FOREVER if stop is None else stop
         k = max(bisect.bisect_right(days, lo) - 1, 0)
         while k < len(days) and days[k] <= hi:
-            after = days[k + 1] if k + 1 < len(days) else last + 1
-            if days[k] + 1 < after and max(days[k] + 1, lo) <= min(after - 1, hi):
+            after = days[k + 1] if k + 1 < len(days) else _FOREVER + 1
+            if max(days[k] + 1, lo) <= min(after - 1, hi):
                 out.add(k)
             k += 1
     return out

@@ -18,22 +18,26 @@ __all__ = ["blocked_series", "order_refs", "orders_touched", "time_keys"]
 
 
 def orders_touched(state: dict, record: dict) -> tuple:
-    """The orders whose blocked count `record` may change (read before it is folded)."""
+    """The orders whose blocked count `record` may change (read before it is folded): its
+    own, and those holding an account it restores or narrows to one country."""
     kind, d = record["type"], record["data"]
     oid = d.get("order_id")
     if kind == "order_issued":
         return (oid,)
-    if kind == "accounts_blocked":
-        return (oid,) if oid is not None else ()
-    if kind != "accounts_unblocked":
+    if kind not in ("accounts_blocked", "accounts_unblocked"):
         return ()
     touched = {oid: True} if oid is not None else {}
+    if kind == "accounts_blocked" and (d.get("scope") or "global") == "global":
+        return tuple(touched)  # a global block takes the account from no order
     accounts = state["accounts"]
     named = list(d.get("targets") or ())
     order = state["orders"].get(oid)
     if d.get("all_targets") and order is not None:
         named += order["targets"] or ()
-    for target in named:  # an account restored leaves every order holding it
+    # An account restored leaves every order holding it; one withheld in a country now
+    # leaves the orders that do not count a block there (the fold's `_narrowed`), whatever
+    # order the block itself is under.
+    for target in named:
         acc = accounts.get(target)
         if acc is not None:
             touched.update(acc["orders"])
