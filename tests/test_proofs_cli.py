@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import time
@@ -52,15 +53,24 @@ def one_error(work, *args, code=1) -> str:
     return err
 
 
-@pytest.fixture
-def work(tmp_path):
-    (tmp_path / "events.jsonl").write_text(
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """The log and the two keys, made once by the commands themselves (three processes)."""
+    folder = tmp_path_factory.mktemp("proofs")
+    (folder / "events.jsonl").write_text(
         "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in EVENTS), encoding="utf-8")
-    ok(tmp_path, "import", "--db", "d.db", "events.jsonl")
-    vkey = ok(tmp_path, "keygen", "--origin", ORIGIN, "-o", "log.key")
-    (tmp_path / "log.vkey").write_text(vkey)
-    wkey = ok(tmp_path, "keygen", "--witness", "--origin", "witness.example", "-o", "w.key")
-    (tmp_path / "w.vkey").write_text(wkey)
+    ok(folder, "import", "--db", "d.db", "events.jsonl")
+    vkey = ok(folder, "keygen", "--origin", ORIGIN, "-o", "log.key")
+    (folder / "log.vkey").write_text(vkey)
+    wkey = ok(folder, "keygen", "--witness", "--origin", "witness.example", "-o", "w.key")
+    (folder / "w.vkey").write_text(wkey)
+    return folder
+
+
+@pytest.fixture
+def work(made, tmp_path):
+    """A copy of them for each test (which may change any of them): modes kept."""
+    shutil.copytree(made, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -100,7 +100,9 @@ class WriteBuffer:
             self._dirty.update(tables)
             return
         self._flush()
-        self._conn.execute(sql, params)
+        # Bound in binary (`%b`): psycopg's text dumper of a list quotes each element through
+        # a regular expression, a sixth of a 20k-event import's client time on a server.
+        self._conn.execute(sql.replace("%s", "%b"), params)
 
     def _mogrify(self, sql: str, params: Sequence) -> str:
         """A statement with its parameters formatted client-side."""
