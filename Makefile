@@ -81,13 +81,14 @@ test: $(VENV)/.installed-test
 # command-line writer and up to 400 per API writer among the 8 concurrent writers, 25 SIGKILL
 # runs of each crash test, 300 copies of a log with random bits flipped, 20 times the fuzz
 # examples, 200 damaged logs split into pieces (30 in make test), 5000 generated times against
-# the JSON Schema's pattern (500). SQLite only unless DOCKET_TEST_PG names a server (or `auto`). Set DOCKET_TEST_SEED
+# the JSON Schema's pattern (500), 500 histories a property across the views (10).
+# SQLite only unless DOCKET_TEST_PG names a server (or `auto`). Set DOCKET_TEST_SEED
 # to replay the kills' moments.
 soak: $(VENV)/.installed-test
 	DOCKET_SOAK=1 $(BIN)/python -m pytest -p no:cacheprovider tests/test_hardening_concurrency.py \
 	  tests/test_hardening_crash.py tests/test_hardening_damage.py tests/test_hardening_fuzz.py \
 	  tests/test_hardening_audit.py tests/test_storage_contract.py tests/test_chain_split.py \
-	  tests/test_json_schema.py
+	  tests/test_json_schema.py tests/test_across_views.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --sizes 10000,100000 --pg auto

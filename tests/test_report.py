@@ -242,15 +242,11 @@ def test_text_is_escaped(small_page):
     assert "a source without a link &lt;i&gt;" in small_page
 
 
-def test_series_is_the_views_at_every_instant(small):
-    """The step line's values are what `state(as_of=t)` says at every event time."""
-    records = small.timeline("s1")
-    series = blocked_series(records, "s1")
-    final = {r["order_id"]: r["blocked"] for r in small.compliance("s1")}
-    assert {oid: s["blocked"][-1][1] for oid, s in series.items()} == final == {"O-1": 2, "O-2": 4}
-    instants = sorted({time_key(r["occurred_at"]) for r in records})
-    for t in instants:
-        orders = small.state("s1", as_of=format_utc(t))["orders"]
+def check_series(log, stream: str, records: list[dict], series: dict) -> None:
+    """Each order's step line (`blocked_series`) is what `state(as_of=t)` says at every
+    event time t (an order not issued yet has no point before t)."""
+    for t in sorted({time_key(r["occurred_at"]) for r in records}):
+        orders = log.state(stream, as_of=format_utc(t))["orders"]
         for oid, info in series.items():
             points = info["blocked"]
             i = bisect.bisect_right([p[0] for p in points], t) - 1
@@ -258,6 +254,15 @@ def test_series_is_the_views_at_every_instant(small):
                 assert i < 0
                 continue
             assert points[i][1] == orders[oid]["blocked"], (oid, format_utc(t))
+
+
+def test_series_is_the_views_at_every_instant(small):
+    """The step line's values are what `state(as_of=t)` says at every event time."""
+    records = small.timeline("s1")
+    series = blocked_series(records, "s1")
+    final = {r["order_id"]: r["blocked"] for r in small.compliance("s1")}
+    assert {oid: s["blocked"][-1][1] for oid, s in series.items()} == final == {"O-1": 2, "O-2": 4}
+    check_series(small, "s1", records, series)
     # the retracted block never counted; the unblock of @b (no order_id) lowered O-1
     assert [v for _, v in series["O-2"]["blocked"]] == [0, 4]
     assert [v for _, v in series["O-1"]["blocked"]] == [0, 1, 3, 2]
