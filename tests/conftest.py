@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,14 @@ from pathlib import Path
 import pytest
 
 import pgtest
+
+
+def ctrl_c_reaches_it() -> None:
+    """`preexec_fn` of a child a test stops with SIGINT: the default action back, so the
+    child's Python turns Ctrl-C into KeyboardInterrupt even when the suite runs from a shell
+    that ignores SIGINT in its background jobs (`cmd &` without job control, nohup), where
+    the child would inherit the ignoring and never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 DOCKET = Path(sys.executable).with_name("docket")
 

@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from conftest import ctrl_c_reaches_it
+
 from docket import EventLog
 
 DOCKET = Path(sys.executable).with_name("docket")
@@ -138,7 +140,8 @@ def test_cli_follow_prints_json_lines_and_stops_cleanly_on_ctrl_c(backend):
     log = EventLog(path)
     log.append([statement("s", f"e{i}") for i in range(3)])
     proc = subprocess.Popen([str(DOCKET), "log", "--db", path, "--follow", "--after-seq", "1",
-                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=ctrl_c_reaches_it)
     try:
         lines = [proc.stdout.readline(), proc.stdout.readline()]
         log.append([statement("s", "live")])

@@ -19,7 +19,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from conftest import invoke, run
+from conftest import ctrl_c_reaches_it, invoke, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import event_stream
@@ -286,7 +286,8 @@ def test_log_follow_lines_are_escaped(tmp_path):
 
     db = _hostile_log(tmp_path)
     proc = subprocess.Popen([str(DOCKET), "log", "--db", str(db), "--follow", "--wide"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=ctrl_c_reaches_it)
     try:
         lines = [proc.stdout.readline().decode() for _ in range(10)]
     finally:

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import ctrl_c_reaches_it
 
 from browse_log import SECOND, make_log
 
@@ -63,7 +64,7 @@ class Served:
     def __init__(self, db: str, *extra: str) -> None:
         self.proc = subprocess.Popen([str(DOCKET), "serve", "--db", db, "--port", "0", *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=_env())
+                                     env=_env(), preexec_fn=ctrl_c_reaches_it)
         watchdog = threading.Timer(60, self.proc.kill)  # a server that never says where
         watchdog.start()
         try:
