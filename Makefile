@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/docket.db
 PGCLUSTER := $(BIN)/python tests/pgcluster.py
-# make test runs the suite on this many processes (pytest-xdist); TEST_WORKERS=0 runs it in one.
+# make test runs the suite on this many processes (pytest-xdist; a worker that runs dry takes
+# tests queued for the other, `--dist worksteal`, so one long test does not end the run alone);
+# TEST_WORKERS=0 runs it in one.
 TEST_WORKERS ?= 2
 
 .PHONY: demo test soak bench projections docs clean
@@ -67,7 +69,7 @@ test: $(VENV)/.installed-test
 	  3) note="PostgreSQL tests did not run: $${msg#pgcluster: }"; fatal=$$ci;; \
 	  *) note="PostgreSQL tests did not run: the test cluster did not start: $${msg#pgcluster: }"; fatal=1;; \
 	esac; \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS); rc=$$?; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal; rc=$$?; \
 	if [ -n "$$note" ]; then \
 	  echo; echo "$$note"; \
 	  if [ -n "$$fatal" ]; then \

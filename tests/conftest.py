@@ -36,6 +36,18 @@ def ctrl_c_reaches_it() -> None:
     the child would inherit the ignoring and never stop."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
+
+def interrupt(proc: subprocess.Popen, timeout: float = 30) -> tuple:
+    """Ctrl-C to a child and its (stdout, stderr) once it exits; one that does not exit in
+    `timeout` seconds is killed (not left running after the test) and the test fails."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+
 DOCKET = Path(sys.executable).with_name("docket")
 
 

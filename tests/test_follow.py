@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from conftest import ctrl_c_reaches_it
+from conftest import ctrl_c_reaches_it, interrupt
 
 from docket import EventLog
 
@@ -147,8 +146,7 @@ def test_cli_follow_prints_json_lines_and_stops_cleanly_on_ctrl_c(backend):
         log.append([statement("s", "live")])
         lines.append(proc.stdout.readline())
     finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = interrupt(proc)
     assert proc.returncode == 0 and err == b""
     got = [json.loads(line) for line in lines]
     assert [(r["seq"], r["id"]) for r in got] == [(2, "e1"), (3, "e2"), (4, "live")]

@@ -19,7 +19,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from conftest import ctrl_c_reaches_it, invoke, run
+from conftest import ctrl_c_reaches_it, interrupt, invoke, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import event_stream
@@ -279,7 +279,6 @@ def test_summary_md_carries_no_html_or_markup_from_the_data(tmp_path):
 
 
 def test_log_follow_lines_are_escaped(tmp_path):
-    import signal
     import subprocess
 
     from conftest import DOCKET
@@ -291,8 +290,7 @@ def test_log_follow_lines_are_escaped(tmp_path):
     try:
         lines = [proc.stdout.readline().decode() for _ in range(10)]
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        _, err = interrupt(proc)
     assert proc.returncode == 0 and err == b""
     assert all(unsafe_in(line) == [] and line.endswith("\n") for line in lines)
     assert lines[0].startswith("#1 ") and lines[0].endswith(
