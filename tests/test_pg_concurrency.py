@@ -192,10 +192,12 @@ def test_a_server_restart_under_writers(own_cluster, tmp_path):
     folder, url = own_cluster
     EventLog(url).append([statement("s0", "before")])
     files = []
+    # Batches long enough that the writer seen holding the lock is still in its batch when
+    # the server goes down (at 1,500 events one finished first in one run of make test).
     for n in range(6):
         path = tmp_path / f"w{n}.jsonl"
         path.write_text("".join(json.dumps(statement(f"s{n % 3}", f"w{n}-{i}")) + "\n"
-                                for i in range(1500)))
+                                for i in range(3000)))
         files.append(path)
     env = {**os.environ, "DOCKET_BUSY_TIMEOUT_MS": "120000"}
     procs = [subprocess.Popen([str(DOCKET), "append", "--db", url, str(path)], env=env,
