@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import msgspec
 
@@ -65,7 +65,7 @@ class Appended(NamedTuple):
 
     receipts: list[Receipt]
     touched: dict[str, tuple[int, int]]
-    rows: list[EventRow] = []  # the rows inserted, in seq order
+    rows: Sequence[EventRow] = ()  # the rows inserted, in seq order (no shared list)
 
 
 # An event ready to be written: its line (or None), the event, its record fields (an
