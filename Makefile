@@ -83,7 +83,8 @@ test: $(VENV)/.installed-test
 # command-line writer and up to 400 per API writer among the 8 concurrent writers, 25 SIGKILL
 # runs of each crash test, 300 copies of a log with random bits flipped, 20 times the fuzz
 # examples, 200 damaged logs split into pieces (30 in make test), 5000 generated times against
-# the JSON Schema's pattern (500), 500 histories a property across the views (10).
+# the JSON Schema's pattern (500), 500 histories a property across the views (10), 200 appends
+# by each of the contract suite's ten processes appending at once (50).
 # SQLite only unless DOCKET_TEST_PG names a server (or `auto`). Set DOCKET_TEST_SEED
 # to replay the kills' moments.
 soak: $(VENV)/.installed-test

@@ -16,6 +16,7 @@ import time
 import tracemalloc
 
 import pytest
+from soak import soak
 from strategies import check_chain
 
 from docket import EventLog
@@ -123,19 +124,24 @@ def test_a_batch_failing_half_way_leaves_nothing(backend):
 
 
 # -- concurrency ---------------------------------------------------------------------------
-def _append_many(location: str, n: int, start) -> None:
+# Appends each of the ten processes makes (the PostgreSQL case was 17 s of make test at 100).
+APPENDS = soak(50, 200)
+
+
+def _append_many(location: str, n: int, start, appends: int) -> None:
     start.wait(60)
     log = EventLog(location)
-    for i in range(100):
+    for i in range(appends):
         log.append([statement(f"p{n % 4}", f"p{n}-{i}")])
     log.close()
 
 
-def test_ten_processes_times_a_hundred_appends_lose_nothing(backend):
+def test_ten_processes_appending_at_once_lose_nothing(backend):
     EventLog(backend).close()  # the schema, once
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_append_many, args=(backend, n, start)) for n in range(10)]
+    procs = [ctx.Process(target=_append_many, args=(backend, n, start, APPENDS))
+             for n in range(10)]
     for p in procs:
         p.start()
     start.set()
@@ -144,10 +150,10 @@ def test_ten_processes_times_a_hundred_appends_lose_nothing(backend):
         assert p.exitcode == 0
     lines = exported(backend)
     records = check_chain(lines)  # the chain links, hash by hash
-    assert [r["seq"] for r in records] == list(range(1, 1001))
+    assert [r["seq"] for r in records] == list(range(1, 10 * APPENDS + 1))
     for n in range(10):  # each writer's events, all there, in its own order
         assert [r["id"] for r in records if r["id"].startswith(f"p{n}-")] == \
-            [f"p{n}-{i}" for i in range(100)]
+            [f"p{n}-{i}" for i in range(APPENDS)]
     for stream in {r["stream"] for r in records}:
         versions = [r["version"] for r in records if r["stream"] == stream]
         assert versions == list(range(1, len(versions) + 1))
