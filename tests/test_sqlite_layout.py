@@ -71,7 +71,8 @@ def test_a_log_with_rowid_tables_answers_as_a_new_one(tmp_path, monkeypatch):
     assert old.verify()["ok"] and new.verify()["ok"]
     old.rebuild()
     assert old.state(STREAM) == new.state(STREAM) and old.verify()["ok"]
-    old.close(), new.close()
+    old.close()
+    new.close()
     assert export_of(old_db) == export_of(new_db)
     # Nothing converted them behind the user's back.
     assert {"view_orders", "view_notices", "view_accounts"} <= _rowid_tables(old_db)

@@ -300,7 +300,8 @@ class Storage(ABC):
     # -- stored-view tables (docket.storage.schema) --------------------------------------------
     @abstractmethod
     def upsert(self, table: str, rows: Iterable[Sequence]) -> None:
-        """Insert rows (all columns, in the table's order), replacing rows with the same key."""
+        """Insert rows (all columns, in the table's order), replacing rows with the same key;
+        no rows, no statement."""
 
     @abstractmethod
     def delete(self, table: str, keys: Iterable[Sequence]) -> None:

@@ -44,7 +44,7 @@ from .patch import (
     patch,
     record_key,
 )
-from .rows import TABLES, read_compliance, read_rows, read_view, row, upsert
+from .rows import TABLES, read_compliance, read_rows, read_view, row
 from .snapshots import SNAPSHOT_EVERY, copy_state, decode_state, encode_state
 from .writes import ENTITIES as _ENTITIES
 from .writes import prefetch_touched, write_changes, write_dialogue, write_rows
@@ -204,7 +204,7 @@ class StoredViews:
         if changes is not None and changes.dialogue:
             write_dialogue(storage, stream, state)
         elif len(state["dialogue"]) != dialogue_before:
-            upsert(storage, "view_dialogue", [
+            storage.upsert("view_dialogue", [
                 row("view_dialogue", stream, {"position": i, **d})
                 for i, d in enumerate(state["dialogue"], 1) if i > dialogue_before])
         self._save_head(stream, last, log_seq, folded + n, state, amend)
@@ -342,7 +342,7 @@ class StoredViews:
         storage.upsert("docket_view_heads", [
             (stream, last[0], last[1], log_seq, folded, encode_state(scalars))])
         last_seq = max([state["last_seq"], *amend.seqs])
-        upsert(storage, "view_streams", [(stream, last_seq, storage.stream_version(stream))])
+        storage.upsert("view_streams", [(stream, last_seq, storage.stream_version(stream))])
         if last[0] is not None:
             self._pending[stream] = ((last[0], last[1], log_seq, folded), state)
 

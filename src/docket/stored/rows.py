@@ -20,7 +20,7 @@ from ..views.compliance import compliance_row
 from ..views.penalties import penalty_entry, service_entry, totals_view
 from ..views.state import view_fingerprint
 
-__all__ = ["TABLES", "ENTITY_TABLE", "view_rows", "entry_rows", "row", "upsert", "write_totals",
+__all__ = ["TABLES", "ENTITY_TABLE", "view_rows", "entry_rows", "row", "write_totals",
            "delete_entries", "read_rows", "read_view", "read_compliance"]
 
 _decode_json = msgspec.json.Decoder().decode
@@ -108,15 +108,9 @@ def write_totals(storage, stream: str, state: dict, ref_us) -> None:
     """Rewrite the stream's `view_penalty_totals` rows from every penalty and payment."""
     penalties = {k: penalty_entry(p, ref_us) for k, p in state["penalties"].items()}
     storage.delete_prefix("view_penalty_totals", (stream,))
-    upsert(storage, "view_penalty_totals", [
+    storage.upsert("view_penalty_totals", [
         row("view_penalty_totals", stream, {"currency": c, **t})
         for c, t in totals_view(penalties, state["payments"]).items()])
-
-
-def upsert(storage, table: str, rows: list[tuple]) -> None:
-    """Insert or replace rows of a view table."""
-    if rows:
-        storage.upsert(table, rows)
 
 
 def delete_entries(storage, kind: str, stream: str, keys) -> None:

@@ -7,7 +7,7 @@ from ..times import upper_bound
 from ..views.compliance import reference_time
 from .entities import touches
 from .head import Entries, prefetch
-from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, upsert, write_totals
+from .rows import ENTITY_TABLE, delete_entries, entry_rows, row, write_totals
 from .snapshots import encode_state
 
 __all__ = ["ENTITIES", "prefetch_touched", "write_changes", "write_dialogue", "write_rows"]
@@ -40,7 +40,7 @@ def write_changes(storage, stream: str, state: dict, ref_before: int | None) -> 
 
 def write_dialogue(storage, stream: str, state: dict) -> None:
     storage.delete_prefix("view_dialogue", (stream,))
-    upsert(storage, "view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
+    storage.upsert("view_dialogue", [row("view_dialogue", stream, {"position": i, **d})
                                       for i, d in enumerate(state["dialogue"], 1)])
 
 
@@ -76,7 +76,7 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
         penalties = penalties | {k for k, p in state["penalties"].items() if p["per"] == "day"}
     for kind, table in ENTITY_TABLE.items():
         keys = {"orders": orders, "penalties": penalties}.get(kind, changed[kind])
-        upsert(storage, table, entry_rows(state, kind, keys, stream, ref_after))
+        storage.upsert(table, entry_rows(state, kind, keys, stream, ref_after))
         delete_entries(storage, kind, stream, gone[kind])
     if penalties or gone["penalties"] or changed["payments"] or gone["payments"]:
         write_totals(storage, stream, state, ref_after)
