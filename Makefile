@@ -101,6 +101,7 @@ soak: $(VENV)/.installed-test
 	  tests/test_json_schema.py tests/test_across_views.py
 
 bench: $(VENV)/.installed-bench
+	@$(COMPILE)
 	$(BIN)/python -m bench --sizes 10000,100000 --pg auto
 
 # Rewrite projections/ from a fresh replay of events/ (commit the result; CI checks it).
