@@ -23,7 +23,14 @@ from docket.codec import (
     normalize_data,
 )
 from docket.errors import InvalidEvent
-from docket.times import format_utc, is_day, parse_time, upper_bound
+from docket.times import (
+    format_utc,
+    is_day,
+    parse_time,
+    stored_upper_bound,
+    time_key,
+    upper_bound,
+)
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -225,6 +232,15 @@ def test_a_day_is_midnight_utc_and_an_upper_bound_covers_it(value):
     assert upper_bound(value) == midnight + DAY_US - 1
     assert not is_day(value + "T00:00:00Z")
     assert upper_bound(value + "T00:00:00Z") == midnight
+
+
+@settings(max_examples=300, deadline=None)
+@given(rfc3339_time() | day())
+def test_stored_times_keep_their_key_and_upper_bound_through_the_fast_path(value):
+    # The views read stored times through time_key/stored_upper_bound (no validating
+    # regex); they must give what the validating parse gives for every valid spelling.
+    assert time_key(value) == parse_time(value)
+    assert stored_upper_bound(value) == upper_bound(value)
 
 
 def test_format_utc():

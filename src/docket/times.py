@@ -16,6 +16,7 @@ __all__ = [
     "is_day",
     "time_key",
     "upper_bound",
+    "stored_upper_bound",
     "format_utc",
     "now_utc",
 ]
@@ -106,6 +107,13 @@ def upper_bound(value: str) -> int:
     """
     key = parse_time(value)
     return key + _US_PER_DAY - 1 if is_day(value) else key
+
+
+def stored_upper_bound(value: str) -> int:
+    """`upper_bound` of a stored (already valid) time, through `time_key`'s cache: a stored
+    time of ten characters can only be a day. The views take one per order's deadline."""
+    key = time_key(value)
+    return key + _US_PER_DAY - 1 if len(value) == 10 else key
 
 
 def format_utc(micros: int) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..times import time_key, upper_bound
-from .numbers import whole
+from ..times import stored_upper_bound, time_key, upper_bound
 
 __all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order"]
 
@@ -52,16 +51,6 @@ def _penalties_of(state: dict, order_id: str) -> list[str]:
     return sorted(index.get(order_id, ()))
 
 
-def _status(ever: int, blocked: int, target_count: int | None) -> str:
-    if ever == 0:
-        return "pending"
-    if target_count and blocked >= target_count:
-        return "complied"
-    if blocked == 0:
-        return "reverted"
-    return "partial"
-
-
 def compliance_row(
     state: dict,
     order_id: str,
@@ -73,6 +62,8 @@ def compliance_row(
 ) -> dict[str, Any]:
     """The compliance row of one order (`notice_ids`: its notices, computed when omitted;
     `acknowledged_ids`: the ids of every acknowledged notice, when the caller has them)."""
+    # Every view of every order comes through here (state, as-of, replay, the report), so
+    # the small helpers (`whole`, `_status`) are written out inline.
     o = state["orders"][order_id]
     if notice_ids is None:
         notice_ids = _notices_of(state, order_id)
@@ -80,18 +71,35 @@ def compliance_row(
     blocked = len(o["blocked"]) + o["unnamed"]
     ever = len(o["ever"]) + o["peak"]
     if tc is not None:
-        blocked, ever = min(blocked, tc), min(ever, tc)
-    status = _status(ever, blocked, tc)
+        if blocked > tc:
+            blocked = tc
+        if ever > tc:
+            ever = tc
+    if ever == 0:
+        status = "pending"
+    elif tc and blocked >= tc:
+        status = "complied"
+    elif blocked == 0:
+        status = "reverted"
+    else:
+        status = "partial"
     first = o["first_action_at"]
     hours = None
     if first is not None:
-        hours = whole(round((time_key(first) - time_key(o["issued_at"])) / _US_PER_HOUR, 2))
+        hours = round((time_key(first) - time_key(o["issued_at"])) / _US_PER_HOUR, 2)
+        if hours.is_integer():
+            hours = int(hours)
+    ratio = None
+    if tc:
+        ratio = round(blocked / tc, 4)
+        if ratio.is_integer():
+            ratio = int(ratio)
     deadline = o["deadline"]
     overdue = (
         deadline is not None
         and ref_time_us is not None
-        and ref_time_us > upper_bound(deadline)
         and status != "complied"
+        and ref_time_us > stored_upper_bound(deadline)
     )
     if o["acknowledged_at"] is not None:
         acknowledged = True
@@ -102,6 +110,7 @@ def compliance_row(
         acknowledged = bool(notice_ids) and all(
             notices[n]["acknowledged_at"] is not None for n in notice_ids)
     reported = o["reported"]
+    penalties = state.get("order_penalties")
     return {
         "order_id": order_id,
         "stream": stream,
@@ -114,7 +123,7 @@ def compliance_row(
         "blocked": blocked,
         "ever_blocked": ever,
         "restored": ever - blocked,
-        "compliance": whole(round(blocked / tc, 4)) if tc else None,
+        "compliance": ratio,
         "status": status,
         "first_action_at": first,
         "hours_to_first_action": hours,
@@ -124,7 +133,8 @@ def compliance_row(
         "acknowledged": acknowledged,
         "reported": dict(reported) if reported is not None else None,
         "scope": o.get("scope"),
-        "penalties": _penalties_of(state, order_id),
+        "penalties": (sorted(penalties[order_id]) if order_id in penalties else [])
+        if penalties is not None else _penalties_of(state, order_id),
     }
 
 
