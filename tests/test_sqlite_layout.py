@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import export_of
 
 from docket import EventLog
-from docket.storage import schema, sqlite_ddl
+from docket.storage import schema, sqlite, sqlite_ddl
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 DISPUTE = EVENTS / "twitter-india-2021.jsonl"
@@ -76,3 +76,34 @@ def test_a_log_with_rowid_tables_answers_as_a_new_one(tmp_path, monkeypatch):
     assert export_of(old_db) == export_of(new_db)
     # Nothing converted them behind the user's back.
     assert {"view_orders", "view_notices", "view_accounts"} <= _rowid_tables(old_db)
+
+
+def _wal_frames(db: Path) -> int:
+    """The most frames the WAL file has held (it is overwritten, not shrunk, after each
+    checkpoint): its size less the 32-byte header, over 24 bytes of frame header and a
+    4 KB page."""
+    size = Path(f"{db}-wal").stat().st_size
+    return (size - 32) // (24 + 4096)
+
+
+def test_single_appends_checkpoint_the_wal_every_4000_pages(tmp_path):
+    # An append writes ~16 pages, mostly the same ones: at SQLite's default of 1,000 the
+    # commit that crosses it (and pays the copy into the file) came every ~61 appends.
+    db = tmp_path / "wal.db"
+    log = EventLog(str(db))
+    log.append([{"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
+                 "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X",
+                          "targets": ["@a"]}}])
+    seen, i = [], 0
+    while len(seen) < 3 or seen[-1] != seen[-3]:  # until the WAL stops growing
+        i += 1
+        log.append([{"type": "notice_sent", "stream": "s", "occurred_at": "2021-02-02",
+                     "data": {"notice_id": f"N-{i}", "kind": "other", "issuer": "MeitY",
+                              "recipient": "X", "order_ids": ["O-1"]}}])
+        if i % 20 == 0:
+            seen.append(_wal_frames(db))
+        assert i < 2000, seen
+    log.close()
+    per_append = seen[0] / 21
+    assert seen[-1] > 2000  # no checkpoint at 1,000 pages...
+    assert seen[-1] <= sqlite.WAL_AUTOCHECKPOINT + 2 * per_append  # ...one at 4,000
