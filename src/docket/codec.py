@@ -42,7 +42,7 @@ MAX_LINE = 16 * 1024 * 1024
 RECORD_KEYS = ("seq", "version", "recorded_at", "schema_version", "prev_hash", "hash")
 _CONTENT_KEYS = ("type", "stream", "occurred_at", "actor", "data", "sources", "confidence", "id")
 
-_decoder = msgspec.json.Decoder(AnyEvent)
+_decoder: msgspec.json.Decoder | None = None  # see _events
 _any_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder(order="sorted")
 _event_encoder = msgspec.json.Encoder()
@@ -107,6 +107,15 @@ def _same_colons(raw: bytes | str, value: Any) -> bool:
     return raw.count(colon) == _event_encoder.encode(value).count(b":") and escape not in raw
 
 
+def _events() -> msgspec.json.Decoder:
+    """The decoder of every event type, built at its first use: msgspec's analysis of the
+    catalogue's types takes ~10 ms, which the commands that only read never need."""
+    global _decoder
+    if _decoder is None:
+        _decoder = msgspec.json.Decoder(AnyEvent)
+    return _decoder
+
+
 def decode_event(raw: bytes | str, *, line: int | None = None, keys_checked: bool = False
                  ) -> Event:
     """Decode and validate one JSON event (SPEC §2); raise InvalidEvent naming line/event/field.
@@ -115,7 +124,7 @@ def decode_event(raw: bytes | str, *, line: int | None = None, keys_checked: boo
     if len(raw) > MAX_LINE:
         raise InvalidEvent(f"{_where(line, None)}line longer than {MAX_LINE} bytes")
     try:
-        event = _decoder.decode(raw)
+        event = _events().decode(raw)
     except msgspec.ValidationError as exc:
         from .input_errors import invalid
 

@@ -7,7 +7,6 @@ never a traceback.
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 
 import click
@@ -99,24 +98,10 @@ def open_log(db: str, *, create: bool = False):
     return EventLog(db, create=create)
 
 
-def _show_library_news() -> None:
-    """Print what the library reports through `logging` (news such as a rebuild of stale
-    views) as `docket: …` lines on stderr."""
-    logger = logging.getLogger("docket")
-    if not any(getattr(h, "_docket_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("docket: %(message)s"))
-        handler._docket_cli = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.propagate = False
-    logger.setLevel(logging.INFO)
-
-
 class _Group(click.Group):
     """A click group whose usage errors are one line `Error: …` (exit 2), as SPEC §6 says."""
 
     def main(self, args=None, prog_name=None, complete_var=None, **extra):  # noqa: D102
-        _show_library_news()
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
