@@ -276,9 +276,11 @@ def test_fingerprint_ignores_the_question_not_the_answer():
 
 
 # Keys where orders part: code points against UTF-16 (U+FFFF sorts after U+1F600 there),
-# escapes (quote, backslash, controls, U+2028), and any other character.
+# escapes (quote, backslash, controls, U+2028), and any other character JSON can hold (not a
+# lone surrogate, which no view can hold either: msgspec refuses to encode one).
 _KEYS = st.text(st.sampled_from(["a", "Z", "é", "\uffff", "\U0001f600", "\x00", '"', "\\",
-                                 "\u2028"]) | st.characters(), max_size=3)
+                                 "\u2028"]) | st.characters(exclude_categories=("Cs",)),
+                max_size=3)
 _JSON_LEAVES = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=4)
 _JSON = st.recursive(
     _JSON_LEAVES,
