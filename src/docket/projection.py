@@ -149,6 +149,8 @@ def _accounts_blocked(state: State, d: dict, at: str) -> None:
                                      or scope == order["scope"])
     if names:
         accounts = state["accounts"]
+        if len(_NAMES) > _NAMES_KEPT:
+            _NAMES.clear()
         for t in names:
             if t.__class__ is str:
                 t = _NAMES.setdefault(t, t)  # the state keeps it (see `_names_of`)

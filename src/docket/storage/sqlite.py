@@ -62,9 +62,9 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
                 self._wal()
             self._conn.execute("PRAGMA synchronous = FULL")
             # The commit that fills the WAL past this many pages copies them into the file
-            # (~6-12 ms). An append writes ~16, mostly the same pages each time, so at
+            # (6-17 ms). An append writes ~16, mostly the same pages each time, so at
             # SQLite's 1,000 one append in ~61 paid that, at 4,000 one in ~250 pays about
-            # the same (bench/README, "where the p99 goes").
+            # the same (bench/README, "The WAL checkpointed every 4,000 pages").
             self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
             if create and tables is not None:
                 tables -= self._drop_outdated_views(tables)
