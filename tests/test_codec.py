@@ -9,8 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from input_corpus import CORPUS, line
 from strategies import canonical_json, day, rfc3339_time, valid_event
 
+from docket import codec
 from docket.catalog import EVENT_TYPES, Event
 from docket.codec import (
     RECORD_KEYS,
@@ -241,6 +243,36 @@ def test_stored_times_keep_their_key_and_upper_bound_through_the_fast_path(value
     # regex); they must give what the validating parse gives for every valid spelling.
     assert time_key(value) == parse_time(value)
     assert stored_upper_bound(value) == upper_bound(value)
+
+
+def _decoded_both_ways(monkeypatch, raw):
+    """decode_event of `raw` by the line's own type's decoder (a process's first events) and
+    by the decoder of every type: (event or error message) each way."""
+    out = []
+    for alone in (1, 0):
+        monkeypatch.setattr(codec, "_decoder", None)
+        monkeypatch.setattr(codec, "_FIRST_ALONE", [alone])
+        try:
+            out.append(decode_event(raw, line=2))
+        except InvalidEvent as exc:
+            out.append(str(exc))
+    return out
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(valid_event())
+def test_an_event_decodes_alike_by_its_own_type_and_by_every_type(monkeypatch, event):
+    one, union = _decoded_both_ways(monkeypatch, json.dumps(event).encode())
+    assert not isinstance(one, str) and one == union
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_a_bad_line_gets_the_same_words_either_way(monkeypatch, name):
+    # The first events of a process skip the decoder of every type (~11 ms to build); what
+    # is wrong with a line must not depend on that.
+    one, union = _decoded_both_ways(monkeypatch, line(CORPUS[name][0]))
+    assert one == union
 
 
 def test_format_utc():
