@@ -8,7 +8,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docket import projection
+from docket import fold_names
 from docket.projection import evolve, fold, initial
 from docket.times import time_key
 
@@ -251,7 +251,7 @@ def test_the_state_keeps_one_string_per_name():
     odd = fold([rec(1, "order_issued", "2021-02-01", order_id="A", targets=["@a", 7, None])])
     assert odd["orders"]["A"]["targets"] == ["@a", 7, None]
     halves = fold(records[:3])
-    projection._NAMES.clear()
+    fold_names.table().clear()
     for r in records[3:]:
         evolve(halves, r)
     assert halves == s

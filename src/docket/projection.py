@@ -10,7 +10,7 @@ snapshot encodes with msgspec (JSON or msgpack) and decodes to an equal state th
 identically. `evolve` mutates the state in place and returns it: replays of a million events
 must not copy. Nothing here parses a time: that costs microseconds per event, and the views
 compute the few instants they need (see `docket.views.compliance`). The names the state keeps
-(targets, order ids, issuers…) are shared, one object per name (see `_names_of`).
+(targets, order ids, issuers…) are shared, one object per name (`docket.fold_names`).
 
 State layout::
 
@@ -37,7 +37,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
-from . import fold_v2
+from . import fold_names, fold_v2
+from .fold_names import names_of, shared
 
 __all__ = ["initial", "evolve", "fold", "fold_pages", "fold_records", "handler", "Folded",
            "Cited", "OnFold", "PROJECTION_VERSION"]
@@ -68,36 +69,6 @@ def initial() -> State:
     }
 
 
-# One object per name: see `_names_of`. A dict of our own rather than `sys.intern`: the
-# interpreter's table holds every identifier of every module, and a fold's lookups in it
-# missed the CPU's caches (measured: 0.46 us a name in a 200k replay).
-# It outlives a fold (up to _NAMES_KEPT names, then it starts again: sharing saves memory,
-# nothing needs it to be right); threads folding at once share it safely, a setdefault
-# being one step under the GIL.
-_NAMES: dict[str, str] = {}
-_NAMES_KEPT = 65_536
-
-
-def _shared(value: Any) -> Any:
-    """The one string object the state keeps for `value` (see `_names_of`)."""
-    return _NAMES.setdefault(value, value) if value.__class__ is str else value
-
-
-def _names_of(values: list) -> list:
-    """`values` with each string replaced by the one object the state keeps for it.
-
-    Each decoded record brings its own copy of every name: at 200k events the state held
-    512k string objects for 89k distinct values (28 of its 47 MB), most of them targets
-    repeated across orders, blocks and accounts."""
-    names = _NAMES
-    if len(names) > _NAMES_KEPT:
-        names.clear()
-    try:
-        return list(map(names.setdefault, values, values))
-    except TypeError:  # the catalogue keeps these strings; the fold must not fail if not
-        return [names.setdefault(v, v) if v.__class__ is str else v for v in values]
-
-
 def _order_issued(state: State, d: dict, at: str) -> None:
     targets = d.get("targets")
     count = d.get("target_count")
@@ -106,11 +77,11 @@ def _order_issued(state: State, d: dict, at: str) -> None:
     described = {
         "order_id": d["order_id"],
         "issued_at": at,
-        "issuer": _shared(d.get("issuer")),
-        "platform": _shared(d.get("platform")),
-        "legal_basis": _shared(d.get("legal_basis")),
-        "procedure": _shared(d.get("procedure")),
-        "targets": _names_of(targets) if targets is not None else None,
+        "issuer": shared(d.get("issuer")),
+        "platform": shared(d.get("platform")),
+        "legal_basis": shared(d.get("legal_basis")),
+        "procedure": shared(d.get("procedure")),
+        "targets": names_of(targets) if targets is not None else None,
         "target_count": count,
         "deadline": d.get("deadline"),
         "scope": d.get("scope"),
@@ -149,11 +120,10 @@ def _accounts_blocked(state: State, d: dict, at: str) -> None:
                                      or scope == order["scope"])
     if names:
         accounts = state["accounts"]
-        if len(_NAMES) > _NAMES_KEPT:
-            _NAMES.clear()
+        kept = fold_names.table()
         for t in names:
             if t.__class__ is str:
-                t = _NAMES.setdefault(t, t)  # the state keeps it (see `_names_of`)
+                t = kept.setdefault(t, t)  # the state keeps it: one object per name
             acc = accounts.get(t)
             if acc is None:
                 accounts[t] = acc = {"status": "blocked", "scope": scope, "order_id": oid,
@@ -213,7 +183,7 @@ def _accounts_unblocked(state: State, d: dict, at: str) -> None:
             acc = accounts.get(t)
             if acc is None:
                 if targets and t in targets:  # named by the record: known, and active
-                    accounts[_shared(t)] = {"status": "active", "scope": None, "order_id": oid,
+                    accounts[shared(t)] = {"status": "active", "scope": None, "order_id": oid,
                                    "since": at, "orders": {}}
                 continue
             if acc["status"] == "blocked":
@@ -239,9 +209,9 @@ def _accounts_unblocked(state: State, d: dict, at: str) -> None:
 
 def _notice_sent(state: State, d: dict, at: str) -> None:
     notice_id = d["notice_id"]
-    order_ids = _names_of(d.get("order_ids") or ())
+    order_ids = names_of(d.get("order_ids") or ())
     state["notices"][notice_id] = {
-        "kind": _shared(d.get("kind")),
+        "kind": shared(d.get("kind")),
         "sent_at": at,
         "order_ids": order_ids,
         "acknowledged_at": None,
@@ -269,7 +239,7 @@ def _compliance_reported(state: State, d: dict, at: str) -> None:
     order = state["orders"].get(d.get("order_id"))
     if order is not None:
         order["reported"] = {"actioned": d.get("actioned"), "specified": d.get("specified"),
-                             "reporter": _shared(d.get("reporter"))}
+                             "reporter": shared(d.get("reporter"))}
 
 
 def _challenge(state: State, case_id: str, court: str | None) -> dict:
