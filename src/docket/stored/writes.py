@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..times import upper_bound
+from ..times import stored_upper_bound
 from ..views.compliance import reference_time
 from .entities import touches
 from .head import Entries, prefetch
@@ -67,7 +67,7 @@ def write_rows(storage, stream: str, state: dict, changed: dict, gone: dict,
         storage.delete("docket_deadlines", [(stream, k) for k in moved])
         orders_now = state["orders"]
         storage.upsert("docket_deadlines", [
-            (stream, k, upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
+            (stream, k, stored_upper_bound(orders_now[k]["deadline"])) for k in changed["orders"]
             if k in orders_now and orders_now[k]["deadline"]])
     _prefetch_orders(state, orders)
     penalties = changed["penalties"]

@@ -110,7 +110,6 @@ def compliance_row(
         acknowledged = bool(notice_ids) and all(
             notices[n]["acknowledged_at"] is not None for n in notice_ids)
     reported = o["reported"]
-    penalties = state.get("order_penalties")
     return {
         "order_id": order_id,
         "stream": stream,
@@ -133,8 +132,7 @@ def compliance_row(
         "acknowledged": acknowledged,
         "reported": dict(reported) if reported is not None else None,
         "scope": o.get("scope"),
-        "penalties": (sorted(penalties[order_id]) if order_id in penalties else [])
-        if penalties is not None else _penalties_of(state, order_id),
+        "penalties": _penalties_of(state, order_id),
     }
 
 
