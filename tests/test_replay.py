@@ -699,6 +699,8 @@ def test_snapshot_plus_tail_equals_full_replay(data):
             assert log.state("s", as_of=as_of, known_at=known_at) == want
             assert log.compliance("s", as_of=as_of, known_at=known_at) == \
                 list(want["orders"].values())
+        # The replay hands its state over to the view (view_only): the same view.
+        assert log.replay() == {"s": fresh_view(records, "s")}
 
 
 @SETTINGS

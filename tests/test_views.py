@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import view_fingerprint
+from strategies import event_stream, view_fingerprint
 
 from docket.projection import Cited, fold, fold_records
 from docket.times import time_key, upper_bound
@@ -522,3 +524,29 @@ def test_acknowledged_means_every_citing_notice_or_the_order_itself(records):
     for oid in "ABC":  # one row alone looks its notices up one by one: the same answer
         assert compliance_row(state, oid, stream="s", ref_time_us=None)["acknowledged"] \
             is expected[oid]
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_stream(streams=["s"], min_size=1, max_size=30))
+def test_a_view_that_consumes_its_state_is_the_same_view(events):
+    """`state_view(..., consume=True)` (the replay's and the as-of queries') empties the
+    state into the view; the view is the one a state left whole gives, key order included,
+    and a view made without `consume` shares no list with the state it leaves as it was."""
+    records = sorted(({**e, "seq": i} for i, e in enumerate(events, 1)),
+                     key=lambda r: (time_key(r["occurred_at"]), r["seq"]))
+
+    def view(state, consume):
+        return state_view(state, stream="s", as_of=None, known_at=None, version=len(events),
+                          consume=consume)
+
+    kept = fold(records)
+    before = copy.deepcopy(kept)
+    plain = view(kept, False)
+    assert kept == before
+    for n, notice in plain["notices"].items():
+        assert notice["order_ids"] is not kept["notices"][n]["order_ids"]
+    taken = fold(records)
+    consumed = view(taken, True)
+    assert taken == {}
+    assert consumed == plain
+    assert msgspec.json.encode(consumed) == msgspec.json.encode(plain)

@@ -172,9 +172,9 @@ class EventLog:
             view = self.views.stored_view(stream)
             if view is not None:
                 return view
-        state, amend = self._fold(stream, selection)
+        state, amend = self._fold(stream, selection)  # a fold of its own: the view takes it
         view = self.views.view_of(stream, state, amend, selection.known_seq,
-                                  selection.as_of, selection.known_at)
+                                  selection.as_of, selection.known_at, consume=True)
         if selection.public_at is None:
             return view
         keys = list(view)
@@ -279,7 +279,7 @@ class EventLog:
         with self.storage.reading():
             known_seq = self.storage.known_seq()
             return {name: replay_stream(self.storage, name, known_seq,
-                                        with_progress(None, progress)).view
+                                        with_progress(None, progress), view_only=True).view
                     for name in self._named_or_all(stream)}
 
     # -- audit ---------------------------------------------------------------------------

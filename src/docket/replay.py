@@ -149,22 +149,28 @@ class Replayed(NamedTuple):
 
 
 def view_of(storage, stream: str, state: dict, amend: Amendments, known_seq: int,
-            as_of: str | None = None, known_at: str | None = None) -> dict:
+            as_of: str | None = None, known_at: str | None = None,
+            consume: bool = False) -> dict:
     """The SPEC §5 state view of a folded `state` of `stream` (its version as of
-    `known_seq`; `last_seq` counts the amending records too)."""
+    `known_seq`; `last_seq` counts the amending records too). With `consume` the state is
+    emptied into the view (see `state_view`)."""
     last_seq = max([state["last_seq"], *amend.seqs])
     return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
-                      version=storage.stream_version(stream, known_seq), last_seq=last_seq)
+                      version=storage.stream_version(stream, known_seq), last_seq=last_seq,
+                      consume=consume)
 
 
 def replay_stream(storage, stream: str, known_seq: int,
-                  on_fold: OnFold | None = None) -> Replayed:
+                  on_fold: OnFold | None = None, view_only: bool = False) -> Replayed:
     """Fold `stream` from its first event (events up to `known_seq`), ignoring every stored
-    view and snapshot. Raises AuditError when the stored bytes cannot be folded."""
+    view and snapshot. Raises AuditError when the stored bytes cannot be folded.
+
+    `view_only`: the caller wants the view alone, so the state is emptied into it
+    (`Replayed.state` is then an empty dict) and the replay's peak memory is lower."""
     try:
         amend = amendments(storage, stream, known_seq)
         state = fold_stream(storage, stream, known_seq, amend, on_fold=on_fold)[0]
-        view = view_of(storage, stream, state, amend, known_seq)
+        view = view_of(storage, stream, state, amend, known_seq, consume=view_only)
     except AuditError:
         raise
     except Exception as exc:  # noqa: BLE001 - stored bytes the fold cannot read

@@ -383,6 +383,9 @@ class StoredViews:
                            until_us=selection.until_us)[0], amend
 
     def view_of(self, stream: str, state: dict, amend, known_seq: int,
-                as_of: str | None = None, known_at: str | None = None) -> dict:
-        """The SPEC §5 state view of a folded state of `stream`."""
-        return view_of(self.storage, stream, state, amend, known_seq, as_of, known_at)
+                as_of: str | None = None, known_at: str | None = None,
+                consume: bool = False) -> dict:
+        """The SPEC §5 state view of a folded state of `stream` (emptied into it with
+        `consume`)."""
+        return view_of(self.storage, stream, state, amend, known_seq, as_of, known_at,
+                       consume)
