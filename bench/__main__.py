@@ -147,6 +147,11 @@ def single_appends(stores: dict[str, tuple[Any, Recorder]], tail: list[dict]) ->
         f["single_median_ms"] = statistics.median(lat[kind]) * 1000
         f["single_p99_ms"] = statistics.quantiles(lat[kind], n=100)[98] * 1000 \
             if len(lat[kind]) > 1 else f["single_median_ms"]
+        # Which appends make the tail (p99 of 300 is about their third-slowest): position
+        # in the tail, event type, milliseconds.
+        slowest = sorted(range(len(lat[kind])), key=lat[kind].__getitem__)[-5:][::-1]
+        f["single_slowest"] = [(i, tail[i]["type"], round(lat[kind][i] * 1000, 2))
+                               for i in slowest]
         f["events_in_store"] += len(lat[kind])
 
 
