@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import export_of
 
 from docket import EventLog
-from docket.storage import schema, sqlite, sqlite_ddl
+from docket.storage import schema, sqlite_ddl, sqlite_wal
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 DISPUTE = EVENTS / "twitter-india-2021.jsonl"
@@ -107,4 +107,5 @@ def test_appends_checkpoint_the_wal_every_4000_pages(tmp_path):
     log.close()
     per_commit = seen[0] / 6
     assert seen[-1] > 2000  # no checkpoint at 1,000 pages...
-    assert seen[-1] <= sqlite.WAL_AUTOCHECKPOINT + 2 * per_commit, seen  # ...one at 4,000
+    assert seen[-1] <= sqlite_wal.WAL_AUTOCHECKPOINT + 2 * per_commit, seen  # ...one at 4,000
+

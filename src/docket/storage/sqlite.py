@@ -1,6 +1,7 @@
 """The SQLite backend: one file in WAL mode with `synchronous=FULL` (the embedded default).
 
-Every SQL string and pragma of the SQLite side of Docket is here. A writer takes the write
+Every SQL string and pragma of the SQLite side of Docket is here or in the `sqlite_*`
+modules beside it (the WAL's settings in `sqlite_wal`). A writer takes the write
 lock up front (`BEGIN IMMEDIATE`) and waits up to `DOCKET_BUSY_TIMEOUT_MS` for another
 writer; readers never wait (WAL). The stored-view tables follow `docket.storage.schema`.
 """
@@ -20,11 +21,11 @@ from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM, Closed, storage_error
 from .sqlite_upgrade import SchemaUpgrade
 from .sqlite_views import ViewTables
+from .sqlite_wal import switch_to_wal, tune
 
 __all__ = ["SQLiteStorage", "BUSY_TIMEOUT_MS", "TRIGGERS", "RECORDS_VIEW"]
 
 _BATCH = 4096
-WAL_AUTOCHECKPOINT = 4000  # pages (16 MB of WAL at SQLite's 4 KB pages)
 # What the driver raises: its errors, and a damaged file's error message that is not UTF-8.
 _ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
@@ -59,13 +60,8 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
                 raise StorageError(f"{self.path} holds no Docket log yet (append or import "
                                    "first)")
             if create:
-                self._wal()
-            self._conn.execute("PRAGMA synchronous = FULL")
-            # The commit that fills the WAL past this many pages copies them into the file
-            # (6-17 ms). An append writes ~16, mostly the same pages each time, so at
-            # SQLite's 1,000 one append in ~61 paid that, at 4,000 one in ~250 pays about
-            # the same (bench/README, "The WAL checkpointed every 4,000 pages").
-            self._conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+                switch_to_wal(self._conn)
+            tune(self._conn)
             if create and tables is not None:
                 tables -= self._drop_outdated_views(tables)
             if create and self._behind(tables):
@@ -84,18 +80,6 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
             raise storage_error(self.path, exc) from None
 
     # -- opening ----------------------------------------------------------------------------
-    def _wal(self) -> None:
-        """Switch to WAL once per file. The switch needs the file to itself and SQLite
-        does not wait for that, so a process racing others to create a file retries."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        while self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            try:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-
     def _check_format(self) -> set[str] | None:
         """Refuse a foreign or newer file; the names in its schema once Docket's format is
         recorded there (None for an empty file, or one whose creation did not finish)."""
