@@ -108,4 +108,3 @@ def test_appends_checkpoint_the_wal_every_4000_pages(tmp_path):
     per_commit = seen[0] / 6
     assert seen[-1] > 2000  # no checkpoint at 1,000 pages...
     assert seen[-1] <= sqlite_wal.WAL_AUTOCHECKPOINT + 2 * per_commit, seen  # ...one at 4,000
-
