@@ -526,8 +526,8 @@ def test_acknowledged_means_every_citing_notice_or_the_order_itself(records):
             is expected[oid]
 
 
-@settings(max_examples=150, deadline=None)
-@given(event_stream(streams=["s"], min_size=1, max_size=30))
+@settings(max_examples=60, deadline=None)
+@given(event_stream(streams=["s"], min_size=1, max_size=24))
 def test_a_view_that_consumes_its_state_is_the_same_view(events):
     """`state_view(..., consume=True)` (the replay's and the as-of queries') empties the
     state into the view; the view is the one a state left whole gives, key order included,
