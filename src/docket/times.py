@@ -105,14 +105,17 @@ def upper_bound(value: str) -> int:
 
     A day means the whole day: everything before the next day 00:00 UTC.
     """
-    key = parse_time(value)
-    return key + _US_PER_DAY - 1 if is_day(value) else key
+    return _through_the_day(parse_time(value), value)
 
 
 def stored_upper_bound(value: str) -> int:
-    """`upper_bound` of a stored (already valid) time, through `time_key`'s cache: a stored
-    time of ten characters can only be a day. The views take one per order's deadline."""
-    key = time_key(value)
+    """`upper_bound` of a stored (already valid) time, through `time_key`'s cache. The
+    views take one per order's deadline."""
+    return _through_the_day(time_key(value), value)
+
+
+def _through_the_day(key: int, value: str) -> int:
+    # `value` is valid by now, and a valid time of ten characters can only be a day.
     return key + _US_PER_DAY - 1 if len(value) == 10 else key
 
 
