@@ -2,9 +2,9 @@
 log of the workload, the bench's 300 tail appends go one by one, interleaved, through
 
 - Docket, with each SQL statement timed: the COMMIT, the other statements (`execute` and
-  `executemany`, binding and the first row included), and the rest (Python: decoding, the
-  chain, the fold, the rows; also the rows fetched after a statement's first, and this
-  script's own timing, ~1 us a statement);
+  `executemany` with their binding, and the fetching of their rows), and the rest (Python:
+  decoding, the chain, the fold, the rows; and this script's own timing, ~1-2 us a
+  statement);
 - raw (`peers.RawPeer`: one INSERT and one COMMIT, WAL, `synchronous=FULL`);
 - raw writing K b-trees: one random row of each of K WITHOUT ROWID tables (N/10 rows each,
   about the size of Docket's view tables at N) rewritten in one transaction, K the number
@@ -15,7 +15,8 @@ with no Python at all.
 
     python -m bench.commit_floor [N]     # default 200,000 events; nothing asserted
 
-Prints a table of medians (milliseconds) and ratios to raw. See bench/README.md (issue 16).
+Prints a table of medians (milliseconds) and ratios to raw, then the p99s and what Docket's
+five slowest appends spent where. See bench/README.md (issue 16).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ SEED = 20210204  # the bench's default seed, so the tail is the bench's own
 
 
 class _Timed:
-    """A stand-in for Docket's connection that times each statement (COMMIT apart)."""
+    """A stand-in for Docket's connection that times each statement (COMMIT apart), the
+    rows fetched after its first included (SQLite steps to each row as it is fetched)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
@@ -54,7 +56,7 @@ class _Timed:
     def _timed(self, method, sql, args):
         t = time.perf_counter()
         try:
-            return method(sql, *args)
+            return _TimedCursor(method(sql, *args), self)
         finally:
             dt = time.perf_counter() - t
             if sql.strip().upper() == "COMMIT":
@@ -67,6 +69,35 @@ class _Timed:
 
     def executemany(self, sql, *args):
         return self._timed(self._conn.executemany, sql, args)
+
+
+class _TimedCursor:
+    """A cursor whose fetches count as the statement's time."""
+
+    def __init__(self, cursor: sqlite3.Cursor, timed: _Timed):
+        self._cursor, self._timed = cursor, timed
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+    def _fetch(self, method, *args):
+        t = time.perf_counter()
+        try:
+            return method(*args)
+        finally:
+            self._timed.sql += time.perf_counter() - t
+
+    def fetchone(self):
+        return self._fetch(self._cursor.fetchone)
+
+    def fetchall(self):
+        return self._fetch(self._cursor.fetchall)
+
+    def fetchmany(self, *args):
+        return self._fetch(self._cursor.fetchmany, *args)
+
+    def __iter__(self):
+        return iter(self.fetchall())
 
 
 def wal_frames(db: str) -> int:
@@ -171,6 +202,15 @@ def main(n: int) -> str:
            f"appends, {statistics.median(docket_frames):.0f} in the measured ones; raw with "
            f"{k} b-trees {statistics.median(raw_frames):.0f}. Medians:"]
     out += [f"  {name:<26} {v * 1000:7.3f} ms  {v / med['raw']:5.2f}x raw" for name, v in rows]
+    p99 = {name: statistics.quantiles(lat[name], n=100)[98] for name in ("docket", "raw")}
+    out.append(f"p99: Docket {p99['docket'] * 1000:.3f} ms = {p99['docket'] / med['raw']:.2f}x "
+               f"raw's median; raw {p99['raw'] * 1000:.3f} ms. Docket's five slowest "
+               "(COMMIT + other statements + rest):")
+    slow = sorted(range(len(lat["docket"])), key=lat["docket"].__getitem__)[-5:]
+    out += [f"  {lat['docket'][i] * 1000:7.3f} ms = {lat['commit'][i] * 1000:.3f} + "
+            f"{lat['sql'][i] * 1000:.3f} + "
+            f"{(lat['docket'][i] - lat['commit'][i] - lat['sql'][i]) * 1000:.3f}"
+            for i in reversed(slow)]
     return "\n".join(out)
 
 
