@@ -7,7 +7,7 @@ import click
 from ..views.summary import event_line, event_summary, plural, source_line
 from .format import cell, csv_text, exact, json_line, pretty_json, printable, progress, say, \
     table
-from .group import _errors, db_option, main, open_log
+from .group import _errors, db_option, keep_collecting, main, open_log
 
 # How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
 SUMMARY_WIDTH = 110
@@ -254,6 +254,7 @@ def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
     """Print each record as it commits until interrupted; Ctrl-C ends it with exit 0. A
     stream that does not exist yet is waited for like any other."""
     out = click.get_text_stream("stdout")
+    keep_collecting()
     try:
         for record in log.follow(after_seq, stream=stream):
             if as_json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .group import _errors, db_option, main
+from .group import _errors, db_option, keep_collecting, main
 
 
 @main.command()
@@ -30,6 +30,7 @@ def serve(host, port, db):
     """
     from ..serve import prepare_server
 
+    keep_collecting()
     server = prepare_server(db, host=host, port=port)
     try:  # from here on, Ctrl-C is how a server is stopped: not an error
         for note in server.notes:
