@@ -253,19 +253,19 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
 def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
     """Print each record as it commits until interrupted; Ctrl-C ends it with exit 0. A
     stream that does not exist yet is waited for like any other."""
-    out = click.get_text_stream("stdout")
     keep_collecting()
     try:
         for record in log.follow(after_seq, stream=stream):
+            # click.echo flushes each line, so a pipe sees every record as it commits
+            # (click.get_text_stream, used before, is deprecated since Click 8.5).
             if as_json:
-                out.write(json_line(record) + "\n")
+                click.echo(json_line(record))
             else:
-                out.write(f"#{record['seq']:<6} {record['recorded_at']}  "
-                          f"{printable(record['stream'])}  "
-                          f"{printable(record['occurred_at']):<25} "
-                          f"{printable(record['type']):<21} "
-                          f"{_line(record, wide)}\n")
-            out.flush()
+                click.echo(f"#{record['seq']:<6} {record['recorded_at']}  "
+                           f"{printable(record['stream'])}  "
+                           f"{printable(record['occurred_at']):<25} "
+                           f"{printable(record['type']):<21} "
+                           f"{_line(record, wide)}")
     except KeyboardInterrupt:
         return
 
