@@ -109,3 +109,4 @@ def test_serving_collects(db_path, monkeypatch):
     assert out == Server.url + "\n"
     assert seen == [True, "closed"]
     assert not gc.isenabled()  # the caller's own setting, back
+

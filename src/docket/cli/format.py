@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 import sys
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..codec import json_text as json_line
 from ..codec import pretty_json
 from ..views.summary import printable
 
 __all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell", "printable",
-           "say", "exact", "EXCEL_LEADS"]
+           "say", "say_lines", "echo_lines", "exact", "EXCEL_LEADS"]
 
 def exact(text: str) -> None:
     """Print text for programs (CSV) as it is: click would otherwise strip what looks like
@@ -33,6 +33,34 @@ def say(text: str = "", nl: bool = True) -> None:
     import click
 
     click.echo(printable(text, newlines=True), nl=nl)
+
+
+# click.echo writes and flushes at each call: a call a line was most of the time of a long
+# listing (`docket log` of 200k events; bench/README), so long ones go this many at a time.
+_LINES_AT_ONCE = 4096
+
+
+def say_lines(lines: Iterable[str]) -> None:
+    """`say` each line, a few thousand lines a call."""
+    _in_chunks(lines, say)
+
+
+def echo_lines(lines: Iterable[str]) -> None:
+    """Print lines for programs (JSON lines, exactly as given), a few thousand a call."""
+    import click
+
+    _in_chunks(lines, click.echo)
+
+
+def _in_chunks(lines: Iterable[str], write: Callable[[str], None]) -> None:
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == _LINES_AT_ONCE:
+            write("\n".join(chunk))
+            chunk.clear()
+    if chunk:
+        write("\n".join(chunk))
 
 
 def cell(value: Any) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import click
 
 from ..views.summary import event_line, event_summary, plural, source_line
 from .format import cell, csv_text, exact, json_line, pretty_json, printable, progress, say, \
-    table
+    say_lines, table
 from .group import _errors, db_option, keep_collecting, main, open_log
 
 # How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
@@ -240,14 +242,18 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
         return
     several = len({r["stream"] for r in records}) > 1
     width = max((len(printable(r["stream"])) for r in records), default=0) if several else 0
+    say_lines(_log_lines(records, several, width, wide))
+
+
+def _log_lines(records, several: bool, width: int, wide: bool) -> Iterator[str]:
     for r in records:
         mark = (f"  [retracted: {printable(r['retracted']['reason'])}]"
                 if r.get("retracted") else "")
         where = f"{printable(r['stream']):<{width}} " if several else ""
         head = f"{printable(r['occurred_at']):<26} #{r['seq']:<5} {where}"
-        say(f"{head}{printable(r['type']):<21} {_line(r, wide)}{mark}")
+        yield f"{head}{printable(r['type']):<21} {_line(r, wide)}{mark}"
         for source in r["sources"]:
-            say(f"{'':{len(head)}}source: {printable(source_line(source, url=wide))}")
+            yield f"{'':{len(head)}}source: {printable(source_line(source, url=wide))}"
 
 
 def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:

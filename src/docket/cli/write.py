@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import InvalidEvent
-from .format import json_line, progress
+from .format import echo_lines, json_line, progress
 from .group import _errors, db_option, main, open_log
 
 
@@ -117,8 +117,7 @@ def append(file, type_, stream, occurred_at, data, actor, ident, confidence, sou
         events = [decode_event(raw, line=n) for n, raw in numbered]
         receipts = log.append(events, expected_version, stream=stream,
                               lines=[n for n, _ in numbered])
-    for receipt in receipts:
-        click.echo(json_line(receipt))
+    echo_lines(json_line(receipt) for receipt in receipts)
 
 
 @main.command(name="import")
