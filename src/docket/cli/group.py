@@ -106,7 +106,7 @@ class _Group(click.Group):
         # A command is one short process, so Python's cyclic collector stays off for it
         # (the library pauses it only inside its own calls): what a command then does with
         # a big result, such as the table of a million-event log's 40k orders, made the
-        # collector walk every row again and again, 0.45 s of `docket compliance`'s 1.8 s
+        # collector walk every row again and again, ~0.4 s of `docket compliance`'s 2 s
         # (bench/README). Commands that run until stopped turn it back on
         # (`keep_collecting`); an in-process caller gets its own setting back.
         collecting = gc.isenabled()
