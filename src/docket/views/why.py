@@ -40,16 +40,20 @@ def _notice_sig(state: dict, ref: str) -> tuple | None:
                                    n["acknowledged_at"])
 
 
-def _ids(rec, kind: str) -> set[str]:
-    """The ids of entities of `kind` a record introduces or cites (the catalogue's table)."""
+def _naming(rec, ref: str) -> set[str]:
+    """The kinds of entity as which a record introduces or cites the id `ref` (the
+    catalogue's table), found in one pass over its references: `why` asks it of every
+    record of the stream."""
     new = introduced(rec.type, rec.data)
-    out = {new[1]} if new is not None and new[0] == kind else set()
-    out.update(value for ref, _, value in citations(rec.type, rec.data) if kind in ref.kinds)
+    out = {new[0]} if new is not None and new[1] == ref else set()
+    for cited, _, value in citations(rec.type, rec.data):
+        if value == ref:
+            out.update(cited.kinds)
     return out
 
 
-def _names_order(state: dict, rec, ref: str) -> bool:
-    if ref in _ids(rec, "order"):
+def _names_order(state: dict, rec, ref: str, naming: set[str]) -> bool:
+    if "order" in naming:
         return True
     if rec.type == "acknowledgement_sent":  # of a notice that names the order
         notice = state["notices"].get(rec.data.get("ref_id"))
@@ -140,14 +144,16 @@ def explain(
         # The state is the one after `rec`; naming does not depend on what `rec` itself
         # changed (an acknowledgement does not change its notice's orders, a block does not
         # change its order's targets).
-        named = (_names_order(state, rec, ref), ref in _ids(rec, "notice"),
-                 ref in _ids(rec, "case"), _names_account(state, rec, ref),
-                 ref in _ids(rec, "penalty"), _names_country(rec, ref))
-        cite = None
-        for kind, b, a, nm in zip(kinds, before[0], after, named):
-            if nm or a != b:
-                cite = cite or _cite(rec)
-                hits[kind].append((n, cite))
+        naming = _naming(rec, ref)
+        named = (_names_order(state, rec, ref, naming), "notice" in naming,
+                 "case" in naming, _names_account(state, rec, ref),
+                 "penalty" in naming, _names_country(rec, ref))
+        if after != before[0] or True in named:  # most records: neither, so no loop
+            cite = None
+            for kind, b, a, nm in zip(kinds, before[0], after, named):
+                if nm or a != b:
+                    cite = cite or _cite(rec)
+                    hits[kind].append((n, cite))
         new = introduced(rec.type, rec.data)
         if new is not None and new[0] == "order":
             issued[new[1]] = (n, rec)
