@@ -299,12 +299,16 @@ def diff(from_, to, stream, known_at, public_at, as_json, db):
         return
     if not changes:
         say(f"no change between {printable(from_)} and {printable(to)}")
+    say_lines(_change_lines(changes))
+
+
+def _change_lines(changes: list[dict]) -> Iterator[str]:
     for c in changes:
         what = f"{printable(c['kind'])} {printable(c['key'])}"
         if c["field"] is None:
-            say(f"{what}: {'added' if c['from'] is None else 'removed'}")
+            yield f"{what}: {'added' if c['from'] is None else 'removed'}"
         else:
-            say(f"{what} {printable(c['field'])}: {_plain(c['from'])} -> {_plain(c['to'])}")
+            yield f"{what} {printable(c['field'])}: {_plain(c['from'])} -> {_plain(c['to'])}"
 
 
 def _plain(value) -> str:
@@ -346,11 +350,15 @@ def why(ref, stream, as_of, known_at, public_at, as_json, db):
         if answer["kind"] != "order" or key not in ("order_id", "stream"):
             say(f"  {printable(key) + ':':<23}{_plain(value)}")
     say("because:")
-    for e in answer["events"]:
-        say(f"  #{e['seq']} {printable(e['occurred_at'])} {printable(e['type'])} "
-            f"{printable(e['summary'])} [{printable(e['id'])}]")
+    say_lines(_because_lines(answer["events"]))
+
+
+def _because_lines(events: list[dict]) -> Iterator[str]:
+    for e in events:
+        yield (f"  #{e['seq']} {printable(e['occurred_at'])} {printable(e['type'])} "
+               f"{printable(e['summary'])} [{printable(e['id'])}]")
         for s in e["sources"]:
-            say(f"      source: {printable(source_line(s, url=True))}")
+            yield f"      source: {printable(source_line(s, url=True))}"
 
 
 @main.command()
