@@ -213,6 +213,7 @@ class EventLog:
             rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
         return rows
 
+    @_collector_paused
     def timeline(self, stream: str | None = None, as_of: str | None = None,
                  known_at: str | None = None, since: str | None = None,
                  public_at: str | None = None) -> list[dict]:
@@ -235,6 +236,7 @@ class EventLog:
         out.sort(key=lambda pair: pair[0])
         return [record for _, record in out]
 
+    @_collector_paused
     def why(self, ref: str, stream: str | None = None, as_of: str | None = None,
             known_at: str | None = None, public_at: str | None = None) -> dict:
         """Explain one fact (a target, an order_id, a notice_id or a case_id): its status and
