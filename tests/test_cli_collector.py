@@ -1,7 +1,7 @@
-"""Python's cyclic collector: paused inside the library's big reads (the timeline, `why`, the
-report, as in its appends and folds), off for the whole of a command-line process (a
-command is one short process; bench/README "The collector after a big read") except the
-commands that run until stopped, and given back to an in-process caller as it was."""
+"""The command line runs with Python's cyclic collector off (a command is one short process;
+bench/README "The collector after a big read"), turns it back on in the commands that run
+until stopped, and gives an in-process caller its own setting back. (The library's own
+pauses: test_stored_views.)"""
 
 from __future__ import annotations
 
@@ -112,36 +112,3 @@ def test_serving_collects(db_path, monkeypatch):
     assert not gc.isenabled()  # the caller's own setting, back
 
 
-
-@pytest.mark.usefixtures("collector")
-@pytest.mark.parametrize("call", ["timeline", "why", "report"])
-def test_the_big_reads_of_the_library_pause_the_collector(tmp_path, monkeypatch, call):
-    import docket.api
-    import docket.report.page as page
-
-    log = EventLog(str(tmp_path / "g.db"))
-    log.append([{"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
-                 "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X",
-                          "targets": ["@a"], "target_count": 1}},
-                {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03",
-                 "data": {"order_id": "O-1", "targets": ["@a"]}}])
-    seen: list[bool] = []
-    # Where each builds what it returns: the records in order, the fold it watches, the page.
-    module, name = {"timeline": (docket.api, "records_in_order"),
-                    "why": (docket.api, "explain"), "report": (page, "render_page")}[call]
-    real = getattr(module, name)
-
-    def watched(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, watched)
-    if call == "timeline":
-        assert [r["seq"] for r in log.timeline("s")] == [1, 2]
-    elif call == "why":
-        assert log.why("O-1", "s")["status"]["blocked"] == 1
-    else:
-        assert "O-1" in page.build_report(log, "s")
-    assert seen == [False]
-    assert gc.isenabled()  # as the caller had it
-    log.close()

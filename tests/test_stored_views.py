@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from unittest import mock
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_replay import (
@@ -446,15 +447,20 @@ def test_replay_returns_every_stream_afresh_and_refuses_an_unknown_one(tmp_path)
     log.close()
 
 
+# An order and a block under it, in stream `s`.
+_ORDER_AND_BLOCK = [
+    {"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
+     "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X", "targets": ["@a"],
+              "target_count": 1}},
+    {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03",
+     "data": {"order_id": "O-1", "targets": ["@a"]}}]
+
+
 def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
     import gc
 
     log = EventLog(str(tmp_path / "g.db"))
-    log.append([{"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01",
-                 "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "X",
-                          "targets": ["@a"], "target_count": 1}},
-                {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03",
-                 "data": {"order_id": "O-1", "targets": ["@a"]}}])
+    log.append(_ORDER_AND_BLOCK)
     assert gc.isenabled()
     # The as-of paths pause the collector while they decode and fold (docket.gcpause) and
     # restore it afterwards.
@@ -477,6 +483,38 @@ def test_as_of_queries_leave_the_garbage_collector_as_they_found_it(tmp_path):
         assert not gc.isenabled()  # a caller that turned it off keeps it off
     finally:
         gc.enable()
+    log.close()
+
+
+@pytest.mark.parametrize("call", ["timeline", "why", "report"])
+def test_the_other_big_reads_pause_the_garbage_collector_too(tmp_path, monkeypatch, call):
+    import gc
+
+    import docket.api
+    import docket.report.page as page
+
+    log = EventLog(str(tmp_path / "g.db"))
+    log.append(_ORDER_AND_BLOCK)
+    assert gc.isenabled()
+    seen: list[bool] = []
+    # Where each builds what it returns: the records in order, the fold it watches, the page.
+    module, name = {"timeline": (docket.api, "records_in_order"),
+                    "why": (docket.api, "explain"), "report": (page, "render_page")}[call]
+    real = getattr(module, name)
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, watched)
+    if call == "timeline":
+        assert [r["seq"] for r in log.timeline("s")] == [1, 2]
+    elif call == "why":
+        assert log.why("O-1", "s")["status"]["blocked"] == 1
+    else:
+        assert "O-1" in page.build_report(log, "s")
+    assert seen == [False]
+    assert gc.isenabled()  # as the caller had it
     log.close()
 
 
