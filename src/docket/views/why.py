@@ -148,7 +148,7 @@ def explain(
         named = (_names_order(state, rec, ref, naming), "notice" in naming,
                  "case" in naming, _names_account(state, rec, ref),
                  "penalty" in naming, _names_country(rec, ref))
-        if after != before[0] or True in named:  # most records: neither, so no loop
+        if after != before[0] or any(named):  # most records: neither, so no loop
             cite = None
             for kind, b, a, nm in zip(kinds, before[0], after, named):
                 if nm or a != b:
