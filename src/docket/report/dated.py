@@ -55,9 +55,23 @@ class Dated:
         self.rows: dict[str, list] = {}
         self.parts: dict[str, list] = {}
         self.present: dict[str, list[int]] = {}  # per section: entries in the view, per frame
+        self._by_key: dict[str, dict[Any, list[tuple[int, Any]]]] = {}
 
     def _changes(self, section: str) -> list[dict]:
         return self.frames.updates.get(section) or [{} for _ in self.frames.days]
+
+    def _changes_of(self, section: str, key: Any) -> list[tuple[int, Any]]:
+        """(frame, entry) of each frame that changes `key`'s entry, in frame order: the
+        frames turned inside out once per section, so that a row's changes cost its own
+        changes and not a look into every frame (a long log's page has thousands of rows
+        and a frame a day for years)."""
+        by_key = self._by_key.get(section)
+        if by_key is None:
+            by_key = self._by_key[section] = {}
+            for k, changed in enumerate(self._changes(section)):
+                for item, entry in changed.items():
+                    by_key.setdefault(item, []).append((k, entry))
+        return by_key.get(key, [])
 
     def keys_of(self, section: str, now: dict) -> list:
         """The rows of a section: the view's now, in its order, then any only an earlier
@@ -102,10 +116,7 @@ class Dated:
         out: list = []
         prev: list[str] | None = None
         before: dict | None = None
-        for k, changed in enumerate(self._changes(section)):
-            if key not in changed:
-                continue
-            entry = changed[key]
+        for k, entry in self._changes_of(section, key):
             if entry is None:
                 if prev is not None:
                     out.append([k, None])
