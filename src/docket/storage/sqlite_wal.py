@@ -35,4 +35,3 @@ def tune(conn: sqlite3.Connection) -> None:
     (`synchronous=FULL`), and the WAL's checkpoint above."""
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
-
