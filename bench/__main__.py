@@ -32,7 +32,7 @@ from . import docket_side, pg
 from .limit import LimitPeer
 from .peers import EsPeer, RawPeer, es_available
 from .tables import STORES, checks_for, growth, print_growth, print_table
-from .workload import WORKLOADS, generate, stream_names, time_range
+from .workload import WORKLOADS, asof_dates, generate, stream_names
 
 MEASURES = ["batch", "single", "replay", "asof", "verify", "checkpoint", "cli", "rss"]
 HERE = Path(__file__).resolve().parent
@@ -227,12 +227,7 @@ def run_size(n: int, args, only: set, stores: list[str], EventLog: Any, why: str
     # The workload lives as long as the run: keep it out of the collector's way for all.
     gc.collect()
     gc.freeze()
-    lo, hi = time_range(events)
-    rng = random.Random(args.seed + n)
-    span = int((hi - lo).total_seconds())
-    dates = sorted(
-        datetime.fromtimestamp(lo.timestamp() + rng.randint(0, span), timezone.utc)
-        .strftime("%Y-%m-%dT%H:%M:%SZ") for _ in range(args.asof_queries))
+    dates = asof_dates(events, random.Random(args.seed + n), args.asof_queries)
     ctx = {"stream": stream_names(args.streams)[0], "asof_dates": dates}
     d = workdir / str(n)
     d.mkdir(parents=True, exist_ok=True)

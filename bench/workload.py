@@ -236,6 +236,16 @@ def time_range(events: list[dict]) -> tuple[datetime, datetime]:
     return min(times), max(times)
 
 
+def asof_dates(events: list[dict], rng: random.Random, k: int) -> list[str]:
+    """`k` random instants (whole seconds, sorted) between a workload's first and last
+    `occurred_at`: the dates of the bench's as-of queries."""
+    lo, hi = time_range(events)
+    span = int((hi - lo).total_seconds())
+    return sorted(
+        datetime.fromtimestamp(lo.timestamp() + rng.randint(0, span), timezone.utc)
+        .strftime("%Y-%m-%dT%H:%M:%SZ") for _ in range(k))
+
+
 if __name__ == "__main__":  # python -m bench.workload N > events.jsonl
     import json
     import sys
