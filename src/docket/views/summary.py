@@ -77,6 +77,11 @@ def source_line(source: dict, url: bool = False) -> str:
     return text
 
 
+def _money(data: dict) -> str:
+    """`18,350,000 BRL`: a whole amount with its thousands marked, and its currency."""
+    return f"{data['amount']:,} {data['currency']}"
+
+
 def event_summary(record: dict, width: int | None = None) -> str:
     """A one-line description of an event for the timeline (its actor is printed apart),
     cut to `width` characters with an ellipsis when given."""
@@ -97,6 +102,8 @@ def event_summary(record: dict, width: int | None = None) -> str:
             text += " (platform rules)"
     elif kind == "notice_sent":
         text = f"sends {d['kind'].replace('_', '-')} notice {d['notice_id']} to {d['recipient']}"
+        if d.get("penalty_cited"):
+            text += f", citing {d['penalty_cited']}"
     elif kind == "acknowledgement_sent":
         text = f"acknowledges {d['ref_id']}"
     elif kind == "dialogue_requested":
@@ -116,6 +123,19 @@ def event_summary(record: dict, width: int | None = None) -> str:
         text = f"retracts {d['target_id']}: {d['reason']}"
     elif kind == "event_corrected":
         text = f"corrects {d['target_id']}: {d['reason']}"
+    elif kind == "penalty_imposed":
+        per = " a day" if d.get("per") == "day" else ""
+        text = f"fines {d['against']} {_money(d)}{per} ({d['penalty_id']}" + (
+            f", under {', '.join(d['order_ids'])})" if d.get("order_ids") else ")")
+    elif kind == "penalty_paid":
+        text = f"pays {_money(d)}" + (
+            f" towards {', '.join(d['penalty_ids'])}" if d.get("penalty_ids") else "")
+    elif kind == "penalty_lifted":
+        text = f"lifts {d['penalty_id']}"
+    elif kind in ("service_suspended", "service_restored"):
+        verb = "suspends" if kind == "service_suspended" else "restores"
+        text = f"{verb} {d['platform']} in {d['scope']}" + (
+            f" under {d['order_id']}" if d.get("order_id") else "")
     else:
         text = kind
     if width is None or len(text) <= width:
