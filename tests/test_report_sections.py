@@ -304,3 +304,20 @@ def test_a_page_made_as_of_a_day_holds_no_later_day(dispute):
     assert data["max"] == "2021-02-05" and "made as of 2021-02-05" in data["beyond"]
     assert 'max="2021-02-05"' in page and 'min="2021-01-26"' in page
     assert data["status"][-1] == "7 of 7 events on the timeline · 2 orders"
+
+
+@pytest.mark.parametrize(("times", "shown"), [
+    ({}, "now"),
+    ({"as_of": "2021-02-05"}, "as of 2021-02-05"),
+    ({"known_at": "2026-12-01"}, "as known at 2026-12-01"),
+    ({"as_of": "2021-02-05", "public_at": "2021-02-04"},
+     "as of 2021-02-05, public at 2021-02-04"),
+])
+def test_the_page_says_which_views_it_shows(dispute, times, shown):
+    """Without scripts and in the date control's status: "now" only when no time was given;
+    a page made as of a day says that day."""
+    page = build_report(dispute, **times)
+    data, text = Text(page).json, "".join(Text(page).text)
+    assert data["now"].startswith(f"Showing the views {shown}: ")
+    assert f"These are the views {shown}. With scripts on" in text
+    assert (shown == "now") == ("views now" in page)

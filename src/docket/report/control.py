@@ -185,9 +185,10 @@ def content_policy() -> str:
             "base-uri 'none'; form-action 'none'")
 
 
-def control_html(days: list[str], first: str | None, last: str | None) -> str:
+def control_html(days: list[str], first: str | None, last: str | None,
+                 shown: str = "now") -> str:
     """The date control (hidden until the script runs) and what a reader without scripts
-    is told instead."""
+    is told instead (`shown`: which views the page holds, "now" or "as of 2021-02-08"...)."""
     if not days:
         return ""
     bounds = (f' min="{esc(first)}"' if first else "") + (f' max="{esc(last)}"' if last else "")
@@ -197,9 +198,9 @@ def control_html(days: list[str], first: str | None, last: str | None) -> str:
         f'{len(days) - 1}" step="1" value="{len(days) - 1}" aria-label="the days on which '
         'something changed"><button type="button" id="asof-now">now</button>'
         '<output id="asof-status" for="asof-date asof-slider"></output></div>'
-        '<noscript><p class="note">These are the views now. With scripts on, a date control '
-        "here shows the timeline, the charts and the tables as of any day (also from the "
-        "address: <code>report.html#as-of=YYYY-MM-DD</code>).</p></noscript>")
+        f'<noscript><p class="note">These are the views {esc(shown)}. With scripts on, a '
+        "date control here shows the timeline, the charts and the tables as of any day (also "
+        "from the address: <code>report.html#as-of=YYYY-MM-DD</code>).</p></noscript>")
 
 
 def scripts_html(data: dict) -> str:

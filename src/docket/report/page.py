@@ -181,6 +181,9 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     days = len({k // DAY_US for k in keys})
     span = (f"from {day_label(min(keys) // DAY_US)} to {day_label(max(keys) // DAY_US)}"
             if keys else "")
+    # What the page's last frame is, in words: "now" only when no time was given.
+    shown = ", ".join(f"{what} {at}" for what, at in (
+        ("as of", as_of), ("as known at", known_at), ("public at", public_at)) if at) or "now"
     selection = (f"as of <code>{esc(as_of or 'now')}</code>, known at "
                  f"<code>{esc(known_at or 'now')}</code>"
                  + (f", public at <code>{esc(public_at)}</code>" if public_at else ""))
@@ -199,7 +202,7 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     last = day_label(upper_bound_day(as_of)) if as_of else (labels[-1] if labels else None)
     data = dated.data(_status_lines(frames, dated, len(records)))
     data.update(
-        now=(f"Showing the views now: {count(len(records), 'event')} · "
+        now=(f"Showing the views {shown}: {count(len(records), 'event')} · "
              f"{count(len(rows), 'order')}."),
         before=(f"nothing had happened yet (the first event is on {labels[0]})."
                 if labels else ""),
@@ -220,7 +223,7 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
         f'<header><h1>Docket report: <span class="stream">{esc(stream)}</span></h1>',
         f'<p class="sub">{count(len(records), "event")} {span} on {count(days, "day")} · '
         f"{count(len(rows), 'order')} · {number(retracted)} retracted · {selection}</p>",
-        control_html(labels, labels[0] if labels else None, last),
+        control_html(labels, labels[0] if labels else None, last, shown),
         "</header>",
         '<h2 id="timeline">Timeline</h2>',
         f'<p class="note">Dates in UTC; {marks_note}. Long quiet stretches are cut from the '
