@@ -256,6 +256,23 @@ def test_state_json(db):
         {k: v for k, v in now.items() if k != "as_of"}
 
 
+@pytest.mark.parametrize("command", [["compliance"], ["state"], ["log"]])
+def test_json_and_csv_together_are_a_usage_error(db, command):
+    """One output format: both is exit 2 naming them (it printed JSON, silently)."""
+    assert "--json and --csv do not go together" in fails(2, *command, "--json", "--csv",
+                                                              db=db)
+
+
+def test_stream_help_says_what_each_command_reads_without_it():
+    """compliance and log cover every stream; state and why need the only one (SPEC §6)."""
+    for command, default in [("compliance", "every stream"), ("log", "every stream"),
+                             ("state", "the only one"), ("why", "the only one"),
+                             ("diff", "the only one")]:
+        code, out, _ = docket(command, "--help", db=None)
+        assert code == 0
+        assert f"The stream (default: {default})." in " ".join(out.split()), command
+
+
 def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
     # One CSV cannot hold every section: without -o it is a usage error naming -o, never
     # a silent choice of one section.

@@ -19,13 +19,19 @@ PUBLIC_AT_HELP = ("Only events public by this time: with a source published by t
                   "event without a dated source: once the log recorded it).")
 
 
-def read_options(func):
-    """`--stream`, `--as-of`, `--known-at`, `--public-at` of every read command."""
-    func = click.option("--public-at", help=PUBLIC_AT_HELP)(func)
-    func = click.option("--known-at", help="Only what the log held at this time.")(func)
-    func = click.option("--as-of", help="Only what occurred by this time (a day: all of it).")(func)
-    func = click.option("--stream", help="The stream (default: every stream, or the only one).")(func)
-    return func
+def read_options(one_stream: bool = False):
+    """`--stream`, `--as-of`, `--known-at`, `--public-at` of every read command; a
+    `one_stream` command reads the only stream unless told which (SPEC §6), the others
+    every stream."""
+    default = "the only one" if one_stream else "every stream"
+
+    def add(func):
+        func = click.option("--public-at", help=PUBLIC_AT_HELP)(func)
+        func = click.option("--known-at", help="Only what the log held at this time.")(func)
+        func = click.option("--as-of",
+                            help="Only what occurred by this time (a day: all of it).")(func)
+        return click.option("--stream", help=f"The stream (default: {default}).")(func)
+    return add
 
 
 def format_options(func):
@@ -39,7 +45,9 @@ def format_options(func):
     return func
 
 
-def _check_excel_safe(excel_safe: bool, as_csv: bool) -> None:
+def _check_formats(as_json: bool, as_csv: bool, excel_safe: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv do not go together: give one")
     if excel_safe and not as_csv:
         raise click.UsageError("--excel-safe goes with --csv")
 
@@ -69,7 +77,7 @@ def _reported(row: dict) -> dict:
 
 
 @main.command()
-@read_options
+@read_options()
 @format_options
 @db_option
 @_errors
@@ -82,7 +90,7 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
       docket compliance --json --known-at 2021-02-09
       docket compliance --public-at 2021-02-09
     """
-    _check_excel_safe(excel_safe, as_csv)
+    _check_formats(as_json, as_csv, excel_safe)
     rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at,
                                    public_at=public_at)
     if as_json:
@@ -127,7 +135,7 @@ def _readable(row: dict) -> dict:
 
 
 @main.command()
-@read_options
+@read_options(one_stream=True)
 @format_options
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
               metavar="DIR", help="With --csv: write one CSV file per section into DIR "
@@ -135,7 +143,8 @@ def _readable(row: dict) -> dict:
 @db_option
 @_errors
 def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_dir, db):
-    """The state of one stream: orders, accounts, notices, dialogue, challenges.
+    """The state of one stream: orders, accounts, notices, dialogue, challenges, penalties,
+    service.
 
     A table per section; --json prints the whole view; --csv -o DIR writes one CSV file per
     section into DIR (created if missing), since one CSV cannot hold them all.
@@ -145,7 +154,7 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
       docket state --as-of 2021-02-08 --json
       docket state --csv -o state-2021-02-08/ --as-of 2021-02-08
     """
-    _check_excel_safe(excel_safe, as_csv)
+    _check_formats(as_json, as_csv, excel_safe)
     if as_csv and out_dir is None:
         raise click.UsageError("--csv writes one CSV file per section (orders, accounts, "
                                "notices, dialogue, challenges): give the folder with -o DIR")
@@ -192,7 +201,7 @@ def _line(record: dict, wide: bool) -> str:
 
 
 @main.command(name="log")
-@read_options
+@read_options()
 @click.option("--from", "since", help="Only events that occurred at or after this time.")
 @click.option("--follow", is_flag=True,
               help="Print every event after --after-seq in seq order, then each new one as it "
@@ -220,7 +229,7 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
       docket log --wide --stream twitter-india-2021
       docket log --follow --after-seq 22 --json
     """
-    _check_excel_safe(excel_safe, as_csv)
+    _check_formats(as_json, as_csv, excel_safe)
     if follow:
         if as_of or known_at or public_at or since or as_csv:
             raise click.UsageError("--follow prints the log as it grows: it takes --stream, "
@@ -325,7 +334,7 @@ def _plain(value) -> str:
 
 @main.command()
 @click.argument("ref")
-@read_options
+@read_options(one_stream=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 @_errors
