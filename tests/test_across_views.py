@@ -82,7 +82,7 @@ def test_public_at_state_equals_hand_oracle(data):
             as_of = draw(st.none() | times(), label="as_of")
             known_at = draw(st.none() | st.sampled_from(marks), label="known_at")
             pub = [r for r in records if public_us_of(r) <= upper_bound(p)]
-            want = fresh_view(pub, "s", as_of, known_at)
+            want = fresh_view(pub, "s", as_of, known_at, until=p)  # it stops at p too
             got = log.state("s", as_of=as_of, known_at=known_at, public_at=p)
             assert content(got) == content(want), (p, as_of, known_at)
             rows = log.compliance("s", as_of=as_of, known_at=known_at, public_at=p)

@@ -42,6 +42,12 @@ def _first_published(record: dict) -> int:
     return min(dated) if dated else time_key(record["recorded_at"])
 
 
+def _seen_at(record: dict, bound: int) -> bool:
+    """Whether a `--public-at` view whose day ends at `bound` holds `record` (uncorrected):
+    first published by then, and occurred by then (the view stops at its day)."""
+    return _first_published(record) <= bound and time_key(record["occurred_at"]) <= bound
+
+
 def _as_input(record: dict) -> dict:
     return {k: record[k] for k in INPUT_KEYS if record.get(k) is not None}
 
@@ -64,10 +70,11 @@ def _days_of_dispute() -> list[str]:
 
 def test_each_publication_day_equals_a_log_of_only_what_was_public(dispute, tmp_path):
     """At every day a source of the dispute was published (and the eve of the first), the
-    views equal those of a log that holds only the events published by then."""
+    views equal those of a log that holds only the events published by then that had
+    occurred by then."""
     records = _records()
     for day in _days_of_dispute():
-        public = [r for r in records if _first_published(r) <= upper_bound(day)]
+        public = [r for r in records if _seen_at(r, upper_bound(day))]
         rows = dispute.compliance(STREAM, public_at=day)
         view = dispute.state(STREAM, public_at=day)
         assert view["public_at"] == day
@@ -190,14 +197,38 @@ def test_an_event_without_a_dated_source_is_public_once_recorded(tmp_path):
 def test_public_at_combines_with_known_at(tmp_path):
     log = EventLog(str(tmp_path / "k.db"))
     log.append([_order("first", "2021-01-10")])
-    log.append([_order("second", "2020-01-10")])
+    log.append([_order("second", "2020-01-10", occurred_at="2020-01-05")])
     recorded = {r["id"]: r["recorded_at"] for r in log.read()}
     assert time_key(recorded["first"]) < time_key(recorded["second"])
     known = recorded["first"]
-    assert _ids(log, public_at="2021-06-01") == ["first", "second"]
+    assert _ids(log, public_at="2021-06-01") == ["second", "first"]  # replay order: by occurred_at
     assert _ids(log, public_at="2020-06-01") == ["second"]
     assert _ids(log, known_at=known, public_at="2021-06-01") == ["first"]
     assert _ids(log, known_at=known, public_at="2020-06-01") == []
+
+
+def test_a_view_public_at_a_day_holds_nothing_that_happened_later(tmp_path):
+    """A source published before its event (an earlier article naming the accounts, the
+    news of an order that took effect the next day) does not put the event in a view of a
+    day before it happened: what the world could know then stops at then."""
+    log = EventLog(str(tmp_path / "p.db"))
+    block = {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-01-08",
+             "id": "b", "data": {"order_id": "o", "targets": ["@a"]},
+             "sources": [{"title": "Paper: the accounts", "published": "2021-01-06"}]}
+    log.append([_order("o", "2021-01-05"), block])
+    for day in ("2021-01-06", "2021-01-07"):
+        assert _ids(log, public_at=day) == ["o"], day
+        view = log.state("s", public_at=day)
+        assert view["accounts"] == {} and view["orders"]["o"]["blocked"] == 0
+        assert log.compliance("s", public_at=day)[0]["first_action_at"] is None
+    assert _ids(log, public_at="2021-01-08") == ["o", "b"]
+    assert log.state("s", public_at="2021-01-08")["accounts"]["@a"]["status"] == "blocked"
+    # as with --as-of, a time within the day counts: the block at 00:00 UTC of the 8th
+    assert _ids(log, public_at="2021-01-07T23:59:59Z") == ["o"]
+    assert _ids(log, public_at="2021-01-08T00:00:00Z") == ["o", "b"]
+    code, out, err = invoke("why", "@a", "--db", log.path, "--public-at", "2021-01-07")
+    assert code == 1 and err.startswith("Error: ") and len(err.splitlines()) == 1
+    log.close()
 
 
 def test_a_retraction_acts_once_it_is_public(tmp_path):
@@ -243,14 +274,21 @@ def test_a_correction_acts_once_it_is_public(tmp_path):
 def test_the_timeline_holds_exactly_the_public_events(tmp_path_factory, events, day):
     """For random streams (retractions and corrections included) and any day: the timeline
     public at that day holds the events first published by then (or recorded by then, when
-    undated), each marked retracted exactly when a retraction of it was public too; far in
-    the future every view is the head's."""
+    undated) that occurred by then (as corrected by the corrections public by then), each
+    marked retracted exactly when a retraction of it was public too; far in the future
+    every view is the head's."""
     log = EventLog(str(tmp_path_factory.mktemp("h") / "h.db"))
     try:
         log.append(events)
         records = {r["id"]: r for r in log.read()}
         bound = upper_bound(day)
-        public = {i for i, r in records.items() if _first_published(r) <= bound}
+        occurred = {i: r["occurred_at"] for i, r in records.items()}
+        for r in records.values():  # in seq order: a later correction replaces an earlier
+            if (r["type"] == "event_corrected" and _first_published(r) <= bound
+                    and r["data"].get("occurred_at") is not None):
+                occurred[r["data"]["target_id"]] = r["data"]["occurred_at"]
+        public = {i for i, r in records.items()
+                  if _first_published(r) <= bound and time_key(occurred[i]) <= bound}
         timeline = log.timeline("s", public_at=day)
         assert {r["id"] for r in timeline} == public
         retracted = {r["data"]["target_id"] for r in records.values()

@@ -86,12 +86,14 @@ def key(record: dict) -> tuple[int, int]:
 
 
 def story(records: list[dict], stream: str, as_of: str | None = None,
-          known_at: str | None = None) -> tuple[list[dict], list[dict]]:
+          known_at: str | None = None, until: str | None = None
+          ) -> tuple[list[dict], list[dict]]:
     """(the stream's records as a fresh replay folds them, the amending records known).
 
     Written from SPEC §4: keep what the log held at known_at, apply every known retraction
     and correction (a later correction replaces the fields it gives), keep what occurred by
-    as_of (a day: the whole day), sort by (occurred instant, seq)."""
+    as_of and by `until` (a day: the whole day; `until` is where a public_at view stops),
+    sort by (occurred instant, seq)."""
     recs = [r for r in records if r["stream"] == stream]
     if known_at is not None:
         recs = [r for r in recs if time_key(r["recorded_at"]) <= upper_bound(known_at)]
@@ -112,7 +114,8 @@ def story(records: list[dict], stream: str, as_of: str | None = None,
         if r["type"] in AMENDING or r["id"] in retracted:
             continue
         r = {**r, **corrected.get(r["id"], {})}
-        if as_of is not None and time_key(r["occurred_at"]) > upper_bound(as_of):
+        if any(t is not None and time_key(r["occurred_at"]) > upper_bound(t)
+               for t in (as_of, until)):
             continue
         out.append(copy.deepcopy(r))
     out.sort(key=key)
@@ -120,9 +123,10 @@ def story(records: list[dict], stream: str, as_of: str | None = None,
 
 
 def fresh_view(records: list[dict], stream: str, as_of: str | None = None,
-               known_at: str | None = None) -> dict:
-    """SPEC §5 state of a from-scratch fold (no snapshot, no stored view)."""
-    folded, amending = story(records, stream, as_of, known_at)
+               known_at: str | None = None, until: str | None = None) -> dict:
+    """SPEC §5 state of a from-scratch fold (no snapshot, no stored view); `until` bounds
+    the events as `as_of` does, but `overdue` is judged at `as_of` (a public_at view)."""
+    folded, amending = story(records, stream, as_of, known_at, until)
     state = fold(folded)
     known = [r for r in records if r["stream"] == stream and (
         known_at is None or time_key(r["recorded_at"]) <= upper_bound(known_at))]

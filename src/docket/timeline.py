@@ -7,7 +7,9 @@
   source (`published`; a day counts as 00:00 UTC, like `occurred_at`); an event with no
   dated source is public when the log recorded it (`recorded_at`): nothing shows it was
   public earlier, and dropping it forever would hide it from every public_at query. This
-  holds for retractions and corrections too: one not yet public at T does not act.
+  holds for retractions and corrections too: one not yet public at T does not act. The
+  view stops at T as an `as_of T` view does: an event that occurred after T is not in it,
+  whatever its sources' dates.
 - A retraction or correction acts on every view from the moment it is known (by
   `known_at`), whatever its own `occurred_at`: it changes the best-known story of the past,
   so an `as_of` view of an earlier date shows it too. It never acts before it is known.
@@ -31,7 +33,7 @@ _decode = msgspec.json.Decoder().decode
 
 class Selection:
     """What a view may see: events known at `known_at` that occurred by `as_of` and were
-    public by `public_at`.
+    public by `public_at` (and occurred by then: `until_us` is the earlier bound).
 
     Made inside a transaction of `storage` (`known_seq` is the last seq known then)."""
 
@@ -42,6 +44,11 @@ class Selection:
         self.as_of, self.known_at, self.public_at = as_of, known_at, public_at
         self.until_us = upper_bound(as_of) if as_of is not None else _MAX
         self.public_until_us = upper_bound(public_at) if public_at is not None else None
+        if self.public_until_us is not None:
+            # What the world could know at T holds nothing that had not happened by T: a
+            # source published before an event is about something else (the accounts an
+            # earlier article named, an order that took effect later), not a report of it.
+            self.until_us = min(self.until_us, self.public_until_us)
         self.known_seq = storage.known_seq(
             upper_bound(known_at) if known_at is not None else None)
 

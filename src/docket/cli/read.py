@@ -16,7 +16,8 @@ SUMMARY_WIDTH = 110
 
 
 PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
-                  "event without a dated source: once the log recorded it).")
+                  "event without a dated source: once the log recorded it), and occurred by "
+                  "then.")
 
 
 def read_options(one_stream: bool = False):
