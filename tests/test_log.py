@@ -456,6 +456,35 @@ def test_import_into_a_log_that_holds_it_reports_duplicates(tmp_path):
     assert [r.duplicate for r in receipts] == [True, True]
 
 
+@pytest.mark.parametrize(("key", "value"), [
+    ("hash", "f" * 64), ("prev_hash", "0" * 63 + "1"),
+    ("recorded_at", "2020-01-01T00:00:00.000000Z"),
+    ("version", 3), ("version", 2.0), ("seq", 1),
+])
+def test_a_reimported_record_must_be_the_logs_own(tmp_path, key, value):
+    """A record the log holds is a duplicate only when the line is the log's record exactly:
+    one with another hash, previous hash, time, version or seq is refused, naming the field
+    and the seq, and the log is unchanged."""
+    a = EventLog(str(tmp_path / "a.db"))
+    a.append([order(id="o1"), dialogue(id="d1")])
+    exported = dump(a)
+    a.close()
+    _import(tmp_path / "b.db", exported)
+    lines = exported.splitlines(keepends=True)
+    record = json.loads(lines[1])
+    assert record[key] != value or type(record[key]) is not type(value)
+    doctored = lines[0] + json.dumps({**record, key: value}).encode() + b"\n"
+    before = (tmp_path / "b.db").read_bytes()
+    with pytest.raises(InvalidEvent) as caught:
+        _import(tmp_path / "b.db", doctored)
+    assert str(caught.value).startswith(f"line 2: event 'd1' (dialogue_requested): field `{key}`: ")
+    assert "seq 2" in str(caught.value)
+    assert (tmp_path / "b.db").read_bytes() == before
+    again, after = _import(tmp_path / "b.db", exported)
+    assert after == exported
+    assert [r.duplicate for r in again] == [True, True]
+
+
 def _record_line(record: dict, *, as_stored: bool = True) -> bytes:
     """An exported line for `record` with a hash that checks out: computed over the record as
     the log would store it (numbers as integers) or, with as_stored=False, over the line as

@@ -194,11 +194,10 @@ class Log:
                 raise InvalidEvent(
                     f"{where}{label}: field `id`: already used by an event with other content"
                 )
-            if meta is not None and meta["seq"] != record["seq"]:
-                raise InvalidEvent(f"{where}{label}: field `seq`: the log holds it at "
-                                   f"seq {record['seq']}, not {meta['seq']}")
-            return Receipt(record["seq"], ident, f_stream, record["version"],
-                           batch.stored_hash(ident), True)
+            stored_hash = batch.stored_hash(ident)
+            if meta is not None:
+                _same_record(meta, {**record, "hash": stored_hash}, f"{where}{label}: ")
+            return Receipt(record["seq"], ident, f_stream, record["version"], stored_hash, True)
         version = batch.version(stream) + 1
         for expected in (batch_expected, event.expected_version):
             if expected is not None and expected != version - 1:
@@ -342,6 +341,20 @@ class Log:
     def close(self) -> None:
         """Close the underlying database; later calls raise StorageError."""
         self.storage.close()
+
+
+def _same_record(meta: dict, record: dict, where: str) -> None:
+    """An exported record whose event the log holds is a duplicate only when it is the
+    log's record exactly: a copy with another position, time or hash is refused, so a
+    re-import can confirm that a backup matches the log (and a doctored one cannot pass)."""
+    if meta["seq"] != record["seq"]:
+        raise InvalidEvent(f"{where}field `seq`: the log holds it at seq {record['seq']}, "
+                           f"not {meta['seq']}")
+    for key in ("version", "recorded_at", "prev_hash", "hash"):
+        # type() too: JSON's 1.0 and true compare equal to 1 in Python.
+        if type(meta[key]) is not type(record[key]) or meta[key] != record[key]:
+            raise InvalidEvent(f"{where}field `{key}`: {meta[key]!r} is not the log's record "
+                               f"of this event (seq {record['seq']} has {record[key]!r})")
 
 
 def _label(event: Event) -> str:
