@@ -273,6 +273,54 @@ def test_import_prints_a_summary_and_export_o_writes_the_log(run_docket, db_path
             assert record[key] == event[key]
 
 
+def test_import_says_the_logs_last_seq_whatever_the_file_held(run_docket, db_path, tmp_path):
+    """The summary's last seq is the log's, also for a file of duplicates or an empty one
+    (it said the last line's seq: 1 for a re-sent first line, 0 for an empty file)."""
+    assert run_docket("import", "--db", db_path, EXAMPLE)[0] == 0
+    n = sum(1 for line in EXAMPLE.read_text().splitlines() if line.strip())
+    first, empty = tmp_path / "first.jsonl", tmp_path / "empty.jsonl"
+    first.write_text(EXAMPLE.read_text().splitlines()[0] + "\n")
+    empty.write_text("")
+    for path, duplicates in ((first, 1), (empty, 0)):
+        code, out, err = run_docket("import", "--db", db_path, "--json", path)
+        assert (code, err) == (0, "")
+        assert json.loads(out) == {"imported": 0, "duplicates": duplicates, "last_seq": n,
+                                   "db": db_path}
+
+
+@pytest.mark.parametrize("how", ["flags", "file", "stdin", "import", "missing file"])
+def test_a_failed_write_leaves_no_log_where_there_was_none(run_docket, tmp_path, how):
+    """A mistyped --db with bad input: exit 1, one Error line, and no file left behind (it
+    left an empty log, after which reads said "give --stream")."""
+    db = tmp_path / "typo.db"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "meeting_held", "stream": "s", "occurred_at": "2021-02-30", '
+                   '"data": {"participants": ["a"]}}\n')
+    args = {"flags": ("append", "--type", "meeting_held", "--stream", "s", "--occurred-at",
+                      "2021-02-30", "--data", '{"participants": ["a"]}'),
+            "file": ("append", bad), "stdin": ("append", "-"), "import": ("import", bad),
+            "missing file": ("import", tmp_path / "nowhere.jsonl")}[how]
+    code, out, err = run_docket(*args, "--db", db, input=bad.read_bytes())
+    assert (code, out) == (1, "") and err.startswith("Error: ") and err.count("\n") == 1
+    assert sorted(os.listdir(tmp_path)) == ["bad.jsonl"]
+    code, _, err = run_docket("state", "--db", db)
+    assert code == 1 and f"no database at {db}" in err
+
+
+def test_a_failed_write_keeps_a_log_that_was_there(run_docket, tmp_path):
+    """An empty log made before the command is the user's: a failed write leaves it."""
+    db = tmp_path / "empty.db"
+    EventLog(str(db)).close()
+    before = sorted(os.listdir(tmp_path))
+    code, _, _ = run_docket("append", "--db", db, "--type", "meeting_held", "--stream", "s",
+                            "--occurred-at", "2021-02-30", "--data", '{"participants": ["a"]}')
+    assert code == 1 and sorted(os.listdir(tmp_path)) == before
+    # and a read of the empty log says so, naming nothing it cannot fix
+    code, out, err = run_docket("state", "--db", db)
+    assert (code, out) == (1, "")
+    assert err == "Error: the log holds no events yet (append or import first)\n"
+
+
 def test_export_import_into_an_empty_log_is_byte_identical(run_docket, tmp_path,
                                                            backend_factory):
     first, second = backend_factory(), backend_factory()

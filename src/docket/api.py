@@ -378,6 +378,8 @@ class EventLog:
         streams = self.storage.stream_names()
         if len(streams) == 1:
             return streams[0]
-        raise MissingArgument("stream", "give {arg}: the log holds "
-                              + (f"{len(streams)} streams: {', '.join(streams)}" if streams
-                                 else "no streams"))
+        if not streams:  # no stream to name: giving one cannot help
+            raise InvalidArgument("stream", "the log holds no events yet (append or import "
+                                  "first)")
+        raise MissingArgument("stream", f"give {{arg}}: the log holds {len(streams)} streams: "
+                              f"{', '.join(streams)}")

@@ -15,7 +15,7 @@ import click
 
 from ..errors import InvalidEvent
 from .format import json_line, pretty_json
-from .group import _errors, db_option, main, open_log
+from .group import _errors, created_log, db_option, main
 
 __all__ = ["new"]
 
@@ -132,7 +132,6 @@ def new(type_, stream, db):
       docket new statement_published --stream twitter-india-2021
     """
     from ..catalog import EVENT_TYPES
-    from ..catalog_fields import data_fields, event_fields, source_fields, type_meaning
     from ..codec import check_stream_option
 
     if type_ not in EVENT_TYPES:
@@ -142,7 +141,16 @@ def new(type_, stream, db):
         raise click.UsageError("docket new asks questions on a terminal, and stdin is not one; "
                                "to append from a script use docket append")
     check_stream_option(stream, "--stream")
-    log = open_log(db, create=True)
+    with created_log(db) as log:
+        receipt = _interview(log, type_, stream)
+    click.echo(json_line(receipt))
+
+
+def _interview(log, type_: str, stream: str | None):
+    """Ask for each field of one `type_` event, show it, append it once confirmed (asking
+    again for what the log refuses); its receipt."""
+    from ..catalog_fields import data_fields, event_fields, source_fields, type_meaning
+
     top = {f.name: f for f in event_fields(type_)}
     specs = {f.name: f for f in data_fields(type_)}
     _say(f"{type_}: {type_meaning(type_)}")
@@ -181,8 +189,7 @@ def new(type_, stream, db):
             else:
                 raise
             continue
-        click.echo(json_line(receipts[0]))
-        return
+        return receipts[0]
 
 
 def _put(target: dict, key: str, value) -> None:
