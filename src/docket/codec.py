@@ -158,9 +158,11 @@ def decode_event(raw: bytes | str, *, line: int | None = None, keys_checked: boo
     try:
         event = _decode(raw)
     except msgspec.ValidationError as exc:
-        from .input_errors import invalid
+        from .input_errors import duplicate_key, invalid
 
-        message = invalid(raw, exc, line=line)
+        # A key given twice can be what made the line invalid (two types, of which the
+        # decoder saw one): that is the cause to name.
+        message = duplicate_key(raw, line=line) or invalid(raw, exc, line=line)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         from .input_errors import malformed
 
