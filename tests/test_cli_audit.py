@@ -156,8 +156,8 @@ def test_changed_byte_is_reported_at_its_seq(work):
     assert done.stdout.splitlines() == [
         "trigger events_no_update: missing: nothing refuses UPDATE on `events`",
         "trigger events_no_delete: missing: nothing refuses DELETE on `events`",
-        (f"seq 2: hash does not match the stored bytes (stored {stored[:16]}…, recomputed from "
-        f"the bytes and the previous hash {recomputed[:16]}…)"),
+        (f"seq 2: hash does not match the stored bytes (stored {stored[:16]}…; the bytes and "
+         f"the previous hash give {recomputed[:16]}…)"),
         f"FAILED: 3 problems in {N} events",
     ]
     assert done.stderr == ""

@@ -52,8 +52,8 @@ def _diagnose(row: tuple, prev_hex: str, prev_seq: int, last_us: int) -> list[st
     if isinstance(body, str):
         out.append("the body is stored as TEXT, where the log keeps its bytes as a BLOB")
     elif recomputed != stored_hash:
-        out.append(f"hash does not match the stored bytes (stored {short(stored_hash)}, "
-                   f"recomputed from the bytes and the previous hash {short(recomputed)})")
+        out.append(f"hash does not match the stored bytes (stored {short(stored_hash)}; "
+                   f"the bytes and the previous hash give {short(recomputed)})")
     try:
         record = _decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
