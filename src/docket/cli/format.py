@@ -124,6 +124,16 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def check_formats(as_json: bool, as_csv: bool, excel_safe: bool) -> None:
+    """One output format: --json or --csv (with --excel-safe), not both."""
+    import click
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv do not go together: give one")
+    if excel_safe and not as_csv:
+        raise click.UsageError("--excel-safe goes with --csv")
+
+
 def csv_text(rows: Sequence[dict], columns: Sequence[str], *, excel_safe: bool = False) -> str:
     """CSV with a header, every value whole: lists of ids joined by `;`, dicts (and lists
     holding them) as JSON, None as empty. `excel_safe` puts a `'` before any cell a

@@ -7,8 +7,8 @@ from typing import Iterator
 import click
 
 from ..views.summary import event_line, event_summary, plural, source_line
-from .format import cell, csv_text, exact, json_line, pretty_json, printable, progress, say, \
-    say_lines, table
+from .format import cell, check_formats, csv_text, exact, json_line, pretty_json, printable, \
+    progress, say, say_lines, table
 from .group import _errors, db_option, keep_collecting, main, open_log
 
 # How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
@@ -44,13 +44,6 @@ def format_options(func):
                         help="CSV, every text whole (state: a file per section, in -o DIR).")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
     return func
-
-
-def _check_formats(as_json: bool, as_csv: bool, excel_safe: bool) -> None:
-    if as_json and as_csv:
-        raise click.UsageError("--json and --csv do not go together: give one")
-    if excel_safe and not as_csv:
-        raise click.UsageError("--excel-safe goes with --csv")
 
 
 def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
@@ -91,7 +84,7 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
       docket compliance --json --known-at 2021-02-09
       docket compliance --public-at 2021-02-09
     """
-    _check_formats(as_json, as_csv, excel_safe)
+    check_formats(as_json, as_csv, excel_safe)
     rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at,
                                    public_at=public_at)
     if as_json:
@@ -155,7 +148,7 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
       docket state --as-of 2021-02-08 --json
       docket state --csv -o state-2021-02-08/ --as-of 2021-02-08
     """
-    _check_formats(as_json, as_csv, excel_safe)
+    check_formats(as_json, as_csv, excel_safe)
     if as_csv and out_dir is None:
         raise click.UsageError("--csv writes one CSV file per section (orders, accounts, "
                                "notices, dialogue, challenges): give the folder with -o DIR")
@@ -194,6 +187,9 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
 
 LOG_CSV = ("seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
            "sources", "retracted")
+# The columns of `diff --csv` (its JSON's keys) and of `why --csv` (each cited event's).
+DIFF_CSV = ("kind", "key", "field", "from", "to")
+WHY_CSV = ("seq", "occurred_at", "type", "actor", "id", "summary", "sources")
 
 
 def _line(record: dict, wide: bool) -> str:
@@ -230,7 +226,7 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
       docket log --wide --stream twitter-india-2021
       docket log --follow --after-seq 22 --json
     """
-    _check_formats(as_json, as_csv, excel_safe)
+    check_formats(as_json, as_csv, excel_safe)
     if follow:
         if as_of or known_at or public_at or since or as_csv:
             raise click.UsageError("--follow prints the log as it grows: it takes --stream, "
@@ -292,20 +288,25 @@ def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
 @click.option("--stream", help="The stream (default: the only one).")
 @click.option("--known-at", help="Only what the log held at this time.")
 @click.option("--public-at", help=PUBLIC_AT_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@format_options
 @db_option
 @_errors
-def diff(from_, to, stream, known_at, public_at, as_json, db):
-    """What changed in the views between two times.
+def diff(from_, to, stream, known_at, public_at, as_json, as_csv, excel_safe, db):
+    """What changed in the views between two times (--csv: a row per change, its kind,
+    key, field, from and to).
 
     \b
     Example:
       docket diff --from 2021-02-01 --to 2021-02-11
     """
+    check_formats(as_json, as_csv, excel_safe)
     changes = open_log(db).diff(from_, to, stream=stream, known_at=known_at,
                                 public_at=public_at)
     if as_json:
         click.echo(pretty_json(changes))
+        return
+    if as_csv:
+        exact(csv_text(changes, DIFF_CSV, excel_safe=excel_safe))
         return
     if not changes:
         say(f"no change between {printable(from_)} and {printable(to)}")
@@ -336,13 +337,14 @@ def _plain(value) -> str:
 @main.command()
 @click.argument("ref")
 @read_options(one_stream=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@format_options
 @db_option
 @_errors
-def why(ref, stream, as_of, known_at, public_at, as_json, db):
+def why(ref, stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db):
     """Explain one fact: a target, an order_id, a notice_id, a case_id, a penalty_id or a
     country code (the service there), and the events behind it (each with its summary and
-    sources).
+    sources). --csv gives those events, a row each; the fact's own entry is in the table
+    and in --json.
 
     \b
     Example:
@@ -350,10 +352,14 @@ def why(ref, stream, as_of, known_at, public_at, as_json, db):
       docket why "WP 13710/2022"
       docket why BR --as-of 2024-09-15
     """
+    check_formats(as_json, as_csv, excel_safe)
     answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at,
                               public_at=public_at)
     if as_json:
         click.echo(pretty_json(answer))
+        return
+    if as_csv:
+        exact(csv_text(answer["events"], WHY_CSV, excel_safe=excel_safe))
         return
     say(f"{answer['kind']} {printable(ref)}")
     for key, value in answer["status"].items():
