@@ -860,3 +860,48 @@ def test_long_commands_draw_a_progress_bar_only_on_a_terminal(tmp_path, command)
             out = ok(*argv, db=folder / "t.db")   # piped: exit 0 and stderr empty
         outputs.append(out.replace(str(folder), "DIR"))
     assert outputs[0] == outputs[1] and outputs[0]   # the bar changes nothing else
+
+
+def test_why_cites_the_corrections_of_the_events_it_cites(tmp_path):
+    """A figure or date that a correction gave comes with the correction and its sources
+    (they showed the corrected event with its own sources only); a correction of an event
+    that does not bear on the fact is not cited."""
+    from docket import EventLog
+
+    def src(title, day):
+        return [{"title": f"Paper: {title}", "published": day}]
+
+    log = EventLog(str(tmp_path / "c.db"))
+    log.append([
+        {"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01", "id": "o",
+         "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "Twitter",
+                  "target_count": 10}, "sources": src("the order", "2021-02-01")},
+        {"type": "compliance_reported", "stream": "s", "occurred_at": "2021-02-11", "id": "r",
+         "data": {"order_id": "O-1", "actioned": 5, "specified": 10, "reporter": "BT"},
+         "sources": src("five of ten", "2021-02-11")},
+        {"type": "statement_published", "stream": "s", "occurred_at": "2021-02-12", "id": "st",
+         "data": {"speaker": "MeitY", "summary": "a statement"}},
+        {"type": "event_corrected", "stream": "s", "occurred_at": "2021-03-01", "id": "c",
+         "data": {"target_id": "r", "reason": "ToI reported it a day earlier",
+                  "occurred_at": "2021-02-10",
+                  "data": {"order_id": "O-1", "actioned": 5, "specified": 10,
+                           "reporter": "ToI"}},
+         "sources": src("ToI: five of ten", "2021-02-10")},
+        {"type": "event_corrected", "stream": "s", "occurred_at": "2021-03-02", "id": "c2",
+         "data": {"target_id": "st", "reason": "wording",
+                  "data": {"speaker": "MeitY", "summary": "the statement"}}},
+    ])
+    for as_of in (None, "2021-02-20"):
+        answer = log.why("O-1", as_of=as_of)
+        assert answer["status"]["reported"] == {"actioned": 5, "specified": 10,
+                                                "reporter": "ToI"}
+        assert [(e["id"], e["occurred_at"]) for e in answer["events"]] == [
+            ("o", "2021-02-01"), ("r", "2021-02-10"), ("c", "2021-03-01")]
+        cited = answer["events"][-1]
+        assert cited["type"] == "event_corrected" and cited["seq"] == 4
+        assert cited["sources"] == src("ToI: five of ten", "2021-02-10")
+        assert cited["summary"] == "corrects r: ToI reported it a day earlier"
+    out = ok("why", "O-1", db=tmp_path / "c.db")
+    assert "  #4 2021-03-01 event_corrected corrects r: ToI reported it a day earlier [c]\n" \
+        "      source: Paper: ToI: five of ten (2021-02-10)\n" in out
+    log.close()

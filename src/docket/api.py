@@ -18,9 +18,9 @@ from .log import Log, Receipt
 from .projection import Cited
 from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
-from .timeline import Selection, amendments
+from .timeline import Amendments, Selection, amending_records, amendments
 from .times import parse_time, time_key
-from .views import compliance_rows, diff_views, explain, reference_time
+from .views import compliance_rows, diff_views, explain, reference_time, with_corrections
 
 __all__ = ["EventLog"]
 
@@ -246,7 +246,8 @@ class EventLog:
             stream = self._one_stream(stream)
             selection = Selection(self.storage, as_of, known_at, public_at)
             reader = selection.reader(self.storage)
-            amend = amendments(reader, stream, selection.known_seq)
+            amending = amending_records(reader, stream, selection.known_seq)
+            amend = Amendments(amending)
 
             def fold(on_fold):
                 return fold_stream(reader, stream, selection.known_seq, amend,
@@ -254,7 +255,8 @@ class EventLog:
                                    record_type=Cited)[0]
 
             try:
-                return explain(fold, ref, stream=stream, as_of=as_of)
+                return with_corrections(explain(fold, ref, stream=stream, as_of=as_of),
+                                        amending)
             except KeyError:
                 raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case, "
                                       f"penalty, target or country in stream {stream!r} "

@@ -25,7 +25,7 @@ from .catalog import AMENDING
 from .times import time_key, upper_bound
 
 __all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "PublicEvents", "Selection", "amendments",
-           "amendments_of", "public_us", "replay_key"]
+           "amendments_of", "amending_records", "public_us", "replay_key"]
 
 _MAX = 2**63 - 1
 _decode = msgspec.json.Decoder().decode
@@ -197,6 +197,13 @@ AMENDING_KINDS = tuple(sorted(AMENDING))
 def amendments(storage, stream: str, known_seq: int) -> Amendments:
     """The retractions and corrections of `stream` with seq up to `known_seq`."""
     return amendments_of(storage.amending_bodies(stream, known_seq, AMENDING_KINDS))
+
+
+def amending_records(storage, stream: str, known_seq: int) -> list[dict]:
+    """The retraction and correction records themselves (whole, in seq order), for what
+    cites them (`why`); `Amendments(records)` is what `amendments` gives."""
+    return [_decode(body) for body in storage.amending_bodies(stream, known_seq,
+                                                              AMENDING_KINDS)]
 
 
 def amendments_of(bodies: Iterable[bytes]) -> Amendments:

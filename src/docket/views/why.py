@@ -8,9 +8,10 @@ from typing import Any, Callable
 from ..catalog import citations, introduced
 from .compliance import compliance_row, reference_time
 from .penalties import penalty_entry, service_entry
+from ..times import time_key
 from .summary import event_line
 
-__all__ = ["explain"]
+__all__ = ["explain", "with_corrections"]
 
 _MOVES = ("accounts_blocked", "accounts_unblocked")
 _SERVICE = ("service_suspended", "service_restored")
@@ -109,6 +110,27 @@ def _cite(rec) -> dict[str, Any]:
 
 def _in_replay_order(hits: list[tuple[int, dict]]) -> list[dict]:
     return [cite for _, cite in sorted(hits, key=lambda hit: hit[0])]
+
+
+def with_corrections(answer: dict[str, Any], amending: list[dict]) -> dict[str, Any]:
+    """`answer` (of `explain`) with every correction of an event it cites among its
+    events, in replay order: a date or a figure the answer shows may be the correction's,
+    and so are the sources behind it (the corrected event keeps its own)."""
+    cited = {e["id"] for e in answer["events"]}
+    extra = [_cite_record(r) for r in amending
+             if r["type"] == "event_corrected" and r["data"]["target_id"] in cited]
+    if not extra:
+        return answer
+    events = sorted(answer["events"] + extra,
+                    key=lambda e: (time_key(e["occurred_at"]), e["seq"]))
+    return {**answer, "events": events}
+
+
+def _cite_record(record: dict) -> dict[str, Any]:
+    """`_cite` of a whole stored record (a dict)."""
+    return {"seq": record["seq"], "id": record["id"], "occurred_at": record["occurred_at"],
+            "type": record["type"], "actor": record.get("actor"),
+            "summary": event_line(record), "sources": list(record.get("sources") or [])}
 
 
 def explain(
