@@ -412,3 +412,35 @@ def test_errors_name_the_flag_on_the_command_line_and_the_argument_in_the_librar
     err = one_error(work, "keygen", "--origin", "has space", "-o", "k.key")
     assert err.startswith("Error: --origin: 'has space' is not a key name"), err
     assert not (work / "k.key").exists()
+
+
+@pytest.mark.parametrize("damage", ["last event deleted", "last hash rewritten"])
+def test_a_write_refuses_a_log_that_lost_the_end_of_its_signed_checkpoint(work, damage):
+    """Its last signed checkpoint says how far the log went and how it ended: a log that no
+    longer holds that (events deleted from its end, the event there rewritten) takes no
+    new event, which would reuse the seqs and fork the checkpoint an auditor holds."""
+    sign(work)
+    size = len(EVENTS)
+    conn = sqlite3.connect(work / "d.db", isolation_level=None)
+    saved = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        conn.execute(f"DROP TRIGGER {name}")
+    if damage == "last event deleted":
+        conn.execute("DELETE FROM events WHERE seq = ?", (size,))
+        words = f"does not hold the {size} events of the checkpoint it signed last"
+    else:
+        conn.execute("UPDATE events SET hash = ? WHERE seq = ?", ("ab" * 32, size))
+        words = f"its event at seq {size} is not the one the checkpoint it signed last ends with"
+    for (sql,) in saved:
+        conn.execute(sql)
+    conn.close()
+    (work / "more.jsonl").write_text(json.dumps(MORE) + "\n")
+    err = one_error(work, "append", "--db", "d.db", "more.jsonl")
+    assert words in err and "nothing was written" in err
+
+
+def test_a_log_that_extends_its_signed_checkpoint_takes_new_events(work):
+    sign(work)
+    append_more(work)
+    code, out, _ = docket(work, "verify", "--db", "d.db")
+    assert code == 0

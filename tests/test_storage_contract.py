@@ -310,6 +310,39 @@ def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
     assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1]
 
 
+@pytest.mark.parametrize("kept", ["further than the log", "another end"])
+def test_a_write_refuses_a_log_that_does_not_hold_its_last_signed_checkpoint(backend, kept):
+    """The first write of an open log checks the checkpoint it signed last against the log
+    (its size, and the hash of the event there): on every backend, a log that extends it
+    takes new events; one that does not is refused, nothing written."""
+    log = EventLog(backend)
+    log.append([statement("s", f"e{i}") for i in range(3)])
+    with log.storage.reading():
+        head = log.storage.head()
+
+    def keep(size: int, hash_: str) -> None:
+        with log.storage.writing():
+            log.storage.insert_checkpoint(size, f"o.example\n{size}\nAAAA\n"
+                                                f"docket-head {hash_}\n\n— o.example x\n")
+
+    keep(3, head.hash)
+    log.close()
+    log = EventLog(backend)
+    log.append([statement("s", "e3")])  # it extends the checkpoint: taken
+    if kept == "further than the log":
+        keep(9, head.hash)
+        words = "does not hold the 9 events of the checkpoint it signed last"
+    else:
+        keep(4, "ab" * 32)
+        words = "its event at seq 4 is not the one the checkpoint it signed last ends with"
+    log.close()
+    log = EventLog(backend)
+    with pytest.raises(StorageError, match=words):
+        log.append([statement("s", "e4")])
+    log.close()
+    assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1, 1]
+
+
 def test_get_many_reads_the_rows_of_many_keys_in_one_query(backend):
     """The stored views read the fold entries an append touches all at once: the rows of
     the keys present (text a server cannot hold included), each once, none of the others,

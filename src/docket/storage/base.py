@@ -78,13 +78,33 @@ class Storage(ABC):
         0.27 s at 200k events), in a read transaction of its own, so other writers are not
         held up while it runs."""
         with self._transaction(write=False):
-            problems = self.quick_check()
+            problems = self.quick_check() or self._unsigned_tail()
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise StorageError(f"database {self.location} is damaged, so nothing was written: "
                                f"{problems[0]}{more}; `docket verify` says what it can still "
                                "read; restore the log from a backup or an export")
         self._checked = True
+
+    def _unsigned_tail(self) -> list[str]:
+        """Whether the log still holds the checkpoint it signed last, at its size and head
+        hash (one row): a log that lost its last events, or whose event at that size was
+        rewritten, must not take new ones, which would reuse those seqs and fork a
+        checkpoint an auditor holds. The rest of the chain is `docket verify`'s to check."""
+        kept = self.checkpoints()
+        if not kept:
+            return []
+        size, note = kept[-1]
+        head = next((line.split(" ", 1)[1] for line in note.split("\n\n", 1)[0].splitlines()
+                     if line.startswith("docket-head ")), None)
+        rows = self.last_rows(size, 1) if size else []
+        if size and (not rows or rows[0][0] != size):  # ChainRow: seq first, hash 8th
+            return [f"it does not hold the {size} events of the checkpoint it signed last "
+                    f"(its last seq is {self.head().seq})"]
+        if size and rows[0][7] != head:
+            return [f"its event at seq {size} is not the one the checkpoint it signed last "
+                    "ends with (another hash)"]
+        return []
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[None]:
