@@ -364,7 +364,16 @@ def test_foreign_files_are_refused_and_left_byte_for_byte(tmp_path, kind):
     batch = batch_file(tmp_path)
     for name, args_of in WRITES + READS:
         code, out, err = invoke(*args_of(path, batch))
-        one_error(code, out, err, FOREIGN[kind])
+        if name == "verify" and kind == "truncated Docket log":
+            # An audit of a damaged log is a report (it printed the error telling the user
+            # to run `docket verify`): exit 1, what could not be read, no error line.
+            assert (code, err) == (1, "")
+            assert out.splitlines() == [
+                f"{path} cannot be read, so nothing in it could be checked (SQLite says: "
+                "database disk image is malformed); restore it from a backup or an export",
+                "FAILED: 1 problem in a database that cannot be read"]
+        else:
+            one_error(code, out, err, FOREIGN[kind])
         assert path.read_bytes() == raw, f"{name} changed the file"
         # A file whose header says WAL mode gets its -wal/-shm files from SQLite itself
         # on the first read; the file is what must not change.
@@ -373,6 +382,18 @@ def test_foreign_files_are_refused_and_left_byte_for_byte(tmp_path, kind):
     code, out, err = run("append", "--db", path, batch)
     one_error(code, out, err, str(path), FOREIGN[kind])
     assert path.read_bytes() == raw
+
+
+def test_verify_json_of_a_log_too_damaged_to_open_is_a_report(tmp_path):
+    """`verify --json` promises {ok, events, problems}: a truncated log gets one, with no
+    count of events, so an audit script reads the same shape whatever the damage."""
+    path = _foreign(tmp_path, "truncated Docket log")
+    code, out, err = invoke("verify", "--db", path, "--json")
+    assert (code, err) == (1, "")
+    report = json.loads(out)
+    assert report["ok"] is False and report["events"] is None
+    assert [(p["kind"], p["seq"]) for p in report["problems"]] == [("database", None)]
+    assert "cannot be read" in report["problems"][0]["message"]
 
 
 # -- a --db folder that does not exist ------------------------------------------------------

@@ -11,6 +11,7 @@ __all__ = [
     "UnknownReference",
     "ConflictError",
     "StorageError",
+    "DamagedDatabase",
     "AuditError",
     "InvalidProof",
     "UsageError",
@@ -43,6 +44,15 @@ class ConflictError(DocketError):
 
 class StorageError(DocketError, OSError):
     """The database cannot be opened, read or written (locked, read-only, full, foreign)."""
+
+
+class DamagedDatabase(StorageError):
+    """A database file whose pages do not hold together (flipped bytes, a truncated copy):
+    damaged, not foreign. `said` is what SQLite said of it."""
+
+    def __init__(self, message: str, said: str) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 class AuditError(DocketError):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import StorageError
+from ..errors import DamagedDatabase, StorageError
 from ..replay import Progress, Replayed, replay_all
 from .chain import check_triggers
 from .chain_split import scan_chain
@@ -61,6 +61,7 @@ __all__ = [
     "checkpoint",
     "load_checkpoint",
     "problem_line",
+    "unreadable_report",
     "verify",
 ]
 
@@ -89,13 +90,23 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
     try:
         events = _audit(log, storage, problems, cp, cp_name, projections, views, progress)
     except StorageError as exc:
-        if not problems.count.get("database"):
+        if not problems.count.get("database") and not isinstance(exc, DamagedDatabase):
             raise
         # A file too damaged to read to the end: what was found, and where reading stopped.
         problems.add("database", f"the audit stopped here: {exc}")
         events = _count(storage)
     found = problems.result()
     return {"ok": not found, "events": events, "problems": found}
+
+
+def unreadable_report(location: str, exc: DamagedDatabase) -> dict:
+    """`verify`'s report on a database too damaged to be opened or counted (its schema's or
+    its first pages unreadable: a truncated copy): one `database` problem and no event
+    count (None), as a report, not an error, so that an audit script still gets one."""
+    problems = Problems()
+    problems.add("database", f"{location} cannot be read, so nothing in it could be checked "
+                             f"(SQLite says: {exc.said}); restore it from a backup or an export")
+    return {"ok": False, "events": None, "problems": problems.result()}
 
 
 def _count(storage) -> int | None:

@@ -42,11 +42,20 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
       docket verify --checkpoint audit/2021-03-01.json --projections projections/
       docket verify --checkpoint cp.note --key "$(cat log.vkey)" --witness w1.vkey
     """
-    log = open_log(db)
-    replay = not no_views or projections is not None
-    with progress(log.count() * (2 if replay else 1), "verifying") as bar:
-        report = log.verify(checkpoint_file, projections, views=not no_views, progress=bar,
-                            key=key, witnesses=witnesses, min_witnesses=min_witnesses)
+    from ..audit.verify import unreadable_report
+    from ..errors import DamagedDatabase
+
+    try:
+        log = open_log(db)
+        count = log.count()
+    except DamagedDatabase as exc:  # too damaged to open: still a report, not an error
+        report = unreadable_report(db, exc)
+    else:
+        replay = not no_views or projections is not None
+        with progress(count * (2 if replay else 1), "verifying") as bar:
+            report = log.verify(checkpoint_file, projections, views=not no_views,
+                                progress=bar, key=key, witnesses=witnesses,
+                                min_witnesses=min_witnesses)
     if as_json:
         click.echo(pretty_json(report))
     else:
@@ -62,7 +71,9 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
 def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
     n = len(report["problems"])
     if n:
-        return f"FAILED: {n} problem{'s' if n != 1 else ''} in {report['events']} events"
+        where = ("a database that cannot be read" if report["events"] is None
+                 else f"{report['events']} events")
+        return f"FAILED: {n} problem{'s' if n != 1 else ''} in {where}"
     checked = ["chain", "triggers"] + ([] if no_views else ["stored views"])
     if checkpoint_file is not None:
         checked.append(f"checkpoint {checkpoint_file}")

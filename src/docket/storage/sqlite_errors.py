@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import StorageError
+from ..errors import DamagedDatabase, StorageError
 
 __all__ = ["BUSY_TIMEOUT_MS", "BUSY_TIMEOUT_PROBLEM", "storage_error", "Closed"]
 
@@ -46,9 +46,9 @@ def storage_error(path: str, exc: BaseException) -> StorageError:
     if "malformed" in text:
         # SQLITE_CORRUPT: a SQLite file whose pages do not hold together (flipped bytes, a
         # truncated copy): damaged, not foreign.
-        return StorageError(f"database {path} is damaged (SQLite says: {text}); restore it "
-                            "from a backup or an export (`docket verify` says what it can "
-                            "still read)")
+        return DamagedDatabase(f"database {path} is damaged (SQLite says: {text}); restore it "
+                               "from a backup or an export (`docket verify` says what it can "
+                               "still read)", text)
     if "not a database" in text:
         return StorageError(f"{path} is not a Docket database (not a SQLite file, or one "
                             f"whose first page is damaged; SQLite says: {text})")
