@@ -355,6 +355,7 @@ def test_import_refuses_an_export_that_does_not_follow_the_log(run_docket, tmp_p
     code, out, err = run_docket("import", "--db", b, dump)
     message = one_error_line(err)
     assert code == 1 and "line 1" in message and "seq" in message
+    assert "the records before it are imported first, in their order" in message
     assert file_bytes(b) == before
 
 

@@ -212,8 +212,11 @@ class Log:
             for key, want in (("seq", seq), ("version", version), ("prev_hash", batch.hash)):
                 # type() too: JSON's 1.0 and true compare equal to 1 in Python.
                 if type(meta[key]) is not type(want) or meta[key] != want:
+                    hint = ("; an exported record keeps its place in the log it came from, "
+                            "so the records before it are imported first, in their order"
+                            if key == "seq" else "")
                     raise InvalidEvent(f"{where}{label}: field `{key}`: {meta[key]!r} does not "
-                                       f"follow this log (expected {want!r})")
+                                       f"follow this log (expected {want!r}){hint}")
             try:
                 recorded_us = parse_time(meta["recorded_at"])
             except (ValueError, TypeError) as exc:
