@@ -151,7 +151,7 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
     check_formats(as_json, as_csv, excel_safe)
     if as_csv and out_dir is None:
         raise click.UsageError("--csv writes one CSV file per section (orders, accounts, "
-                               "notices, dialogue, challenges): give the folder with -o DIR")
+                               "notices, …, service): give the folder with -o DIR")
     if out_dir is not None and not as_csv:
         raise click.UsageError("-o DIR goes with --csv")
     view = open_log(db).state(stream, as_of=as_of, known_at=known_at, public_at=public_at)
