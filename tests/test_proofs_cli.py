@@ -444,3 +444,25 @@ def test_a_log_that_extends_its_signed_checkpoint_takes_new_events(work):
     append_more(work)
     code, out, _ = docket(work, "verify", "--db", "d.db")
     assert code == 0
+
+
+@pytest.mark.parametrize("damage", ["trigger dropped", "type column rewritten", "refs row deleted"])
+def test_a_log_whose_own_audit_fails_is_not_signed(work, damage):
+    """A signed note vouches for the log as it stands: one that `verify` finds a problem in
+    is not signed (it was: only a log that no longer extends its last note was refused)."""
+    conn = sqlite3.connect(work / "d.db", isolation_level=None)
+    saved = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        conn.execute(f"DROP TRIGGER {name}")
+    if damage == "type column rewritten":
+        conn.execute("UPDATE events SET type = 'meeting_held' WHERE seq = 2")
+    elif damage == "refs row deleted":
+        conn.execute("DELETE FROM refs WHERE (stream, kind, ref_id) IN "
+                     "(SELECT stream, kind, ref_id FROM refs LIMIT 1)")
+    if damage != "trigger dropped":
+        for (sql,) in saved:
+            conn.execute(sql)
+    conn.close()
+    err = one_error(work, "checkpoint", "--db", "d.db", "--sign", "log.key")
+    assert "refusing to sign: the log's own audit finds a problem" in err
+    assert docket(work, "checkpoint", "--db", "d.db", "--json")[0] == 0  # unsigned: as before

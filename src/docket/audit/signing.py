@@ -128,11 +128,28 @@ def sign_checkpoint(log, key_path: str, progress=None) -> str:
         except InvalidProof as exc:
             raise AuditError(f"{exc}; refusing to sign a checkpoint inconsistent with one the "
                              "log signed before (run `docket verify`)") from None
+    _audited(log)
     with log.storage.writing():
         if len(log.storage.checkpoints()) != len(kept):
             raise StorageError("another checkpoint was signed meanwhile; run the command again")
         log.storage.insert_checkpoint(point["size"], note)
     return note
+
+
+def _audited(log) -> None:
+    """A signed note vouches for the log as it stands, so a log whose own audit finds a
+    problem (a trigger dropped, a column that disagrees with the bytes, a damaged index or
+    page) is not signed: `verify` without the stored views' replay (which the checkpoint's
+    fingerprint folds afresh anyway)."""
+    from .problems import problem_line
+    from .verify import verify
+
+    report = verify(log, views=False)
+    if not report["ok"]:
+        found = report["problems"]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise AuditError(f"refusing to sign: the log's own audit finds a problem: "
+                         f"{problem_line(found[0])}{more}; run `docket verify`")
 
 
 def note_fields(note: str) -> dict:
