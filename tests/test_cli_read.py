@@ -905,3 +905,23 @@ def test_why_cites_the_corrections_of_the_events_it_cites(tmp_path):
     assert "  #4 2021-03-01 event_corrected corrects r: ToI reported it a day earlier [c]\n" \
         "      source: Paper: ToI: five of ten (2021-02-10)\n" in out
     log.close()
+
+
+def test_why_of_an_id_of_another_stream_says_which(tmp_path):
+    """An unknown ref says "at that time" only when a time was given, and names the stream
+    that has it when another one introduced it."""
+    from docket import EventLog
+
+    log = EventLog(str(tmp_path / "two.db"))
+    log.append([{"type": "order_issued", "stream": stream, "occurred_at": "2021-02-01",
+                 "id": f"o-{stream}", "data": {"order_id": oid, "issuer": "MeitY",
+                                               "platform": "Twitter", "target_count": 1}}
+                for stream, oid in (("a", "O-a"), ("b", "O-b"))])
+    log.close()
+    db = tmp_path / "two.db"
+    err = fails(1, "why", "O-b", "--stream", "a", db=db)
+    assert err == ("REF: 'O-b' is not an order, notice, case, penalty, target or country in "
+                   "stream 'a' (stream 'b' has it)")
+    err = fails(1, "why", "O-z", "--stream", "a", "--as-of", "2021-03-01", db=db)
+    assert err == ("REF: 'O-z' is not an order, notice, case, penalty, target or country in "
+                   "stream 'a' at that time")
