@@ -9,6 +9,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 
@@ -175,3 +176,16 @@ def test_new_of_an_unknown_type_is_a_usage_error(tmp_path, kind):
     code, out, err = run("new", kind, "--db", tmp_path / "docket.db")
     assert code == 2 and out == "" and len(err.splitlines()) == 1
     assert err.startswith(f"Error: Invalid value for TYPE: '{kind}' is not an event type")
+
+
+def test_new_stopped_before_appending_leaves_no_log(tmp_path):
+    """Ctrl-C at the first question: exit 1, one `Error: aborted` line (it said "internal
+    error (Abort)"), and the log file the command created for the event is gone again."""
+    db = tmp_path / "fresh.db"
+    t = Terminal("new", "statement_published", "--db", db)
+    t.expect(">")
+    t.proc.send_signal(signal.SIGINT)  # Ctrl-C (the pty is not its controlling terminal)
+    code, rest = t.finish()
+    assert code == 1 and rest.strip().splitlines()[-1] == "Error: aborted", rest
+    assert "internal error" not in rest and "Traceback" not in rest
+    assert sorted(os.listdir(tmp_path)) == []

@@ -73,8 +73,8 @@ def _errors(func):
             _fail(str(exc), exc.exit_code)
         except RecursionError:
             _fail("input nested too deeply to be an event; the log is unchanged", 1)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise  # click's own (an Abort: Ctrl-C at a prompt, or "no" to `new`'s question)
         except KeyboardInterrupt:
             _fail("interrupted; the log is as it was before this command", 1)
         except BrokenPipeError:
