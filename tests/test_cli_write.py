@@ -289,9 +289,12 @@ def test_import_says_the_logs_last_seq_whatever_the_file_held(run_docket, db_pat
 
 
 @pytest.mark.parametrize("how", ["flags", "file", "stdin", "import", "missing file"])
-def test_a_failed_write_leaves_no_log_where_there_was_none(run_docket, tmp_path, how):
-    """A mistyped --db with bad input: exit 1, one Error line, and no file left behind (it
-    left an empty log, after which reads said "give --stream")."""
+def test_a_failed_write_on_a_new_path_leaves_an_empty_log_that_says_so(run_docket, tmp_path,
+                                                                       how):
+    """A mistyped --db with bad input: exit 1, one Error line, and an empty log (the file is
+    made when the log is opened, and is kept: removing it again lost another process's
+    events when that process had opened it meanwhile), whose reads say it holds no events
+    yet (they said "give --stream", exit 2)."""
     db = tmp_path / "typo.db"
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"type": "meeting_held", "stream": "s", "occurred_at": "2021-02-30", '
@@ -302,13 +305,16 @@ def test_a_failed_write_leaves_no_log_where_there_was_none(run_docket, tmp_path,
             "missing file": ("import", tmp_path / "nowhere.jsonl")}[how]
     code, out, err = run_docket(*args, "--db", db, input=bad.read_bytes())
     assert (code, out) == (1, "") and err.startswith("Error: ") and err.count("\n") == 1
-    assert sorted(os.listdir(tmp_path)) == ["bad.jsonl"]
-    code, _, err = run_docket("state", "--db", db)
-    assert code == 1 and f"no database at {db}" in err
+    assert export_of(db) == b""
+    for read in (("state",), ("why", "O-1"),
+                 ("diff", "--from", "2021-01-01", "--to", "2021-02-01")):
+        code, out, err = run_docket(*read, "--db", db)
+        assert (code, out) == (1, "")
+        assert err == "Error: the log holds no events yet (append or import first)\n", read
 
 
 def test_a_failed_write_keeps_a_log_that_was_there(run_docket, tmp_path):
-    """An empty log made before the command is the user's: a failed write leaves it."""
+    """An empty log made before the command: a failed write leaves it as it was."""
     db = tmp_path / "empty.db"
     EventLog(str(db)).close()
     before = sorted(os.listdir(tmp_path))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 import sys
-from contextlib import contextmanager
 
 import click
 
@@ -99,46 +97,6 @@ def open_log(db: str, *, create: bool = False):
     from ..api import EventLog
 
     return EventLog(db, create=create)
-
-
-@contextmanager
-def created_log(db: str):
-    """The log for a command that writes, created when there is none. If the command then
-    fails, a file it created is removed again (with its -wal and -shm) while it holds no
-    event: a failed command leaves no log where there was none (SPEC §6), so a mistyped
-    --db with bad input does not leave an empty log that changes what later commands say."""
-    from ..storage import is_url
-
-    fresh = not is_url(db) and not os.path.lexists(db)
-    log = None
-    try:
-        log = open_log(db, create=True)
-        yield log
-    except BaseException:
-        if log is not None:
-            log.close()
-        if fresh:
-            _remove_if_empty(db)
-        raise
-
-
-def _remove_if_empty(db: str) -> None:
-    from ..api import EventLog
-
-    try:
-        log = EventLog(db, create=False)
-        try:
-            empty = log.count() == 0
-        finally:
-            log.close()
-    except Exception:  # noqa: BLE001 - not a log this command can judge: leave it be
-        return
-    if empty:
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.remove(db + suffix)
-            except FileNotFoundError:
-                pass
 
 
 class _Group(click.Group):

@@ -15,7 +15,7 @@ import click
 
 from ..errors import InvalidEvent
 from .format import json_line, pretty_json
-from .group import _errors, created_log, db_option, main
+from .group import _errors, db_option, main, open_log
 
 __all__ = ["new"]
 
@@ -141,8 +141,7 @@ def new(type_, stream, db):
         raise click.UsageError("docket new asks questions on a terminal, and stdin is not one; "
                                "to append from a script use docket append")
     check_stream_option(stream, "--stream")
-    with created_log(db) as log:
-        receipt = _interview(log, type_, stream)
+    receipt = _interview(open_log(db, create=True), type_, stream)
     click.echo(json_line(receipt))
 
 

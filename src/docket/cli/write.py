@@ -8,7 +8,7 @@ import click
 
 from ..errors import InvalidEvent
 from .format import echo_lines, json_line, progress
-from .group import _errors, created_log, db_option, main, open_log
+from .group import _errors, db_option, main, open_log
 
 
 def _read_source(path: str):
@@ -106,17 +106,17 @@ def append(file, type_, stream, occurred_at, data, actor, ident, confidence, sou
                 event[key] = value
         if source_titles:
             event["sources"] = _sources(*source_options)
-        with created_log(db) as log:
-            receipts = log.append([event], expected_version, stream=stream)
+        log = open_log(db, create=True)
+        receipts = log.append([event], expected_version, stream=stream)
     else:
+        log = open_log(db, create=True)
+        with _read_source(file) as source:
+            numbered = _numbered(source)
         from ..codec import decode_event
 
-        with created_log(db) as log:
-            with _read_source(file) as source:
-                numbered = _numbered(source)
-            events = [decode_event(raw, line=n) for n, raw in numbered]
-            receipts = log.append(events, expected_version, stream=stream,
-                                  lines=[n for n, _ in numbered])
+        events = [decode_event(raw, line=n) for n, raw in numbered]
+        receipts = log.append(events, expected_version, stream=stream,
+                              lines=[n for n, _ in numbered])
     echo_lines(json_line(receipt) for receipt in receipts)
 
 
@@ -139,11 +139,11 @@ def import_(file, stream, as_json, db):
     from ..codec import check_stream_option
 
     check_stream_option(stream, "--stream")
-    with created_log(db) as log:
-        with _read_source(file) as source:
-            numbered = _numbered(source)
-        with progress(len(numbered), "importing") as bar:
-            receipts = log.import_lines(numbered, stream=stream, progress=bar)
+    log = open_log(db, create=True)
+    with _read_source(file) as source:
+        numbered = _numbered(source)
+    with progress(len(numbered), "importing") as bar:
+        receipts = log.import_lines(numbered, stream=stream, progress=bar)
     added = [r for r in receipts if not r.duplicate]
     summary = {"imported": len(added), "duplicates": len(receipts) - len(added),
                # The log's last seq (seqs run from 1 without a gap), not the file's last
