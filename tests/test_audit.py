@@ -220,6 +220,20 @@ def test_changed_byte_anywhere_in_a_body_is_caught(db):
     assert verify(db)["ok"]
 
 
+def test_a_key_renamed_in_the_stored_bytes_is_reported_not_raised(db):
+    """A flipped byte in a key (`stream` -> `strean`) of an order's stored bytes: verify
+    names the seq (it raised KeyError from the refs check, found by the mutation property
+    below)."""
+    with tampering(db) as conn:
+        body = conn.execute("SELECT body FROM events WHERE seq = 1").fetchone()[0]
+        assert b'"stream"' in body and b'"order_issued"' in body
+        conn.execute("UPDATE events SET body = ? WHERE seq = 1",
+                     (body.replace(b'"stream"', b'"strean"'),))
+    report = verify(db, views=False)
+    assert report["ok"] is False
+    assert 1 in {p["seq"] for p in chain(report)}
+
+
 def test_changed_hash_column_is_caught_at_its_seq_only(db):
     with tampering(db) as conn:
         conn.execute("UPDATE events SET hash = ? WHERE seq = 4", ("ab" * 32,))

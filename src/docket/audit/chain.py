@@ -136,9 +136,10 @@ def ref_of(body: bytes) -> tuple[str, str, str, int] | None:
         if kind in AMENDING:
             return record["stream"], kind, record["id"], record["seq"]
         new = introduced(kind, data)
+        # Inside the try too: bytes with a flipped byte in a key (`strean`) lack it.
+        return None if new is None else (record["stream"], *new, record["seq"])
     except Exception:  # noqa: BLE001 - damaged bytes, reported by the chain check
         return None
-    return None if new is None else (record["stream"], *new, record["seq"])
 
 
 class ScanState:
