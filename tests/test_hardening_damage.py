@@ -104,6 +104,8 @@ def test_a_damaged_page_stops_writes_and_fails_verify(clean, tmp_path, how):
     assert report["problems"][0]["kind"] == "database"
     assert report["problems"][0]["message"].startswith("SQLite's integrity_check: ")
     assert "\n" not in report["problems"][0]["message"]
+    # the report is the audit: none of its lines sends the reader to run it
+    assert not [p for p in report["problems"] if "docket verify" in p["message"]]
     assert path.read_bytes() == raw
 
 

@@ -427,7 +427,8 @@ def test_a_write_refuses_a_log_that_lost_the_end_of_its_signed_checkpoint(work, 
         conn.execute(f"DROP TRIGGER {name}")
     if damage == "last event deleted":
         conn.execute("DELETE FROM events WHERE seq = ?", (size,))
-        words = f"does not hold the {size} events of the checkpoint it signed last"
+        words = (f"its event at seq {size}, the last of the checkpoint it signed last, is "
+                 "missing")
     else:
         conn.execute("UPDATE events SET hash = ? WHERE seq = ?", ("ab" * 32, size))
         words = f"its event at seq {size} is not the one the checkpoint it signed last ends with"

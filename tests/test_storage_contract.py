@@ -310,7 +310,7 @@ def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
     assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1]
 
 
-@pytest.mark.parametrize("kept", ["further than the log", "another end"])
+@pytest.mark.parametrize("kept", ["further than the log", "another end", "no head line"])
 def test_a_write_refuses_a_log_that_does_not_hold_its_last_signed_checkpoint(backend, kept):
     """The first write of an open log checks the checkpoint it signed last against the log
     (its size, and the hash of the event there): on every backend, a log that extends it
@@ -320,10 +320,11 @@ def test_a_write_refuses_a_log_that_does_not_hold_its_last_signed_checkpoint(bac
     with log.storage.reading():
         head = log.storage.head()
 
-    def keep(size: int, hash_: str) -> None:
+    def keep(size: int, hash_: str | None) -> None:
+        head_line = f"docket-head {hash_}\n" if hash_ else ""
         with log.storage.writing():
-            log.storage.insert_checkpoint(size, f"o.example\n{size}\nAAAA\n"
-                                                f"docket-head {hash_}\n\n— o.example x\n")
+            log.storage.insert_checkpoint(size, f"o.example\n{size}\nAAAA\n{head_line}"
+                                                "\n— o.example x\n")
 
     keep(3, head.hash)
     log.close()
@@ -331,10 +332,13 @@ def test_a_write_refuses_a_log_that_does_not_hold_its_last_signed_checkpoint(bac
     log.append([statement("s", "e3")])  # it extends the checkpoint: taken
     if kept == "further than the log":
         keep(9, head.hash)
-        words = "does not hold the 9 events of the checkpoint it signed last"
-    else:
+        words = "its event at seq 9, the last of the checkpoint it signed last, is missing"
+    elif kept == "another end":
         keep(4, "ab" * 32)
         words = "its event at seq 4 is not the one the checkpoint it signed last ends with"
+    else:
+        keep(4, None)
+        words = "the checkpoint it signed last \\(size 4\\) has no docket-head line"
     log.close()
     log = EventLog(backend)
     with pytest.raises(StorageError, match=words):

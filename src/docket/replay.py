@@ -179,9 +179,12 @@ def replay_stream(storage, stream: str, known_seq: int,
 
 
 def unreadable(stream: str, exc: Exception) -> AuditError:
-    """The error for a stream whose stored bytes a fresh replay cannot read."""
-    return AuditError(f"stream {stream!r}: a fresh replay fails ({type(exc).__name__}: {exc}); "
-                      "`docket verify` shows which events are damaged")
+    """The error for a stream whose stored bytes a fresh replay cannot read; its `finding`
+    is the message without the advice to run `docket verify` (for verify's own report)."""
+    finding = f"stream {stream!r}: a fresh replay fails ({type(exc).__name__}: {exc})"
+    error = AuditError(f"{finding}; `docket verify` shows which events are damaged")
+    error.finding = finding
+    return error
 
 
 def replay_all(storage, known_seq: int, progress: Progress | None = None,

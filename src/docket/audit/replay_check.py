@@ -101,7 +101,8 @@ def check_views(storage, views, known_seq: int, problems: Problems,
                 storage, stream, known_seq,
                 with_progress(seen.hook(on_stream(stream)), progress))
         except AuditError as exc:
-            problems.add("view", str(exc), table="events", row={"stream": stream})
+            problems.add("view", getattr(exc, "finding", str(exc)), table="events",
+                         row={"stream": stream})
             continue
         if stale is not None:
             continue

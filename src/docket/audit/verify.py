@@ -92,8 +92,11 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
     except StorageError as exc:
         if not problems.count.get("database") and not isinstance(exc, DamagedDatabase):
             raise
-        # A file too damaged to read to the end: what was found, and where reading stopped.
-        problems.add("database", f"the audit stopped here: {exc}")
+        # A file too damaged to read to the end: what was found, and where reading stopped
+        # (in SQLite's words: the error's own advice is to run this audit).
+        said = f"the database is damaged (SQLite says: {exc.said})" \
+            if isinstance(exc, DamagedDatabase) else str(exc)
+        problems.add("database", f"the audit stopped here: {said}")
         events = _count(storage)
     found = problems.result()
     return {"ok": not found, "events": events, "problems": found}
@@ -157,6 +160,8 @@ def _audit(log, storage, problems: Problems, cp, cp_name, projections, views: bo
 
 def _view_problem(problems: Problems):
     def on_error(stream: str, exc: Exception) -> None:
-        problems.add("view", str(exc), table="events", row={"stream": stream})
+        # The report is the audit: not its advice to run it (`replay.unreadable`).
+        problems.add("view", getattr(exc, "finding", str(exc)), table="events",
+                     row={"stream": stream})
 
     return on_error

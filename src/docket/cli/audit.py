@@ -47,12 +47,15 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
 
     try:
         log = open_log(db)
-        count = log.count()
     except DamagedDatabase as exc:  # too damaged to open: still a report, not an error
         report = unreadable_report(db, exc)
     else:
         replay = not no_views or projections is not None
-        with progress(count * (2 if replay else 1), "verifying") as bar:
+        try:
+            total = log.count() * (2 if replay else 1)
+        except DamagedDatabase:  # the audit says what it can still read
+            total = None
+        with progress(total, "verifying") as bar:
             report = log.verify(checkpoint_file, projections, views=not no_views,
                                 progress=bar, key=key, witnesses=witnesses,
                                 min_witnesses=min_witnesses)

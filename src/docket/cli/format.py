@@ -153,8 +153,9 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
 
     The work ticks it as it goes; when the block ends without an error the bar is filled,
     since `total` is an estimate (a fold ticks every 1,000 events, so each stream's last
-    few and the records it never folds, such as retractions, are not counted)."""
-    if not sys.stderr.isatty():
+    few and the records it never folds, such as retractions, are not counted); with no
+    `total` (a damaged log that cannot say how many events it holds), no bar."""
+    if total is None or not sys.stderr.isatty():
         yield lambda n: None
         return
     import click

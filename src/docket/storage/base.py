@@ -97,11 +97,16 @@ class Storage(ABC):
         size, note = kept[-1]
         head = next((line.split(" ", 1)[1] for line in note.split("\n\n", 1)[0].splitlines()
                      if line.startswith("docket-head ")), None)
-        rows = self.last_rows(size, 1) if size else []
-        if size and (not rows or rows[0][0] != size):  # ChainRow: seq first, hash 8th
-            return [f"it does not hold the {size} events of the checkpoint it signed last "
-                    f"(its last seq is {self.head().seq})"]
-        if size and rows[0][7] != head:
+        if not size:
+            return []
+        if head is None:
+            return [f"the checkpoint it signed last (size {size}) has no docket-head line: "
+                    "its kept notes were changed"]
+        rows = self.last_rows(size, 1)
+        if not rows or rows[0][0] != size:  # ChainRow: seq first, hash 8th
+            return [f"its event at seq {size}, the last of the checkpoint it signed last, is "
+                    f"missing (events were removed; its last seq is {self.head().seq})"]
+        if rows[0][7] != head:
             return [f"its event at seq {size} is not the one the checkpoint it signed last "
                     "ends with (another hash)"]
         return []
