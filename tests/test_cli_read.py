@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -925,3 +926,40 @@ def test_why_of_an_id_of_another_stream_says_which(tmp_path):
     err = fails(1, "why", "O-z", "--stream", "a", "--as-of", "2021-03-01", db=db)
     assert err == ("REF: 'O-z' is not an order, notice, case, penalty, target or country in "
                    "stream 'a' at that time")
+
+
+def test_why_cites_a_retraction_of_an_event_that_named_the_fact(tmp_path):
+    """A block that was withdrawn no longer shows among the events behind its order or its
+    account; the retraction that withdrew it does, with its sources (it is why the order
+    stands where it does); a retraction of an event that named neither is not cited."""
+    from docket import EventLog
+
+    log = EventLog(str(tmp_path / "r.db"))
+    log.append([
+        {"type": "order_issued", "stream": "s", "occurred_at": "2021-02-01", "id": "o",
+         "data": {"order_id": "O-1", "issuer": "MeitY", "platform": "Twitter",
+                  "targets": ["@a", "@b"]}},
+        {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-02", "id": "b1",
+         "data": {"order_id": "O-1", "targets": ["@a"]}},
+        {"type": "accounts_blocked", "stream": "s", "occurred_at": "2021-02-03", "id": "b2",
+         "data": {"basis": "platform_rules", "count": 5}}])
+    known = list(log.read())[-1]["recorded_at"]  # before the retractions were recorded
+    time.sleep(0.002)
+    log.append([
+        {"type": "event_retracted", "stream": "s", "occurred_at": "2021-03-01", "id": "r1",
+         "data": {"target_id": "b1", "reason": "the report was about other accounts"},
+         "sources": [{"title": "Paper: a correction", "published": "2021-03-01"}]},
+        {"type": "event_retracted", "stream": "s", "occurred_at": "2021-03-02", "id": "r2",
+         "data": {"target_id": "b2", "reason": "no such suspension"}},
+    ])
+    for ref in ("O-1", "@a"):
+        events = log.why(ref)["events"]
+        assert [e["id"] for e in events] == ["o", "r1"], ref
+        assert events[-1]["type"] == "event_retracted"
+        assert events[-1]["sources"] == [{"title": "Paper: a correction",
+                                          "published": "2021-03-01"}]
+        assert events[-1]["summary"] == "retracts b1: the report was about other accounts"
+    assert log.why("O-1")["status"]["blocked"] == 0
+    # known before the retraction: the block itself, and no retraction
+    assert [e["id"] for e in log.why("O-1", known_at=known)["events"]] == ["o", "b1"]
+    log.close()

@@ -18,7 +18,7 @@ from .log import Log, Receipt
 from .projection import Cited
 from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
-from .timeline import Amendments, Selection, amending_records, amendments
+from .timeline import Amendments, Selection, amending_records, amendments, withdrawn_records
 from .times import parse_time, time_key
 from .views import compliance_rows, diff_views, explain, reference_time, with_corrections
 
@@ -254,9 +254,10 @@ class EventLog:
                                    until_us=selection.until_us, on_fold=on_fold,
                                    record_type=Cited)[0]
 
+            withdrawn = withdrawn_records(reader, amending, selection.known_seq)
             try:
                 return with_corrections(explain(fold, ref, stream=stream, as_of=as_of),
-                                        amending)
+                                        amending, withdrawn)
             except KeyError:
                 when = " at that time" if (as_of or known_at or public_at) else ""
                 raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case, "

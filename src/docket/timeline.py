@@ -25,7 +25,7 @@ from .catalog import AMENDING
 from .times import time_key, upper_bound
 
 __all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "PublicEvents", "Selection", "amendments",
-           "amendments_of", "amending_records", "public_us", "replay_key"]
+           "amendments_of", "amending_records", "public_us", "replay_key", "withdrawn_records"]
 
 _MAX = 2**63 - 1
 _decode = msgspec.json.Decoder().decode
@@ -204,6 +204,14 @@ def amending_records(storage, stream: str, known_seq: int) -> list[dict]:
     cites them (`why`); `Amendments(records)` is what `amendments` gives."""
     return [_decode(body) for body in storage.amending_bodies(stream, known_seq,
                                                               AMENDING_KINDS)]
+
+
+def withdrawn_records(storage, amending: list[dict], known_seq: int) -> dict[str, dict]:
+    """The records the retractions among `amending` withdrew, by id (whole, as stored)."""
+    ids = [r["data"]["target_id"] for r in amending if r["type"] == "event_retracted"]
+    if not ids:
+        return {}
+    return {r["id"]: r for r in map(_decode, storage.bodies_by_id(ids, known_seq))}
 
 
 def amendments_of(bodies: Iterable[bytes]) -> Amendments:

@@ -112,18 +112,37 @@ def _in_replay_order(hits: list[tuple[int, dict]]) -> list[dict]:
     return [cite for _, cite in sorted(hits, key=lambda hit: hit[0])]
 
 
-def with_corrections(answer: dict[str, Any], amending: list[dict]) -> dict[str, Any]:
+def with_corrections(answer: dict[str, Any], amending: list[dict],
+                     withdrawn: dict[str, dict] | None = None) -> dict[str, Any]:
     """`answer` (of `explain`) with every correction of an event it cites among its
     events, in replay order: a date or a figure the answer shows may be the correction's,
-    and so are the sources behind it (the corrected event keeps its own)."""
+    and so are the sources behind it (the corrected event keeps its own). `withdrawn`:
+    the records the retractions among `amending` withdrew, by id; a retraction of one that
+    named `answer`'s ref is cited too (the fact stands where it does without that event,
+    which the fold no longer shows)."""
     cited = {e["id"] for e in answer["events"]}
+    withdrawn = withdrawn or {}
     extra = [_cite_record(r) for r in amending
-             if r["type"] == "event_corrected" and r["data"]["target_id"] in cited]
+             if (r["type"] == "event_corrected" and r["data"]["target_id"] in cited)
+             or (r["type"] == "event_retracted" and r["data"]["target_id"] in withdrawn
+                 and _named_by(withdrawn[r["data"]["target_id"]], answer["ref"]))]
     if not extra:
         return answer
     events = sorted(answer["events"] + extra,
                     key=lambda e: (time_key(e["occurred_at"]), e["seq"]))
     return {**answer, "events": events}
+
+
+def _named_by(record: dict, ref: str) -> bool:
+    """Whether a whole record (a dict) names the id `ref`: introduces or cites it, names it
+    as a target, or suspends or restores the service in it."""
+    kind, data = record["type"], record["data"]
+    new = introduced(kind, data)
+    if new is not None and new[1] == ref:
+        return True
+    if any(value == ref for _, _, value in citations(kind, data)):
+        return True
+    return ref in (data.get("targets") or ()) or (kind in _SERVICE and data.get("scope") == ref)
 
 
 def _cite_record(record: dict) -> dict[str, Any]:
