@@ -184,7 +184,16 @@ def test_new_stopped_before_appending_leaves_no_log(tmp_path):
     db = tmp_path / "fresh.db"
     t = Terminal("new", "statement_published", "--db", db)
     t.expect(">")
-    t.proc.send_signal(signal.SIGINT)  # Ctrl-C (the pty is not its controlling terminal)
+    # Ctrl-C (the pty is not its controlling terminal, so the signal is sent). One that
+    # lands between the prompt and the read it waits in is seen only when the read
+    # returns (CPython), so it is pressed again, as a user would, until the command ends.
+    for _ in range(10):
+        t.proc.send_signal(signal.SIGINT)
+        try:
+            t.proc.wait(timeout=3)
+            break
+        except subprocess.TimeoutExpired:
+            continue
     code, rest = t.finish()
     # click turns Ctrl-C at a prompt into its Abort; a signal landing a moment outside the
     # prompt is Python's KeyboardInterrupt: one line either way.
