@@ -20,7 +20,7 @@ from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
 from .timeline import Amendments, Selection, amending_records, amendments, withdrawn_records
 from .times import parse_time, time_key
-from .views import compliance_rows, diff_views, explain, reference_time, with_corrections
+from .views import compliance_rows, diff_views, explain, reference_time, with_amendments
 
 __all__ = ["EventLog"]
 
@@ -256,7 +256,7 @@ class EventLog:
 
             withdrawn = withdrawn_records(reader, amending, selection.known_seq)
             try:
-                return with_corrections(explain(fold, ref, stream=stream, as_of=as_of),
+                return with_amendments(explain(fold, ref, stream=stream, as_of=as_of),
                                         amending, withdrawn)
             except KeyError:
                 when = " at that time" if (as_of or known_at or public_at) else ""

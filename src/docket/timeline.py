@@ -196,7 +196,7 @@ AMENDING_KINDS = tuple(sorted(AMENDING))
 
 def amendments(storage, stream: str, known_seq: int) -> Amendments:
     """The retractions and corrections of `stream` with seq up to `known_seq`."""
-    return amendments_of(storage.amending_bodies(stream, known_seq, AMENDING_KINDS))
+    return Amendments(amending_records(storage, stream, known_seq))
 
 
 def amending_records(storage, stream: str, known_seq: int) -> list[dict]:

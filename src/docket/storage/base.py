@@ -95,10 +95,10 @@ class Storage(ABC):
         if not kept:
             return []
         size, note = kept[-1]
-        head = next((line.split(" ", 1)[1] for line in note.split("\n\n", 1)[0].splitlines()
-                     if line.startswith("docket-head ")), None)
         if not size:
             return []
+        head = next((line.split(" ", 1)[1] for line in note.split("\n\n", 1)[0].splitlines()
+                     if line.startswith("docket-head ")), None)
         if head is None:
             return [f"the checkpoint it signed last (size {size}) has no docket-head line: "
                     "its kept notes were changed"]

@@ -8,7 +8,7 @@ from .diff import diff_views
 from .numbers import canonical_view_bytes, fingerprint, whole
 from .state import state_view
 from .summary import event_summary
-from .why import explain, with_corrections
+from .why import explain, with_amendments
 
 __all__ = [
     "canonical_view_bytes",
@@ -18,7 +18,7 @@ __all__ = [
     "state_view",
     "whole",
     "explain",
-    "with_corrections",
+    "with_amendments",
     "diff_views",
     "event_summary",
 ]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..catalog import citations, introduced
+from ..times import time_key
 from .compliance import compliance_row, reference_time
 from .penalties import penalty_entry, service_entry
-from ..times import time_key
 from .summary import event_line
 
-__all__ = ["explain", "with_corrections"]
+__all__ = ["explain", "with_amendments"]
 
 _MOVES = ("accounts_blocked", "accounts_unblocked")
 _SERVICE = ("service_suspended", "service_restored")
@@ -41,13 +41,13 @@ def _notice_sig(state: dict, ref: str) -> tuple | None:
                                    n["acknowledged_at"])
 
 
-def _naming(rec, ref: str) -> set[str]:
-    """The kinds of entity as which a record introduces or cites the id `ref` (the
-    catalogue's table), found in one pass over its references: `why` asks it of every
-    record of the stream."""
-    new = introduced(rec.type, rec.data)
+def _naming(kind: str, data: dict, ref: str) -> set[str]:
+    """The kinds of entity as which a record (its type and data) introduces or cites the id
+    `ref` (the catalogue's table), found in one pass over its references: `why` asks it of
+    every record of the stream."""
+    new = introduced(kind, data)
     out = {new[0]} if new is not None and new[1] == ref else set()
-    for cited, _, value in citations(rec.type, rec.data):
+    for cited, _, value in citations(kind, data):
         if value == ref:
             out.update(cited.kinds)
     return out
@@ -91,8 +91,8 @@ def _service_sig(state: dict, ref: str) -> tuple | None:
     return None if s is None else tuple(s.values())
 
 
-def _names_country(rec, ref: str) -> bool:
-    return rec.type in _SERVICE and rec.data.get("scope") == ref
+def _names_country(kind: str, data: dict, ref: str) -> bool:
+    return kind in _SERVICE and data.get("scope") == ref
 
 
 def _summary(rec) -> str:
@@ -112,16 +112,15 @@ def _in_replay_order(hits: list[tuple[int, dict]]) -> list[dict]:
     return [cite for _, cite in sorted(hits, key=lambda hit: hit[0])]
 
 
-def with_corrections(answer: dict[str, Any], amending: list[dict],
-                     withdrawn: dict[str, dict] | None = None) -> dict[str, Any]:
-    """`answer` (of `explain`) with every correction of an event it cites among its
-    events, in replay order: a date or a figure the answer shows may be the correction's,
-    and so are the sources behind it (the corrected event keeps its own). `withdrawn`:
-    the records the retractions among `amending` withdrew, by id; a retraction of one that
-    named `answer`'s ref is cited too (the fact stands where it does without that event,
-    which the fold no longer shows)."""
+def with_amendments(answer: dict[str, Any], amending: list[dict],
+                    withdrawn: dict[str, dict]) -> dict[str, Any]:
+    """`answer` (of `explain`) with the amending records behind it among its events, in
+    replay order: every correction of an event it cites (a date or a figure the answer
+    shows may be the correction's, and so are the sources behind it; the corrected event
+    keeps its own), and every retraction of a record that named `answer`'s ref
+    (`withdrawn`: the records the retractions withdrew, by id; the fact stands where it
+    does without that record, which the fold no longer shows)."""
     cited = {e["id"] for e in answer["events"]}
-    withdrawn = withdrawn or {}
     extra = [_cite_record(r) for r in amending
              if (r["type"] == "event_corrected" and r["data"]["target_id"] in cited)
              or (r["type"] == "event_retracted" and r["data"]["target_id"] in withdrawn
@@ -137,12 +136,8 @@ def _named_by(record: dict, ref: str) -> bool:
     """Whether a whole record (a dict) names the id `ref`: introduces or cites it, names it
     as a target, or suspends or restores the service in it."""
     kind, data = record["type"], record["data"]
-    new = introduced(kind, data)
-    if new is not None and new[1] == ref:
-        return True
-    if any(value == ref for _, _, value in citations(kind, data)):
-        return True
-    return ref in (data.get("targets") or ()) or (kind in _SERVICE and data.get("scope") == ref)
+    return bool(_naming(kind, data, ref)) or ref in (data.get("targets") or ()) \
+        or _names_country(kind, data, ref)
 
 
 def _cite_record(record: dict) -> dict[str, Any]:
@@ -185,10 +180,10 @@ def explain(
         # The state is the one after `rec`; naming does not depend on what `rec` itself
         # changed (an acknowledgement does not change its notice's orders, a block does not
         # change its order's targets).
-        naming = _naming(rec, ref)
+        naming = _naming(rec.type, rec.data, ref)
         named = (_names_order(state, rec, ref, naming), "notice" in naming,
                  "case" in naming, _names_account(state, rec, ref),
-                 "penalty" in naming, _names_country(rec, ref))
+                 "penalty" in naming, _names_country(rec.type, rec.data, ref))
         if after != before[0] or any(named):  # most records: neither, so no loop
             cite = None
             for kind, b, a, nm in zip(kinds, before[0], after, named):
