@@ -33,6 +33,7 @@ from .views import state_view
 __all__ = [
     "Progress",
     "Replayed",
+    "fold_decoded",
     "fold_stream",
     "records_in_order",
     "replay_all",
@@ -124,6 +125,19 @@ def fold_stream(
     pages = _amended_pages(storage, stream, known_seq, amend, after, until_us, decode,
                            amend.apply_struct)
     return fold_pages(state, pages, _same, on_fold)
+
+
+def fold_decoded(state: dict, records: list[tuple[int, int, Any]], amend: Amendments,
+                 on_fold: OnFold | None = None) -> tuple[dict, tuple[int, int] | None, int]:
+    """`fold_stream` of records the caller holds decoded already, (occurred_us, seq,
+    `Folded`) in any order: sorted into replay order, each amended as `fold_stream` would
+    (for an append's own events, which need no read of the log and no second decode)."""
+    page = sorted(records)  # seqs are unique, so two records are never compared
+    if amend:
+        page = [(occ, seq, rec) for occ, seq, rec in
+                ((occ, seq, amend.apply_struct(rec)) for occ, seq, rec in page)
+                if rec is not None]
+    return fold_pages(state, [page], _same, on_fold)
 
 
 def records_in_order(storage, stream: str, known_seq: int, amend: Amendments,

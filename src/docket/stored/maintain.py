@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..projection import PROJECTION_VERSION
-from ..replay import fold_stream, view_of
+from ..replay import fold_decoded, fold_stream, view_of
 from ..timeline import AMENDING, AMENDING_KINDS, Selection, amendments, amendments_of
 from ..views.compliance import reference_time
 from .entities import touches
@@ -181,10 +181,16 @@ class StoredViews:
             state[kind].keys_seen = set()
         # New events after the head: fold them on (indexing what each one touches).
         index = Index(storage, stream, h_log)
-        state, last, n = fold_stream(
-            storage, stream, log_seq, amend, state, after=resume,
-            on_fold=index.hook(self._snapshotter(stream, log_seq, folded,
-                                                 most_folded=most_folded)))
+        on_fold = index.hook(self._snapshotter(stream, log_seq, folded, most_folded=most_folded))
+        if late or amend.moved():
+            state, last, n = fold_stream(storage, stream, log_seq, amend, state, after=resume,
+                                         on_fold=on_fold)
+        else:
+            # What is left to fold is `new` itself: every event after the head's seq, none
+            # landing before it, and no correction moving an older one past it. Folded as
+            # decoded above, in replay order: no read of the log and no second decode.
+            state, last, n = fold_decoded(state, [(*r.key, r.record) for r in new], amend,
+                                          on_fold)
         index.flush()
         last = last or after
         touched, gone = {}, {}
