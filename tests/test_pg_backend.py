@@ -21,6 +21,7 @@ import pytest
 from conftest import RAW_SQL, export_of, invoke, run
 
 from docket import EventLog
+from docket.errors import StorageError
 from docket.storage import open_storage
 
 SECRET = "s3cr3t-pw-Zq"
@@ -167,6 +168,37 @@ def test_a_writer_waiting_too_long_for_the_lock_names_it(pg_url):
     assert export_of(pg_url) == before
     assert run("append", "--db", pg_url, "-", input=EVENT)[0] == 0  # and it goes on
     log.close()
+
+
+def test_a_busy_timeout_of_zero_does_not_wait_for_the_lock(pg_url):
+    # PostgreSQL's lock_timeout 0 means no limit: Docket's 0 means not waiting, as on SQLite.
+    EventLog(pg_url).append([{"type": "statement_published", "stream": "s", "id": "e0",
+                              "occurred_at": "2021-02-01",
+                              "data": {"speaker": "S", "summary": "x"}}])
+    before = export_of(pg_url)
+    holder = open_storage(pg_url)
+    with holder.writing():
+        started = time.monotonic()
+        code, _, err = run("append", "--db", pg_url, "-", input=EVENT, timeout=60,
+                           env={"DOCKET_BUSY_TIMEOUT_MS": "0"})
+        waited = time.monotonic() - started
+        _one_error(code, err, 1, "write lock is held by another writer", "waited 0 ms")
+    holder.close()
+    assert waited < 30  # not until the holder let go (it never would while we waited)
+    assert export_of(pg_url) == before
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5", ""])
+def test_a_busy_timeout_that_is_not_a_number_is_the_sqlite_error(pg_url, value, monkeypatch):
+    EventLog(pg_url).close()
+    for args in (("log", "--db", pg_url), ("append", "--db", pg_url, "-")):
+        code, _, err = run(*args, input=EVENT, env={"DOCKET_BUSY_TIMEOUT_MS": value})
+        _one_error(code, err, 1, f"DOCKET_BUSY_TIMEOUT_MS is {value!r}: give a whole number "
+                   "of milliseconds from 0 to 2147483647")
+    assert export_of(pg_url) == b""
+    monkeypatch.setenv("DOCKET_BUSY_TIMEOUT_MS", value)  # the library: a StorageError
+    with pytest.raises(StorageError, match="DOCKET_BUSY_TIMEOUT_MS is"):
+        EventLog(pg_url)
 
 
 def test_text_postgresql_cannot_hold_round_trips_exactly(pg_url, tmp_path):

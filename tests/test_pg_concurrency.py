@@ -227,3 +227,49 @@ def test_a_server_restart_under_writers(own_cluster, tmp_path):
     assert receipt.seq == len(records) + 1
     assert log.verify()["ok"]
     log.close()
+
+
+def test_a_long_lived_log_and_its_followers_go_on_after_a_server_restart(own_cluster):
+    """README: a long-lived EventLog reconnects at its next transaction; SPEC §6: a follower
+    prints every event until interrupted. The first call after a restart used to fail on the
+    connection the server had dropped, and a follower ended with exit 1."""
+    folder, url = own_cluster
+    log = EventLog(url)
+    log.append([statement("s0", "r1")])
+    got: list[str] = []
+
+    def follow_in_a_thread():
+        follower = EventLog(url)
+        for record in follower.follow(poll=0.2):
+            got.append(record["id"])
+            if len(got) == 4:
+                break
+        follower.close()
+
+    thread = threading.Thread(target=follow_in_a_thread, daemon=True)
+    thread.start()
+    proc = subprocess.Popen([str(DOCKET), "log", "--follow", "--json", "--db", url],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(
+        json.loads(line)["id"] for line in proc.stdout), daemon=True)
+    reader.start()
+    try:
+        _wait_for(lambda: got and printed)  # both followers are past r1 and waiting
+        pgcluster.restart(folder, "fast")
+        # The first call after the restart works (the dropped connection is replaced).
+        assert log.state("s0")["version"] == 1
+        log.append([statement("s0", "r2")])
+        log.append([statement("s0", "r3"), statement("s0", "r4")])
+        thread.join(60)
+        assert got == ["r1", "r2", "r3", "r4"]
+        _wait_for(lambda: len(printed) == 4)
+        assert printed == ["r1", "r2", "r3", "r4"]
+        # SIGTERM (a service manager's stop) ends the follower as Ctrl-C does.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert proc.stderr.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()

@@ -7,49 +7,25 @@ these methods (`as_of`, `stream`); the command line maps them to its options.
 
 from __future__ import annotations
 
-import functools
+import time
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .arguments import query_times
 from .catalog import Event
 from .codec import check_after_seq
-from .errors import InvalidArgument, MissingArgument, about
-from .gcpause import paused_gc
+from .errors import InvalidArgument, MissingArgument, Unavailable, about
+from .gcpause import collector_paused
 from .log import Log, Receipt
 from .projection import Cited
 from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
 from .timeline import Amendments, Selection, amending_records, amendments, withdrawn_records
-from .times import parse_time, time_key
+from .times import time_key
 from .views import compliance_rows, diff_views, explain, reference_time, with_amendments
 
 __all__ = ["EventLog"]
 
 Progress = Callable[[int], None]
-
-
-def _check_times(**times: str | None) -> None:
-    """Each time given parses, or InvalidArgument names its argument."""
-    for name, value in times.items():
-        if value is not None:
-            try:
-                parse_time(value)
-            except ValueError as exc:
-                raise InvalidArgument(name, "{arg}: " + str(exc)) from None
-
-
-def _collector_paused(method):
-    """Run `method` with Python's cyclic collector paused (and restored for the caller).
-
-    Appends, folds and view reads allocate millions of small acyclic objects; each burst
-    triggers collections that walk every live object again. This is the one place the
-    collector is paused (bench/README.md has the figures that keep it)."""
-
-    @functools.wraps(method)
-    def paused(*args, **kwargs):
-        with paused_gc():
-            return method(*args, **kwargs)
-
-    return paused
 
 
 class EventLog:
@@ -68,7 +44,7 @@ class EventLog:
         self.views = StoredViews(self.storage)
 
     # -- writing ---------------------------------------------------------------------------
-    @_collector_paused
+    @collector_paused
     def append(self, events: Iterable[dict | Event], expected_version: int | None = None, *,
                stream: str | None = None, lines: Iterable[int] | None = None,
                progress: Progress | None = None) -> list[Receipt]:
@@ -80,7 +56,7 @@ class EventLog:
         """
         return self._write(self.log.decode(events, lines), expected_version, stream, progress)
 
-    @_collector_paused
+    @collector_paused
     def import_lines(self, numbered_lines: Iterable[tuple[int, bytes]], *,
                      stream: str | None = None,
                      progress: Progress | None = None) -> list[Receipt]:
@@ -99,7 +75,7 @@ class EventLog:
         self.views.committed()
         return appended.receipts
 
-    @_collector_paused
+    @collector_paused
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild every stored view and snapshot from the log; returns the stream count."""
         with self.storage.writing():
@@ -119,17 +95,22 @@ class EventLog:
 
         Writers commit in seq order (the chain has one writer at a time), so reading on from
         the last seq seen never skips an event; between commits nothing is held. `poll` is
-        the longest wait before looking again (a backend that can be woken wakes sooner)."""
+        the longest wait before looking again (a backend that can be woken wakes sooner).
+        A server that restarts or goes out of reach meanwhile is waited for, `poll` seconds
+        at a time, and the records go on from the last one given."""
         check_after_seq(after_seq)
         return self._follow(after_seq, stream, poll)
 
     def _follow(self, last: int, stream: str | None, poll: float) -> Iterator[dict]:
         while True:
-            for record in self.log.read(None, last):
-                last = record["seq"]
-                if stream is None or record["stream"] == stream:
-                    yield record
-            self.storage.wait_for_commit(last, poll)
+            try:
+                for record in self.log.read(None, last):
+                    last = record["seq"]
+                    if stream is None or record["stream"] == stream:
+                        yield record
+                self.storage.wait_for_commit(last, poll)
+            except Unavailable:  # read on from `last` on the storage's next connection
+                time.sleep(poll)
 
     def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
         """Exported JSONL lines (canonical records with `hash`), newline-terminated."""
@@ -155,13 +136,14 @@ class EventLog:
             return self.views.stale()
 
     # -- views -------------------------------------------------------------------------
-    @_collector_paused
+    @collector_paused
     def state(self, stream: str | None = None, as_of: str | None = None,
               known_at: str | None = None, public_at: str | None = None) -> dict:
         """SPEC §5 state of one stream (the only one when `stream` is None); with
         `public_at` the view also says it (a key after `known_at`, outside the
         fingerprint, like the other two times)."""
-        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
+        as_of, known_at, public_at = query_times(as_of=as_of, known_at=known_at,
+                                                  public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
             return self._state_view(stream, Selection(self.storage, as_of, known_at, public_at))
@@ -192,11 +174,12 @@ class EventLog:
         return fold_stream(reader, stream, selection.known_seq, amend,
                            until_us=selection.until_us)[0], amend
 
-    @_collector_paused
+    @collector_paused
     def compliance(self, stream: str | None = None, as_of: str | None = None,
                    known_at: str | None = None, public_at: str | None = None) -> list[dict]:
         """SPEC §5 compliance: one row per order (of every stream when `stream` is None)."""
-        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
+        as_of, known_at, public_at = query_times(as_of=as_of, known_at=known_at,
+                                                  public_at=public_at)
         with self.storage.reading():
             streams = self._named_or_all(stream)
             selection = Selection(self.storage, as_of, known_at, public_at)
@@ -213,7 +196,7 @@ class EventLog:
             rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
         return rows
 
-    @_collector_paused
+    @collector_paused
     def timeline(self, stream: str | None = None, as_of: str | None = None,
                  known_at: str | None = None, since: str | None = None,
                  public_at: str | None = None) -> list[dict]:
@@ -222,7 +205,8 @@ class EventLog:
         Every stream when `stream` is None (merged in replay order); `since` keeps events
         that occurred at or after that time.
         """
-        _check_times(as_of=as_of, known_at=known_at, since=since, public_at=public_at)
+        as_of, known_at, since, public_at = query_times(
+            as_of=as_of, known_at=known_at, since=since, public_at=public_at)
         after = (time_key(since) - 1, 2**63 - 1) if since is not None else (-(2**63 - 1), 0)
         with self.storage.reading():
             streams = self._named_or_all(stream)
@@ -236,12 +220,13 @@ class EventLog:
         out.sort(key=lambda pair: pair[0])
         return [record for _, record in out]
 
-    @_collector_paused
+    @collector_paused
     def why(self, ref: str, stream: str | None = None, as_of: str | None = None,
             known_at: str | None = None, public_at: str | None = None) -> dict:
         """Explain one fact (a target, an order_id, a notice_id or a case_id): its status and
         the events, with their sources, that made it so (`docket why`)."""
-        _check_times(as_of=as_of, known_at=known_at, public_at=public_at)
+        as_of, known_at, public_at = query_times(as_of=as_of, known_at=known_at,
+                                                  public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
             selection = Selection(self.storage, as_of, known_at, public_at)
@@ -274,11 +259,12 @@ class EventLog:
             return ""
         return f" (stream {others[0]!r} has it)"
 
-    @_collector_paused
+    @collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,
              known_at: str | None = None, public_at: str | None = None) -> list[dict]:
         """What changed in the views of a stream between as-of `from_` and as-of `to`."""
-        _check_times(from_=from_, to=to, known_at=known_at, public_at=public_at)
+        from_, to, known_at, public_at = query_times(from_=from_, to=to, known_at=known_at,
+                                                     public_at=public_at)
         with self.storage.reading():
             stream = self._one_stream(stream)
             before = self._state_view(stream, Selection(self.storage, from_, known_at,
@@ -286,7 +272,7 @@ class EventLog:
             after = self._state_view(stream, Selection(self.storage, to, known_at, public_at))
         return diff_views(before, after)
 
-    @_collector_paused
+    @collector_paused
     def replay(self, stream: str | None = None,
                progress: Progress | None = None) -> dict[str, dict]:
         """Fold every stream (or `stream`) afresh from its first event, trusting no stored
@@ -299,7 +285,7 @@ class EventLog:
                     for name in self._named_or_all(stream)}
 
     # -- audit ---------------------------------------------------------------------------
-    @_collector_paused
+    @collector_paused
     def verify(self, checkpoint=None, projections=None, *, views: bool = True,
                progress: Progress | None = None, key: str | None = None,
                witnesses: Sequence[str] = (), min_witnesses: int | None = None) -> dict:
@@ -352,14 +338,14 @@ class EventLog:
 
         return consistency_file(self, old, checkpoint)
 
-    @_collector_paused
+    @collector_paused
     def checkpoint(self, progress: Progress | None = None) -> dict:
         """The log's checkpoint now (`docket checkpoint`): size, root, head, fingerprint."""
         from .audit.checkpoint import checkpoint
 
         return checkpoint(self, progress=progress)
 
-    @_collector_paused
+    @collector_paused
     def project(self, out_dir, progress: Progress | None = None) -> dict:
         """Write each stream's views as files under `out_dir` (`docket project`);
         `progress` is ticked twice per event (the fold, then the checkpoint's hashes)."""
@@ -370,6 +356,13 @@ class EventLog:
     def close(self) -> None:
         """Close the underlying database; later calls raise StorageError."""
         self.log.close()
+
+    def __enter__(self) -> "EventLog":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        """`with EventLog(...) as log:` closes the log when the block ends."""
+        self.close()
 
     # -- helpers (inside a transaction) --------------------------------------------------
     def _named_or_all(self, stream: str | None) -> list[str]:

@@ -12,6 +12,7 @@ __all__ = [
     "ConflictError",
     "StorageError",
     "DamagedDatabase",
+    "Unavailable",
     "AuditError",
     "InvalidProof",
     "UsageError",
@@ -53,6 +54,12 @@ class DamagedDatabase(StorageError):
     def __init__(self, message: str, said: str) -> None:
         super().__init__(message)
         self.said = said
+
+
+class Unavailable(StorageError):
+    """The database server cannot be reached now, or the connection to it was lost (a
+    restart, a failover, the network): the same call may work later. `log.follow()` waits
+    for the server instead of ending."""
 
 
 class AuditError(DocketError):

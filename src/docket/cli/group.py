@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import signal
 import sys
 
 import click
@@ -131,6 +132,16 @@ def keep_collecting() -> None:
     (`log --follow`, `serve`): the cyclic garbage of every request or record would
     otherwise stay for as long as it runs."""
     gc.enable()
+
+
+def stop_on_terminate() -> None:
+    """Let SIGTERM (what a service manager or `kill` sends) end a command that runs until it
+    is stopped as Ctrl-C does: quietly, exit 0 (SPEC §6: `log --follow` runs until
+    interrupted), instead of dying with 143 and no word."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

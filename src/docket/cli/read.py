@@ -9,7 +9,7 @@ import click
 from ..views.summary import event_line, event_summary, plural, source_line
 from .format import cell, check_formats, csv_text, exact, json_line, pretty_json, printable, \
     progress, say, say_lines, table
-from .group import _errors, db_option, keep_collecting, main, open_log
+from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
 
 # How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
 SUMMARY_WIDTH = 110
@@ -263,9 +263,11 @@ def _log_lines(records, several: bool, width: int, wide: bool) -> Iterator[str]:
 
 
 def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
-    """Print each record as it commits until interrupted; Ctrl-C ends it with exit 0. A
-    stream that does not exist yet is waited for like any other."""
+    """Print each record as it commits until interrupted; Ctrl-C or SIGTERM ends it with
+    exit 0. A stream that does not exist yet is waited for like any other, and so is a
+    database server that restarts."""
     keep_collecting()
+    stop_on_terminate()
     try:
         for record in log.follow(after_seq, stream=stream):
             # click.echo flushes each line, so a pipe sees every record as it commits

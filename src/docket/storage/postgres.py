@@ -57,6 +57,7 @@ class PostgresStorage(PlannedReads, ViewTables, Storage):
         self._pending, self._dirty = [], set()
         self._head = self._meta = None  # known within a transaction only
         self._versions: dict[str, int] = {}  # stream -> version, within a transaction
+        self._writing = False  # is the transaction a write?
         self._conn = self._connect()
         try:
             found = check_format(self._conn, self.location)
@@ -71,7 +72,7 @@ class PostgresStorage(PlannedReads, ViewTables, Storage):
             self._channel = f"docket_{self._key & 0xFFFFFFFF}"
         except psycopg.Error as exc:
             self._conn.close()
-            raise storage_error(self._url, exc, self._conn.broken) from None
+            raise storage_error(self._url, exc, self._conn.broken, writing=create) from None
         except BaseException:
             self._conn.close()
             raise
@@ -79,12 +80,15 @@ class PostgresStorage(PlannedReads, ViewTables, Storage):
     # -- opening ----------------------------------------------------------------------------
     def _connect(self) -> psycopg.Connection:
         kwargs = {} if "connect_timeout" in self._url.url else {"connect_timeout": 10}
+        # lock_timeout 0 would wait for ever; DOCKET_BUSY_TIMEOUT_MS=0 means not waiting,
+        # as on SQLite, and the least PostgreSQL waits is 1 ms.
+        lock_ms = max(busy_timeout_ms(), 1)
         try:
             conn = psycopg.connect(self._url.url, autocommit=True, **kwargs)
             # Session settings: a writer waits this long for the write lock; UTC, so no
             # server setting changes what a time means; the write buffer's literals need
             # standard strings (the default; a server may say otherwise).
-            conn.execute(f"SET lock_timeout = {busy_timeout_ms():d}; SET TimeZone = 'UTC'; "
+            conn.execute(f"SET lock_timeout = {lock_ms:d}; SET TimeZone = 'UTC'; "
                          "SET standard_conforming_strings = on")
         except psycopg.Error as exc:
             raise connect_error(self._url, exc) from None
@@ -110,32 +114,42 @@ class PostgresStorage(PlannedReads, ViewTables, Storage):
         self._pending, self._dirty = [], set()
         self._head = self._meta = None
         self._versions = {}
-        if self._conn.broken:
-            # The server went away since the last transaction (restart, failover): the next
-            # transaction gets a new connection.
-            self._conn.close()
-            self._conn = self._connect()
-        try:
-            if write and self._upgrade:  # an older log opened to read: brought up to date
-                self._create_schema()
-                self._upgrade = False
-            # One round trip: the transaction, the write lock, and what nearly every
-            # transaction reads first (the head and the metadata), kept until it changes.
-            cur = self._conn.execute(
-                (f"BEGIN; SELECT pg_advisory_xact_lock({self._key:d}); " if write else
-                 "BEGIN ISOLATION LEVEL REPEATABLE READ; ") + _PREFETCH)
-            results = []
-            while True:  # BEGIN, the lock, then the two reads, last
-                if cur.description is not None:
-                    results.append(cur.fetchall())
-                if not cur.nextset():
-                    break
-            head, meta = results[-2:]
-            self._head = Head(*head[0]) if head else Head(0, ZERO_HASH, 0)
-            self._meta = dict(meta)
-        except psycopg.Error as exc:
-            self._rollback()
-            raise storage_error(self._url, exc, self._conn.broken) from None
+        self._writing = write
+        for first_try in (True, False):
+            if self._conn.broken:
+                # The server went away since the last transaction (restart, failover): the
+                # next transaction gets a new connection.
+                self._conn.close()
+                self._conn = self._connect()
+            try:
+                self._start(write)
+                return
+            except psycopg.Error as exc:
+                self._rollback()
+                if first_try and self._conn.broken:
+                    # An idle connection the server dropped is found out only when used, and
+                    # nothing of this transaction got through: start it again on a new one.
+                    continue
+                raise storage_error(self._url, exc, self._conn.broken, writing=write) from None
+
+    def _start(self, write: bool) -> None:
+        if write and self._upgrade:  # an older log opened to read: brought up to date
+            self._create_schema()
+            self._upgrade = False
+        # One round trip: the transaction, the write lock, and what nearly every
+        # transaction reads first (the head and the metadata), kept until it changes.
+        cur = self._conn.execute(
+            (f"BEGIN; SELECT pg_advisory_xact_lock({self._key:d}); " if write else
+             "BEGIN ISOLATION LEVEL REPEATABLE READ; ") + _PREFETCH)
+        results = []
+        while True:  # BEGIN, the lock, then the two reads, last
+            if cur.description is not None:
+                results.append(cur.fetchall())
+            if not cur.nextset():
+                break
+        head, meta = results[-2:]
+        self._head = Head(*head[0]) if head else Head(0, ZERO_HASH, 0)
+        self._meta = dict(meta)
 
     def _rollback(self) -> None:
         conn = self._conn
@@ -166,7 +180,7 @@ class PostgresStorage(PlannedReads, ViewTables, Storage):
     def translate(self, exc: BaseException) -> BaseException:
         """The StorageError for a driver error raised inside a transaction (else `exc`)."""
         if isinstance(exc, psycopg.Error):
-            return storage_error(self._url, exc, self._conn.broken)
+            return storage_error(self._url, exc, self._conn.broken, writing=self._writing)
         return exc
 
     def close(self) -> None:

@@ -6,22 +6,26 @@ message names), and `Url.scrub` blanks it out of any text a driver error carries
 
 from __future__ import annotations
 
-import os
 import re
 
 import psycopg
 from psycopg import errors as pgerr
 
-from ..errors import StorageError, UsageError
+from ..errors import StorageError, Unavailable, UsageError
+from .busy import busy_timeout
 from .postgres_ddl import CLASS_ID
 
 __all__ = ["Url", "busy_timeout_ms", "connect_error", "storage_error", "Closed"]
 
 
 def busy_timeout_ms() -> int:
-    """How long a writer waits for the log's write lock (DOCKET_BUSY_TIMEOUT_MS, as on
-    SQLite), read at each open so a process may change it."""
-    return int(os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+    """How long a writer waits for the log's write lock (DOCKET_BUSY_TIMEOUT_MS, read as on
+    SQLite), read at each open so a process may change it; a value SQLite would refuse is a
+    StorageError naming the variable."""
+    ms, problem = busy_timeout()
+    if problem is not None:
+        raise StorageError(problem)
+    return ms
 
 
 class Url:
@@ -86,33 +90,34 @@ def connect_error(url: Url, exc: BaseException) -> StorageError:
                             "(an administrator creates it: CREATE DATABASE)")
     if "permission denied" in low or "not permitted" in low or "authentication" in low:
         return StorageError(f"PostgreSQL at {where} refused the connection ({text})")
-    return StorageError(f"database unavailable: cannot reach the PostgreSQL server of {where} "
-                        f"({text})")
+    return Unavailable(f"database unavailable: cannot reach the PostgreSQL server of {where} "
+                       f"({text})")
 
 
 def storage_error(url: Url, exc: BaseException, broken: bool = False,
-                  committing: bool = False) -> StorageError:
+                  committing: bool = False, writing: bool = True) -> StorageError:
     """The StorageError for a driver error met inside a transaction; `broken`: the
     connection was lost meanwhile; `committing`: while committing (the server may or may not
-    have kept the transaction)."""
+    have kept the transaction); `writing`: in a write transaction (a lost read says nothing
+    of writes)."""
     text = url.scrub(_first_line(exc))
     where = url.location
     if isinstance(exc, pgerr.LockNotAvailable):
         return StorageError(
             f"database {where}: the log's write lock is held by another writer (waited "
-            f"{busy_timeout_ms()} ms; set DOCKET_BUSY_TIMEOUT_MS to wait longer; pg_locks "
+            f"{busy_timeout()[0]} ms; set DOCKET_BUSY_TIMEOUT_MS to wait longer; pg_locks "
             f"shows the holder: locktype 'advisory', classid {CLASS_ID})")
     if broken or isinstance(exc, (pgerr.AdminShutdown, pgerr.CannotConnectNow,
                                   pgerr.ConnectionException)) or (
             isinstance(exc, psycopg.OperationalError) and not isinstance(
                 exc, pgerr.QueryCanceled)):
         if committing:
-            return StorageError(
+            return Unavailable(
                 f"database unavailable: the connection to {where} was lost while committing "
                 f"({text}); the server may or may not have kept the batch: read the log, then "
                 "append again (events with ids are kept once)")
-        return StorageError(f"database unavailable: the connection to {where} was lost "
-                            f"({text}); nothing was written")
+        return Unavailable(f"database unavailable: the connection to {where} was lost "
+                           f"({text}){'; nothing was written' if writing else ''}")
     if isinstance(exc, pgerr.InsufficientPrivilege):
         return StorageError(f"database {where}: permission denied ({text}); see README "
                             "'Teams' for what the administrator grants")

@@ -5,23 +5,14 @@ from __future__ import annotations
 import os
 
 from ..errors import DamagedDatabase, StorageError
+from .busy import busy_timeout
 
 __all__ = ["BUSY_TIMEOUT_MS", "BUSY_TIMEOUT_PROBLEM", "storage_error", "Closed"]
 
 
-def _busy_timeout(text: str) -> tuple[int, str | None]:
-    """The milliseconds DOCKET_BUSY_TIMEOUT_MS says, or the default and why it cannot be read
-    (refused when a log is opened, not when Docket is imported)."""
-    digits = text.strip()
-    if digits.isascii() and digits.isdigit() and int(digits) <= 2**31 - 1:
-        return int(digits), None
-    return 30000, (f"DOCKET_BUSY_TIMEOUT_MS is {text!r}: give a whole number of milliseconds "
-                   "from 0 to 2147483647 (30000 waits 30 s for another writer), or unset it")
-
-
 # How long a writer waits for another writer before giving up with a clear error.
-BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM = _busy_timeout(
-    os.environ.get("DOCKET_BUSY_TIMEOUT_MS", "30000"))
+# (Read once, when Docket is imported; refused when a log is opened, not at the import.)
+BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM = busy_timeout()
 
 
 def _disk_full(path: str) -> bool:
