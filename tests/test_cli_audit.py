@@ -17,6 +17,7 @@ import pytest
 
 from docket.codec import canonical
 from docket.log import chain_hash
+from docket.storage.postgres_ddl import REFUSE
 
 DOCKET = Path(sys.executable).parent / "docket"
 STREAM = "s1"
@@ -75,7 +76,10 @@ class Raw:
             self.conn = sqlite3.connect(work.path / work.db, isolation_level=None)
 
     def execute(self, sql: str, params=()):
-        return self.conn.execute(sql.replace("?", "%s") if self.pg else sql, params)
+        if self.pg:  # no parameters: SQL holding `%` (a function body) is sent as it is
+            return self.conn.execute(sql.replace("?", "%s"), params) if params else \
+                self.conn.execute(sql)
+        return self.conn.execute(sql, params)
 
     def close(self) -> None:
         self.conn.close()
@@ -253,3 +257,48 @@ def test_help(command):
                           check=False)
     assert done.returncode == 0
     assert "Example" in done.stdout and "--db" in done.stdout
+
+
+
+# Ways an operator can leave a trigger in place, with its words, that refuses nothing: the
+# SQL that does it, the SQL that puts it back as Docket wrote it, and how many triggers it
+# hollows (PostgreSQL's nine share one function).
+HOLLOW_TRIGGERS = {
+    "sqlite": [
+        (["DROP TRIGGER events_no_update",
+          "CREATE TRIGGER events_no_update BEFORE UPDATE ON events WHEN 0 "
+          "BEGIN SELECT RAISE(ABORT, 'docket: events are immutable'); END"],  # never true
+         ["DROP TRIGGER events_no_update",
+          "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+          "BEGIN SELECT RAISE(ABORT, 'docket: events are immutable'); END"], 1),
+    ],
+    "postgres": [
+        (["ALTER TABLE events ENABLE REPLICA TRIGGER events_no_update"],  # replicas only
+         ["ALTER TABLE events ENABLE TRIGGER events_no_update"], 1),
+        (["CREATE OR REPLACE FUNCTION docket_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+          "BEGIN IF current_user = 'nobody' THEN RAISE EXCEPTION 'docket: % are %', "
+          "TG_TABLE_NAME, TG_ARGV[0]; END IF; RETURN NULL; END $$"],  # raises for another
+         [REFUSE], 9),
+    ],
+}
+
+
+def test_a_trigger_that_keeps_its_words_and_refuses_nothing_is_reported(work):
+    for tamper, restore, hollowed in HOLLOW_TRIGGERS[work.kind]:
+        conn = Raw(work)
+        for sql in tamper:
+            conn.execute(sql)
+        # The trigger lets an UPDATE through now (the type is rewritten to itself).
+        conn.execute("UPDATE events SET type = type WHERE seq = 1")
+        conn.close()
+        done = docket(work, "verify", "--db", work.db)
+        assert done.returncode == 1, (tamper, done.stdout)
+        found = [line for line in done.stdout.splitlines() if "events_no_update" in line]
+        assert len(found) == 1 and "UPDATE on `events`" in found[0], done.stdout
+        assert done.stdout.splitlines()[-1] == (
+            f"FAILED: {hollowed} problem{'s' if hollowed > 1 else ''} in {N} events"), done.stdout
+        conn = Raw(work)
+        for sql in restore:
+            conn.execute(sql)
+        conn.close()
+        assert docket(work, "verify", "--db", work.db).returncode == 0, tamper  # as written

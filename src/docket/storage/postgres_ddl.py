@@ -14,7 +14,7 @@ from .base import FORMAT_VERSION
 from .browse import POSTGRES_RECORDS_VIEW
 from .schema import TABLES
 
-__all__ = ["TRIGGERS", "RECORDS_VIEW", "CLASS_ID", "schema_script", "column_type",
+__all__ = ["TRIGGERS", "REFUSE", "RECORDS_VIEW", "CLASS_ID", "schema_script", "column_type",
            "LOG_TABLES"]
 
 # The first half of the advisory lock key of a log (the second is its events table's oid),
@@ -25,7 +25,7 @@ RECORDS_VIEW = "records"
 
 # What refuses a change to the log: one function raising, called by a statement trigger
 # for each of UPDATE, DELETE and TRUNCATE on each append-only table.
-_REFUSE = """
+REFUSE = """
 CREATE OR REPLACE FUNCTION docket_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'docket: % are %', TG_TABLE_NAME, TG_ARGV[0];
@@ -101,7 +101,7 @@ def schema_script() -> str:
     """Every CREATE of a new log (each IF NOT EXISTS or OR REPLACE, so a log missing some
     gets them), and its format, for one transaction."""
     return "\n".join([
-        *(_view_table(name) for name in TABLES), _LOG_SCHEMA, _REFUSE, _triggers(),
+        *(_view_table(name) for name in TABLES), _LOG_SCHEMA, REFUSE, _triggers(),
         POSTGRES_RECORDS_VIEW,
         f"INSERT INTO docket_meta VALUES ('format', '{FORMAT_VERSION}') "
         "ON CONFLICT (key) DO NOTHING;",

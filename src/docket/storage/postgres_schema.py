@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import StorageError
 from .base import FORMAT_VERSION
-from .postgres_ddl import LOG_TABLES, RECORDS_VIEW, TRIGGERS, schema_script
+from .postgres_ddl import LOG_TABLES, RECORDS_VIEW, REFUSE, TRIGGERS, schema_script
 from .schema import TABLES, VIEW_TABLES
 
 __all__ = ["check_format", "immutability_problems", "outdated_views", "schema_upgrade"]
@@ -58,6 +58,11 @@ def outdated_views(conn) -> list[str]:
                   if name in found and tuple(found[name]) != table.names)
 
 
+# What docket_refuse() runs, as the check compares it (whitespace closed up): a function that
+# raises only now and then still reads "RAISE EXCEPTION".
+_REFUSE_BODY = " ".join(REFUSE.split("$$")[1].upper().split())
+
+
 def immutability_problems(conn) -> list[tuple[str, str]]:
     """(trigger, what is wrong) for each trigger refusing UPDATE, DELETE or TRUNCATE of the
     log that is missing, disabled, conditional, or calls a function that does not raise."""
@@ -77,9 +82,10 @@ def immutability_problems(conn) -> list[tuple[str, str]]:
         if relname != table or not tgtype & _OP_BITS[op]:
             out.append((name, f"does not refuse {op.upper()} on `{table}` (it is on "
                               f"`{relname}`, for other statements)"))
-        elif enabled == "D":
-            out.append((name, f"disabled: nothing refuses {op.upper()} on `{table}`"))
-        elif not unconditional or "RAISE EXCEPTION" not in source:
+        elif enabled in ("D", "R"):  # R: fires only in replica sessions, so not in ours
+            out.append((name, f"disabled: nothing refuses {op.upper()} on `{table}`" +
+                        (" (it fires in replica sessions only)" if enabled == "R" else "")))
+        elif not unconditional or source != _REFUSE_BODY:
             out.append((name, f"does not refuse {op.upper()} on `{table}` (its function or "
                               "condition was changed)"))
     return out

@@ -3,6 +3,8 @@ before the first write of each open log), and reading rows whose text is damaged
 
 from __future__ import annotations
 
+import re
+
 import sqlite3
 
 from .sqlite_ddl import TRIGGERS
@@ -65,10 +67,15 @@ class Checks:
         out = []
         for name in TRIGGERS:
             table, _, op = name.partition("_no_")
-            sql = " ".join((found.get(name) or "").upper().split())
+            sql = " ".join((found.get(name) or "").split())
+            # The whole statement, not a part of it: a `WHEN 0` or a second statement in the
+            # body would keep the words and refuse nothing.
+            refusing = re.fullmatch(
+                rf'CREATE TRIGGER (IF NOT EXISTS )?"?{name}"? BEFORE {op} ON "?{table}"? '
+                r"BEGIN SELECT RAISE\(ABORT, '[^']*'\); END", sql, re.IGNORECASE)
             if name not in found:
                 out.append((name, f"missing: nothing refuses {op.upper()} on `{table}`"))
-            elif f"BEFORE {op.upper()} ON {table.upper()}" not in sql or "RAISE(ABORT" not in sql:
+            elif refusing is None:
                 out.append((name, f"does not refuse {op.upper()} on `{table}` (its SQL: "
                                   f"{found[name]})"))
         return out
