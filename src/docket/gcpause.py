@@ -9,11 +9,12 @@ everything; the collector runs again as soon as the batch ends.
 
 from __future__ import annotations
 
+import functools
 import gc
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["paused_gc"]
+__all__ = ["collector_paused", "paused_gc"]
 
 
 @contextmanager
@@ -26,3 +27,18 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def collector_paused(method):
+    """Run `method` with Python's cyclic collector paused (and restored for the caller).
+
+    Appends, folds and view reads allocate millions of small acyclic objects; each burst
+    triggers collections that walk every live object again. This is the one place the
+    collector is paused (bench/README.md has the figures that keep it)."""
+
+    @functools.wraps(method)
+    def paused(*args, **kwargs):
+        with paused_gc():
+            return method(*args, **kwargs)
+
+    return paused

@@ -52,6 +52,10 @@ class Receipt(msgspec.Struct, frozen=True):
     hash: str
     duplicate: bool
 
+    def as_dict(self) -> dict:
+        """The receipt as a dict, the object `docket append --json` prints (for json.dumps)."""
+        return msgspec.structs.asdict(self)
+
 
 def chain_hash(prev_hash: str, body: bytes) -> str:
     """SPEC §7: hex(sha256(raw(prev_hash) || canonical bytes without `hash`))."""
@@ -118,6 +122,12 @@ class Log:
     def decode(events: Iterable[dict | Event], lines: Iterable[int] | None = None
                ) -> list[Decoded]:
         """Validate events given as dicts (or Events), numbered by `lines` for errors."""
+        if isinstance(events, (dict, Event, str, bytes)) or not isinstance(events, Iterable):
+            # One event passed alone would be read key by key ("expected an object").
+            one = isinstance(events, (dict, Event))
+            raise InvalidArgument("events", "{arg}: expected a list of events" + (
+                ", got one event (put it in a list: [event])" if one else
+                ", got None" if events is None else ""))
         line_numbers = list(lines) if lines is not None else None
         decoded = []
         for i, obj in enumerate(events):

@@ -170,7 +170,9 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], roo
 
 def verify_inclusion_hash(leaf_digest: bytes, index: int, size: int, proof: list[bytes],
                           root: bytes) -> bool:
-    """`verify_inclusion` given the leaf's hash (as published test vectors give it)."""
+    """`verify_inclusion` given the leaf's hash (as published test vectors give it). A proof
+    of None is the empty proof (the vectors' `null`)."""
+    proof = [] if proof is None else proof
     if not (_is_hash(leaf_digest) and _is_size(index) and _is_size(size)
             and _is_proof(proof) and _is_hash(root)) or index >= size:
         return False
@@ -198,8 +200,9 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     the published vectors expect two equal roots of any length to pass), and at size 0
     both must be EMPTY_ROOT.  old_size 0: the proof must be empty and old_root must be
     EMPTY_ROOT (stricter than RFC, which leaves size 0 undefined: a nonsense old root is
-    refused, not waved through).
+    refused, not waved through). A proof of None is the empty proof (the vectors' `null`).
     """
+    proof = [] if proof is None else proof
     if (_is_size(old_size) and old_size == new_size and isinstance(old_root, (bytes, bytearray))
             and isinstance(new_root, (bytes, bytearray)) and isinstance(proof, (list, tuple))):
         return not proof and old_root == new_root and (old_size > 0 or old_root == EMPTY_ROOT)
