@@ -257,7 +257,8 @@ def test_import_prints_a_summary_and_export_o_writes_the_log(run_docket, db_path
     target = tmp_path / "backup.jsonl"
     code, out, err = run_docket("export", "--db", db_path, "-o", target)
     assert (code, out, err) == (0, "", "")
-    assert sorted(os.listdir(tmp_path)) == ["backup.jsonl", "docket.db"]
+    # the log, its record of the check before the import (README), and the export
+    assert sorted(os.listdir(tmp_path)) == ["backup.jsonl", "docket.db", "docket.db-checked"]
     lines = target.read_bytes().splitlines(keepends=True)
     assert all(line.endswith(b"\n") for line in lines)
     code, out, err = run_docket("export", "--db", db_path)

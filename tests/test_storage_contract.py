@@ -11,6 +11,7 @@ operator with a database client could.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 import tracemalloc
@@ -22,7 +23,7 @@ from strategies import check_chain
 from docket import EventLog
 from docket.errors import InvalidEvent, StorageError
 from docket.log import Log
-from docket.storage import open_storage
+from docket.storage import is_url, open_storage
 from docket.storage.base import EventRow
 
 
@@ -301,13 +302,21 @@ def test_a_write_runs_the_quick_check_once_per_open_log(backend, monkeypatch):
     monkeypatch.setattr(type(log.storage), "quick_check",
                         lambda self: ["a page is damaged"])
     log.close()
+    if not is_url(backend):
+        # SQLite records the check with its files (sqlite_record): as they are, the next
+        # open log writes without checking again; changed, it checks.
+        log = EventLog(backend)
+        log.append([statement("s", "e3")])
+        log.close()
+        os.utime(backend)  # a change behind Docket's back
     log = EventLog(backend)
     with pytest.raises(StorageError, match="is damaged, so nothing was written: a page is "
                                            "damaged"):
         log.append([statement("s", "late")])
     log.close()
     monkeypatch.undo()
-    assert [line.count(b'"id":"e') for line in exported(backend)] == [1, 1, 1]
+    n = 3 if is_url(backend) else 4
+    assert [line.count(b'"id":"e') for line in exported(backend)] == [1] * n
 
 
 @pytest.mark.parametrize("kept", ["further than the log", "another end", "no head line"])

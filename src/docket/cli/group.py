@@ -94,10 +94,16 @@ def db_option(func):
 
 
 def open_log(db: str, *, create: bool = False):
-    """Open the log for a command; reading commands refuse a file that does not exist."""
+    """Open the log for a command; reading commands refuse a file that does not exist.
+    The log closes when the command ends: a SQLite writer then records the check of the
+    file it left (storage/sqlite_record.py), so the next command need not read it all."""
     from ..api import EventLog
 
-    return EventLog(db, create=create)
+    log = EventLog(db, create=create)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(log.close)
+    return log
 
 
 class _Group(click.Group):

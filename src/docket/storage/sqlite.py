@@ -19,6 +19,7 @@ from .base import FORMAT_VERSION, ZERO_HASH, ChainRow, EventRow, Head, Storage
 from .sqlite_checks import Checks, Damaged
 from .sqlite_ddl import RECORDS_VIEW, STREAMS, TRIGGERS, schema_script
 from .sqlite_errors import BUSY_TIMEOUT_MS, BUSY_TIMEOUT_PROBLEM, Closed, storage_error
+from .sqlite_record import CheckRecord
 from .sqlite_upgrade import SchemaUpgrade
 from .sqlite_views import ViewTables
 from .sqlite_wal import switch_to_wal, tune
@@ -38,6 +39,7 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
     def __init__(self, path: str, *, create: bool = True) -> None:
         super().__init__()
         self.location = self.path = str(path)
+        self._record, self._record_write = CheckRecord(self.path), False
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
             raise StorageError(f"cannot open database {self.path}: folder {folder} does not exist")
@@ -119,17 +121,22 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
             self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except _ERRORS as exc:
             raise storage_error(self.path, exc) from None
+        self._record_write = write
+        if write:
+            self._record.write_began()
 
     def _end(self, commit: bool) -> None:
-        conn = self._conn
-        if not conn.in_transaction:
-            return
+        conn, wrote, self._record_write = self._conn, self._record_write, False
         try:
-            conn.execute("COMMIT" if commit else "ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("COMMIT" if commit else "ROLLBACK")
         except _ERRORS as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise storage_error(self.path, exc) from None
+        finally:
+            if wrote:  # a read's end must not vouch for others' changes
+                self._record.write_ended()
 
     def translate(self, exc: BaseException) -> BaseException:
         """The StorageError for a driver error raised inside a transaction (else `exc`)."""
@@ -140,7 +147,21 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
     def close(self) -> None:
         conn, self._conn = self._conn, Closed(self.path)
         if not isinstance(conn, Closed):
+            keep = self._record.closing()
             conn.close()
+            if keep:  # the last close copies the WAL into the file: record the files after it
+                self._record.closed()
+
+    def _damage_before_writing(self) -> list[str]:
+        # A file as a recorded check (or a checked history of Docket's writes) left it
+        # is not read in full again (sqlite_record says why that is safe, and its bounds).
+        if self._record.recorded():
+            return []
+        files = self._record.files()
+        problems = self.quick_check()
+        if not problems:
+            self._record.passed(files)
+        return problems
 
     # -- the log: reading -------------------------------------------------------------------
     def head(self) -> Head:
@@ -373,6 +394,7 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
         reader = object.__new__(SQLiteStorage)
         Storage.__init__(reader)
         reader.location = reader.path = self.path
+        reader._record, reader._record_write = CheckRecord(self.path), False  # never writes
         # A URI, so the file opens read-only; as_uri() escapes `#`, `?` and `%` in the path.
         uri = Path(self.path).absolute().as_uri() + "?mode=ro"
         reader._conn = sqlite3.connect(uri, uri=True, isolation_level=None)
