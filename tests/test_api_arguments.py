@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import invoke
+
 from docket import EventLog
 from docket.errors import InvalidArgument, StorageError
 from docket.merkle import verify_consistency, verify_inclusion_hash
@@ -102,3 +104,23 @@ def test_a_vectors_null_proof_is_the_empty_proof():
     # None is no proof at all where a path is needed.
     assert not verify_inclusion_hash(b64(inclusion["leafHash"]), 0, 2, None,
                                      b64(inclusion["root"]))
+
+
+def test_a_stream_the_log_does_not_hold_is_refused_by_read_and_export(log, backend, tmp_path):
+    """Before 2026-12-02 `read`, `export_lines` and `docket export --stream` gave nothing
+    and exit 0 for a typo, where every other reading command refuses it."""
+    log.append([order("O-1", "2024-01-01", ["@a"]), block("O-1", "2024-01-02", ["@a"])])
+    for call in (lambda: log.read(stream="S"), lambda: log.read("s ", after_seq=1),
+                 lambda: log.export_lines("nope")):
+        with pytest.raises(InvalidArgument) as caught:
+            call()  # at the call, before any record is asked for
+        assert "no stream" in str(caught.value) and "(streams: s)" in str(caught.value)
+    assert [r["seq"] for r in log.read(stream="s", after_seq=1)] == [2]
+    assert len(list(log.export_lines("s"))) == 2
+    code, out, err = invoke("export", "--db", backend, "--stream", "nope",
+                            "-o", tmp_path / "out.jsonl")
+    assert (code, out) == (1, "")
+    assert err == "Error: --stream: no stream 'nope' in the log (streams: s)\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("out.jsonl")]
+    code, out, err = invoke("export", "--db", backend, "--stream", "s")
+    assert code == 0 and out.count("\n") == 2

@@ -373,10 +373,7 @@ class EventLog:
         return [stream]
 
     def _require_stream(self, stream: str) -> None:
-        if not self.storage.has_stream(stream):
-            known = ", ".join(self.storage.stream_names()) or "none"
-            raise InvalidArgument("stream", f"{{arg}}: no stream {stream!r} in the log "
-                                  f"(streams: {known})")
+        self.log.require_stream(stream)
 
     def _one_stream(self, stream: str | None) -> str:
         if stream is not None:

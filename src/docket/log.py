@@ -288,9 +288,21 @@ class Log:
         """Records (dicts, `hash` included) in seq order after `after_seq` (of `stream`), at
         most `limit` of them, streamed in pages: each page is its own short transaction, so
         a reader left suspended holds nothing and never blocks an append. Bad arguments are
-        refused here, before the first record."""
+        refused here, before the first record: a stream the log does not hold is one, as
+        in every other command (`log --follow` alone waits for a stream to begin)."""
         check_after_seq(after_seq)
+        if stream is not None:
+            with self.storage.reading():
+                self.require_stream(stream)
         return self._pages(stream, after_seq, limit)
+
+    def require_stream(self, stream: str) -> None:
+        """Refuse a stream the log holds no event of, listing those it holds (inside a
+        transaction)."""
+        if not self.storage.has_stream(stream):
+            known = ", ".join(self.storage.stream_names()) or "none"
+            raise InvalidArgument("stream", f"{{arg}}: no stream {stream!r} in the log "
+                                  f"(streams: {known})")
 
     def _pages(self, stream: str | None, after_seq: int, limit: int | None) -> Iterator[dict]:
         left = limit
@@ -337,9 +349,9 @@ class Log:
         return record
 
     def export_lines(self, stream: str | None = None) -> Iterator[bytes]:
-        """Exported JSONL lines (canonical records with `hash`), newline-terminated."""
-        for record in self.read(stream):
-            yield canonical(record) + b"\n"
+        """Exported JSONL lines (canonical records with `hash`), newline-terminated; an
+        unknown stream is refused at the call, as `read` refuses it."""
+        return (canonical(record) + b"\n" for record in self.read(stream))
 
     def streams(self) -> list[str]:
         """The names of the streams in the log, sorted."""
