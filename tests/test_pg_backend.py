@@ -60,7 +60,8 @@ def test_malformed_urls_exit_2_naming_the_url_without_its_password():
         _one_error(code, err, 2, "malformed PostgreSQL URL")
 
 
-def test_a_refused_password_an_unreachable_host_and_no_database_are_one_line_each(pg_server):
+def test_a_refused_password_an_unreachable_host_no_database_and_no_role_are_one_line_each(
+        pg_server):
     tcp = pg_server.url_for("postgres", tcp=True)
     missing = "docket_t_never_made"
     cases = [
@@ -68,6 +69,10 @@ def test_a_refused_password_an_unreachable_host_and_no_database_are_one_line_eac
         (f"postgresql://docket:{SECRET}@127.0.0.1:1/x", "database unavailable"),
         (_with_password(pg_server.url_for(missing, tcp=True),
                         urlsplit(tcp).password or ""), f"no database '{missing}'"),
+        # the server was reached (until 2026-12-02 "cannot reach", and `log --follow`
+        # waited for it for ever)
+        (pg_server.url_for("postgres").replace("postgres@", "docket_no_role@", 1),
+         "has no role 'docket_no_role' (an administrator creates it: CREATE ROLE"),
     ]
     for url, words in cases:
         for args in (("append", "--db", url), ("log", "--db", url)):

@@ -85,6 +85,9 @@ def connect_error(url: Url, exc: BaseException) -> StorageError:
     if "password authentication failed" in low or "no password supplied" in low:
         return StorageError(f"PostgreSQL at {where} refused the password of user "
                             f"{url.user or 'given'} ({text})")
+    if re.search(r'\brole "[^"]*" does not exist', low):  # reached: not Unavailable
+        return StorageError(f"PostgreSQL at {where} has no role {url.user or 'given'!r} (an "
+                            f"administrator creates it: CREATE ROLE ... LOGIN) ({text})")
     if "does not exist" in low and "database" in low:
         return StorageError(f"no database {url.dbname!r} on the PostgreSQL server at {where} "
                             "(an administrator creates it: CREATE DATABASE)")
