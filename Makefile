@@ -35,7 +35,8 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 # The recorded disputes: one log's chain, split by stream, imported in this order (each
 # file goes on from the last seq and hash of the one before; README "The recorded disputes").
 EVENTS := events/twitter-india-2021.jsonl events/brazil-x-2024.jsonl \
-	events/australia-esafety-x-2024.jsonl
+	events/australia-esafety-x-2024.jsonl events/twitter-india-2021-fixes-2026-12-02.jsonl \
+	events/brazil-x-2024-fixes-2026-12-02.jsonl
 
 demo: $(VENV)/.installed
 	@$(COMPILE)
