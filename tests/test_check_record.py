@@ -144,17 +144,22 @@ def test_an_old_record_a_copied_file_and_a_writer_that_did_not_close(tmp_path, c
     appended(db, 2)
     assert len(checks) == 2  # the record was too old
     assert record_of(db)["checked_at"] > time.time() - 60
+    record = record_of(db)
+    record["checked_at"] += 600  # ... or dated after the clock
+    Path(str(db) + sqlite_record.SUFFIX).write_text(json.dumps(record))
+    appended(db, 2.5)
+    assert len(checks) == 3
     copy = tmp_path / "copy.db"
     shutil.copy(db, copy)
     shutil.copy(str(db) + sqlite_record.SUFFIX, str(copy) + sqlite_record.SUFFIX)
     appended(copy, 3)  # another inode: the copy's own first write checks it
-    assert checks[-1] == str(copy) and len(checks) == 3
+    assert checks[-1] == str(copy) and len(checks) == 4
     # A log still open in another process (here: another connection) is not recorded
     # until it closes; a writer meanwhile checks in full.
     held = EventLog(str(db))
     held.append([event(4)])
     appended(db, 5)
-    assert len(checks) == 4 and checks[-1] == str(db)
+    assert len(checks) == 5 and checks[-1] == str(db)
     held.close()
 
 

@@ -82,7 +82,8 @@ class CheckRecord:
         """True when the files are as a recent check (or a checked history) left them: the
         quick check may be skipped."""
         record = self._read()
-        if record is None or time.time() - record[1] > MAX_AGE_S:
+        # A check dated in the future (the clock was set back) is as good as none.
+        if record is None or not 0 <= time.time() - record[1] <= MAX_AGE_S:
             return False
         files = self.files()
         if files != record[0] or files[0] is None:
