@@ -244,6 +244,10 @@ CORPUS: dict[str, tuple[object, str, bool]] = {
         ev("penalty_imposed", {**PENALTY, "starts_at": "2024-08-30", "ends_at": "2024-08-29"}),
         f"{L} (penalty_imposed): field `data.ends_at`: '2024-08-29' is before starts_at "
         "'2024-08-30'", False),
+    "a target an order names twice": (
+        ev("order_issued", {**ORDER, "targets": ["@a", "@b", "@a"]}),
+        f"{L} (order_issued): field `data.targets[2]`: '@a' is named twice (an order names "
+        "each target once)", True),
     "all targets of no order": (
         ev(BLOCK, {"all_targets": True}),
         f"{L} (accounts_blocked): field `data.all_targets` needs an `order_id`", True),

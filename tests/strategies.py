@@ -223,6 +223,7 @@ _NEAR_TIME = st.one_of(
 _TIME = st.one_of(day_or_time(), _NEAR_TIME)
 _COUNT = counts()
 _TARGETS = st.lists(targets(), max_size=6)
+_ORDER_TARGETS = st.lists(targets(), max_size=6, unique=True)  # an order names each once
 _TEXTS = st.lists(texts(), max_size=3)
 _PARTICIPANTS = st.lists(texts(), min_size=1, max_size=4)
 _SOURCES = st.lists(sources(), max_size=3)
@@ -327,7 +328,7 @@ def data_for(draw, kind: str, ctx: StreamContext) -> dict:
     if kind == "order_issued":
         d.update(order_id=_new_ident(draw, ctx.orders), issuer=draw(_TEXT),
                  platform=draw(_TEXT))
-        opt("targets", _TARGETS)
+        opt("targets", _ORDER_TARGETS)
         opt("target_count", _COUNT)
         opt("legal_basis", _TEXT)
         opt("procedure", _PROCEDURE)

@@ -31,7 +31,7 @@ from .catalog_scalars import (
 from .catalog_scalars import means as _means
 from .times import parse_time
 
-__all__ = ["Source", "DATA_TYPES"]
+__all__ = ["Source", "DATA_TYPES", "named_twice"]
 
 
 def _needs_order(all_targets: bool | None, order_id: str | None) -> None:
@@ -70,8 +70,8 @@ class OrderIssuedData(_Data):
     order_id: Annotated[Ident, _means("the order's identifier, new in the stream")]
     issuer: Annotated[Text, _means("who issued the order: a ministry, a court, a regulator")]
     platform: Annotated[Text, _means("the platform ordered to act")]
-    targets: Annotated[Targets | None, _means("the targets named: @handle, #tag, a "
-                                              "http(s):// URL, or an opaque id")] = None
+    targets: Annotated[Targets | None, _means("the targets named, each once: @handle, #tag, "
+                                              "a http(s):// URL, or an opaque id")] = None
     target_count: Annotated[Count | None, _means("how many targets the order covers",
                                                  "the number of targets named")] = None
     legal_basis: Annotated[Text | None, _means("the law invoked, e.g. IT Act s.69A")] = None
@@ -85,6 +85,20 @@ class OrderIssuedData(_Data):
     def __post_init__(self) -> None:
         check_time("deadline", self.deadline)
         check_scope("scope", self.scope)
+
+
+def named_twice(targets: list[str] | None, field: str = "data.targets") -> str | None:
+    """The problem with an order's targets that name one twice, else None. They are a set:
+    one named twice would count twice in `target_count` and the order could never be
+    complied with (a block counts each target once). The log refuses it in new input only
+    (not in its Struct), so an older Docket's export that holds one still imports."""
+    seen: set[str] = set()
+    for i, target in enumerate(targets or ()):
+        if target in seen:
+            return (f"field `{field}[{i}]`: {target!r} is named twice (an order names "
+                    "each target once)")
+        seen.add(target)
+    return None
 
 
 class AccountsBlockedData(_Data):

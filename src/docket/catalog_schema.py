@@ -130,8 +130,11 @@ _RULES = {
 
 
 def _data(tag: str) -> dict:
-    return {**_object(f"{tag} data", type_meaning(tag), data_fields(tag), tag),
-            **_RULES.get(tag, {})}
+    out = {**_object(f"{tag} data", type_meaning(tag), data_fields(tag), tag),
+           **_RULES.get(tag, {})}
+    if tag == "order_issued":  # each target once (OrderIssuedData's __post_init__ too)
+        out["properties"]["targets"]["uniqueItems"] = True
+    return out
 
 
 def _source() -> dict:

@@ -16,6 +16,7 @@ import msgspec
 from .batch import Batch
 from .references import check_refs
 from .catalog import AMENDING, SCHEMA_VERSION, Event, introduced
+from .catalog_data import named_twice
 from .codec import (
     canonical,
     check_after_seq,
@@ -216,6 +217,8 @@ class Log:
                     f"version {version - 1}, expected {expected}; nothing was written"
                 )
         content["data"] = check_refs(batch, kind, content["data"], stream, f"{where}{label}: ")
+        if meta is None:  # new input: an exported record imports as its Docket wrote it
+            _check_targets_once(batch, kind, content["data"], f"{where}{label}: ")
         seq = batch.seq + 1
         if meta is not None:
             # An exported record is kept exactly as it was: its position, time and hash.
@@ -366,6 +369,16 @@ class Log:
     def close(self) -> None:
         """Close the underlying database; later calls raise StorageError."""
         self.storage.close()
+
+
+def _check_targets_once(batch: Batch, kind: str, data: dict, where: str) -> None:
+    """An order, or a correction's replacement of one, names each target once."""
+    field = "data.targets"
+    if kind == "event_corrected" and data.get("data") is not None:
+        kind, data, field = batch.find_event(data["target_id"])[1], data["data"], "data.data.targets"
+    problem = named_twice(data.get("targets"), field) if kind == "order_issued" else None
+    if problem is not None:
+        raise InvalidEvent(where + problem)
 
 
 def _same_record(meta: dict, record: dict, where: str) -> None:
