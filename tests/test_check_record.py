@@ -195,6 +195,33 @@ def test_two_logs_writing_in_turn_keep_one_checked_history(tmp_path, checks):
     assert [e["id"] for e in EventLog(str(db)).read(S)] == [f"e{i}" for i in range(1, 7)]
 
 
+def test_a_change_while_docket_holds_the_write_lock_is_not_vouched_for(tmp_path, checks):
+    """A commit in WAL mode writes the WAL only: the database file changing during a write
+    transaction is someone else's doing (found by a review: the record took it in)."""
+    db = tmp_path / "docket.db"
+    with EventLog(str(db)) as log:
+        log.append([event(i) for i in range(1, 80)])
+    appended(db, 80)
+    log = EventLog(str(db))
+    log.append([event(81)])  # its first write: the files as recorded, no check
+    assert len(checks) == 1
+    with log.storage.writing():
+        _damage_in_place(db)  # another program, while the write lock is held
+    log.close()
+    raw = db.read_bytes()
+    code, out, err = invoke("append", "--db", db, "-", input=json.dumps(event(82)))
+    assert code == 1 and f"database {db} is damaged" in err, err
+    assert len(checks) == 2 and db.read_bytes() == raw
+
+
+def test_the_record_is_as_readable_as_the_log(tmp_path, checks):
+    db = tmp_path / "docket.db"
+    appended(db, 1)
+    os.chmod(db, 0o640)
+    appended(db, 2)
+    assert os.stat(str(db) + sqlite_record.SUFFIX).st_mode & 0o777 == 0o640
+
+
 def test_a_long_lived_log_vouches_only_for_its_own_writes(tmp_path, checks):
     db = tmp_path / "docket.db"
     appended(db, 1)

@@ -9,18 +9,29 @@ and a writer that finds the files exactly as recorded skips it.
 
 The record follows Docket's own writes: a writer that found the files as recorded when it
 took the write lock records them again after it closed the log (its commits, and SQLite's
-copy of the WAL into the file at the last close, are then part of a checked history). Any
-other change (a write by another program, a writer that died before closing, a long-lived
-log that has not closed yet) leaves the record behind the files, and the next writer runs
-the check in full. So does a record whose check is more than `MAX_AGE_S` old: damage by the
-disk itself leaves the times alone, and this bounds how long it can go unseen by writers
-(`docket verify` finds it at any time). The record is a hint: missing, unreadable, stale or
-impossible to write (a read-only folder), it costs only the check."""
+copy of the WAL into the file at the last close, are then part of a checked history). In
+WAL mode a commit writes the WAL, not the database file, so a database file that changed
+during a write transaction is not vouched for (someone else wrote it, or SQLite copied a
+full WAL into it). Any other change (a write by another program, a writer that died before
+closing, a long-lived log that has not closed yet) leaves the record behind the files, and
+the next writer runs the check in full. So does a record whose check is more than
+`MAX_AGE_S` old.
+
+What it cannot tell from Docket's own writes, so that only `docket verify` (or the next full
+check, within the hour) finds it: a change by another program while a Docket writer closes
+the log (the last close copies the WAL into the file: milliseconds), or writes into the WAL
+while a Docket writer holds the write lock; a change of the same size within one tick of
+the file system's clock of Docket's last write; writes through a shared memory map, which
+move the file's times only when the kernel first dirties a page after flushing it; damage by
+the disk itself, which leaves the times alone; and a record rewritten by whoever damaged the
+file. The record is a hint: missing, unreadable, stale or impossible to write (a read-only
+folder), it costs only the check."""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import time
 
@@ -69,6 +80,8 @@ class CheckRecord:
         except OSError:  # a read-only folder: the next writer checks in full
             return
         try:
+            # As readable as the log itself (mkstemp makes it the owner's only).
+            os.fchmod(fd, stat.S_IMODE(os.stat(self._db).st_mode))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump({"files": files, "checked_at": checked_at}, fh)
             os.replace(tmp, self._file)
@@ -114,9 +127,17 @@ class CheckRecord:
             self._trusted, self._checked_at = files, min(self._checked_at, record[1])
 
     def write_ended(self) -> None:
-        """The write transaction committed or rolled back (its changes are this log's own)."""
-        if self._checked_at is not None:
-            self._trusted = self.files()
+        """The write transaction committed or rolled back. In WAL mode its changes went to
+        the WAL only, so a database file that changed meanwhile was written by someone
+        else, or by SQLite copying a full WAL into it at the commit: either way not vouched
+        for (the next writer checks in full; a copy comes once in ~250 appends)."""
+        if self._checked_at is None:
+            return
+        files = self.files()
+        if self._trusted is None or files[0] != self._trusted[0]:
+            self._trusted = self._checked_at = None
+        else:
+            self._trusted = files
 
     def closing(self) -> bool:
         """Before the connection closes: whether the files are still as this log left them."""
