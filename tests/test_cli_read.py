@@ -204,7 +204,7 @@ def test_compliance_csv(db):
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
          'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}",,'),
+         '"{""actioned"":1,""reporter"":""Twitter"",""specified"":2}",,'),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-02-02", db=db).splitlines() == [
         COMPLIANCE_HEADER,
@@ -295,7 +295,7 @@ def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
          'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""specified"":2,""reporter"":""Twitter""}",,'),
+         '"{""actioned"":1,""reporter"":""Twitter"",""specified"":2}",,'),
     ]
     assert lines("accounts.csv") == [
         "target,status,scope,order_id,since", "@a,blocked,IN,O-1,2021-02-01T18:30:00Z"]
@@ -382,7 +382,7 @@ def test_log_json_in_replay_order(db):
 
 
 LOG_HEADER = ["seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
-              "sources", "retracted"]
+              "sources", "corrected", "retracted"]
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -399,17 +399,17 @@ def test_log_csv(db):
         LOG_HEADER,
         ["1", "2021-02-01T10:00:00+05:30", "tw", "order_issued", "MeitY", "confirmed", "e1",
          "orders Twitter to block 2 targets (O-1, by MeitY)",
-         "Gazette (2021-02-01) <https://example.org/o1>", ""],
+         "Gazette (2021-02-01) <https://example.org/o1>", "", ""],
         ["3", "2021-02-01T18:30:00Z", "tw", "accounts_blocked", "Twitter", "reported", "e2",
-         "blocks 1 named account in IN under O-1", "Reuters <https://example.org/r>", ""],
+         "blocks 1 named account in IN under O-1", "Reuters <https://example.org/r>", "", ""],
         ["2", "2021-02-03", "tw", "notice_sent", "MeitY", "reported", "e3",
-         "sends non-compliance notice N-1 to Twitter", "Letter N-1", ""],
+         "sends non-compliance notice N-1 to Twitter", "Letter N-1", "", ""],
         ["4", "2021-02-04", "tw", "acknowledgement_sent", "Twitter", "reported", "e4",
-         "acknowledges N-1", "", ""],
+         "acknowledges N-1", "", "", ""],
         ["5", "2021-02-04T12:00:00Z", "tw", "compliance_reported", "", "reported", "e5",
-         "reports 1 of 2 actioned under O-1", "", ""],
+         "reports 1 of 2 actioned under O-1", "", "", ""],
         ["6", "2021-02-05", "tw", "accounts_unblocked", "Twitter", "reported", "e6",
-         "unblocks 1 named account under O-1", "Blog <https://example.org/b>\nPress note", ""],
+         "unblocks 1 named account under O-1", "Blog <https://example.org/b>\nPress note", "", ""],
     ]
     assert [r[0] for r in csv_rows(ok("log", "--csv", "--from", "2021-02-04T12:00:00Z",
                                       db=db))[1:]] == ["5", "6"]
@@ -480,7 +480,7 @@ def test_log_marks_retractions_and_shows_corrections(tmp_path):
         ("2021-03-02                 #2     statement_published   "
          "MeitY: we deny it  [retracted: misattributed]"),
         ("2021-03-04T00:00:00Z       #3     accounts_blocked      "
-         "Twitter: blocks 2 accounts under O-9"),
+         "Twitter: blocks 2 accounts under O-9  [corrected by #5: date]"),
         # No actor and no one named in the data: the summary alone.
         "2021-03-05                 #4     event_retracted       retracts s1: misattributed",
         "2021-03-06                 #5     event_corrected       corrects b1: date",
@@ -488,12 +488,14 @@ def test_log_marks_retractions_and_shows_corrections(tmp_path):
     records = json.loads(ok("log", "--json", db=db))
     assert records[1]["retracted"] == {"id": "r1", "reason": "misattributed"}
     assert records[2]["occurred_at"] == "2021-03-04T00:00:00Z"
+    assert records[2]["corrected"] == [{"seq": 5, "id": "c1", "reason": "date"}]
     assert all("retracted" not in r for i, r in enumerate(records) if i != 1)
+    assert all("corrected" not in r for i, r in enumerate(records) if i != 2)
     # What an analyst knew before the amendments: no mark, the block where first written.
     old = json.loads(ok("log", "--json", "--known-at", before, db=db))
     assert [(r["id"], r["occurred_at"]) for r in old] == [
         ("o", "2021-03-01"), ("s1", "2021-03-02"), ("b1", "2021-03-03")]
-    assert all("retracted" not in r for r in old)
+    assert all("retracted" not in r and "corrected" not in r for r in old)
     # The compliance view follows the corrected time; the retracted statement is gone.
     rows = json.loads(ok("compliance", "--json", "--as-of", "2021-03-03", db=db))
     assert rows[0]["blocked"] == 0
@@ -596,7 +598,8 @@ def test_diff_and_why_csv_hold_what_their_json_holds(db):
         events = json.loads(ok("why", ref, "--json", db=db))["events"]
         assert events
         _csv_rows_say(ok("why", ref, "--csv", db=db), events,
-                      ("seq", "occurred_at", "type", "actor", "id", "summary", "sources"))
+                      ("seq", "occurred_at", "type", "actor", "confidence", "id", "summary",
+                       "sources"))
     assert "--json and --csv do not go together" in fails(2, "why", "O-1", "--json", "--csv",
                                                           db=db)
     assert "--excel-safe goes with --csv" in fails(2, "diff", "--from", "2021-02-02", "--to",
@@ -630,7 +633,8 @@ SUMMARY = {
 
 def cite(e, seq):
     return {"seq": seq, "id": e["id"], "occurred_at": e["occurred_at"], "type": e["type"],
-            "actor": e.get("actor"), "summary": SUMMARY[e["id"]], "sources": e["sources"]}
+            "actor": e.get("actor"), "confidence": e.get("confidence", "reported"),
+            "summary": SUMMARY[e["id"]], "sources": e["sources"]}
 
 
 def test_why_order_json(db):

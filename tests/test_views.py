@@ -351,6 +351,7 @@ def test_why_order_account_notice():
     assert [e["seq"] for e in why["events"]] == [1, 3, 6, 8, 10, 14, 17, 19]
     assert why["events"][0] == {"seq": 1, "id": "e1", "occurred_at": "2021-02-01",
                                 "type": "order_issued", "actor": GOV,
+                                "confidence": "reported",
                                 "summary": f"{GOV}: orders {TW} to block 3 targets (O-1, by "
                                            f"{GOV})",
                                 "sources": [{"title": "source 1"}]}

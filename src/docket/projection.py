@@ -307,6 +307,7 @@ class Cited(Folded, gc=False):
     """A record as `why` and the report's series read it: also who acted and the sources."""
 
     actor: str | None = None
+    confidence: str | None = None
     sources: list = []
 
 

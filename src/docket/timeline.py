@@ -128,11 +128,13 @@ class Amendments:
     in seq order; a later correction of the same event replaces the fields it gives.
     """
 
-    __slots__ = ("retracted", "corrected", "seqs")
+    __slots__ = ("retracted", "corrected", "corrections", "seqs")
 
     def __init__(self, amending: Iterable[dict] = ()) -> None:
         self.retracted: dict[str, dict] = {}
         self.corrected: dict[str, dict] = {}
+        # Per corrected event, each correction applied (seq, id, reason), in seq order.
+        self.corrections: dict[str, list[dict]] = {}
         self.seqs: list[int] = []  # of every amending record, for the view's last_seq
         for record in amending:
             self.seqs.append(record["seq"])
@@ -145,6 +147,8 @@ class Amendments:
                 for field in ("occurred_at", "data"):
                     if data.get(field) is not None:
                         change[field] = data[field]
+                self.corrections.setdefault(target, []).append(
+                    {"seq": record["seq"], "id": record["id"], "reason": data["reason"]})
 
     def __bool__(self) -> bool:
         return bool(self.retracted or self.corrected)
@@ -154,12 +158,14 @@ class Amendments:
         return {i: c["occurred_at"] for i, c in self.corrected.items() if "occurred_at" in c}
 
     def annotate(self, record: dict) -> dict:
-        """The record corrected, with `retracted` (the retraction's reason and id) if it is;
-        amending records pass through. For timelines, which show what was withdrawn."""
+        """The record corrected, with `corrected` (each correction's seq, id and reason)
+        when it is, and `retracted` (the retraction's reason and id) when it is; amending
+        records pass through. For timelines, which show what was changed or withdrawn."""
         if record["type"] in AMENDING:
             return record
         change = self.corrected.get(record["id"])
-        out = {**record, **change} if change else record
+        out = {**record, **change, "corrected": self.corrections[record["id"]]} \
+            if change else record
         retraction = self.retracted.get(record["id"])
         if retraction is not None:
             out = {**out, "retracted": {"id": retraction["id"],

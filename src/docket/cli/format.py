@@ -13,6 +13,8 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import msgspec
+
 from ..codec import json_text as json_line
 from ..codec import pretty_json
 from ..views.summary import printable
@@ -72,7 +74,7 @@ def cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(cell(v) for v in value) or "-"
     if isinstance(value, dict):
-        return printable(json_line(value))
+        return printable(_json_cell(value))
     return printable(value)
 
 
@@ -93,6 +95,13 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _QUOTE = re.compile('[,"\n\r]')
 
 
+def _json_cell(v: Any) -> str:
+    # Keys sorted, as `--json` prints them: the same data is the same cell whichever path
+    # built it (a view read back from the stored tables has its objects' keys sorted, a
+    # fold's are in the order the fold made them).
+    return msgspec.json.encode(v, order="sorted").decode()
+
+
 def _csv_value(v: Any) -> str:
     if v is None:
         return ""
@@ -100,10 +109,10 @@ def _csv_value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, (list, tuple)):
         if any(isinstance(x, (dict, list, tuple)) for x in v):
-            return json_line(list(v))
+            return _json_cell(list(v))
         return ";".join(_csv_value(x) for x in v)
     if isinstance(v, dict):
-        return json_line(v)
+        return _json_cell(v)
     return str(v)
 
 

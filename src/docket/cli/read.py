@@ -6,13 +6,11 @@ from typing import Iterator
 
 import click
 
-from ..views.summary import event_line, event_summary, plural, source_line
+from ..views.summary import event_summary, plural, source_line
 from .format import cell, check_formats, csv_text, exact, json_line, pretty_json, printable, \
     progress, say, say_lines, table
 from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
-
-# How much of an event's summary a `log` line shows (`--wide`, CSV and JSON: all of it).
-SUMMARY_WIDTH = 110
+from .lines import because_lines, log_lines, summary_line
 
 
 PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
@@ -186,15 +184,10 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
 
 
 LOG_CSV = ("seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
-           "sources", "retracted")
+           "sources", "corrected", "retracted")
 # The columns of `diff --csv` (its JSON's keys) and of `why --csv` (each cited event's).
 DIFF_CSV = ("kind", "key", "field", "from", "to")
-WHY_CSV = ("seq", "occurred_at", "type", "actor", "id", "summary", "sources")
-
-
-def _line(record: dict, wide: bool) -> str:
-    """`Actor: summary`, escaped; the summary cut unless `wide`."""
-    return printable(event_line(record, width=None if wide else SUMMARY_WIDTH))
+WHY_CSV = ("seq", "occurred_at", "type", "actor", "confidence", "id", "summary", "sources")
 
 
 @main.command(name="log")
@@ -215,8 +208,9 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
     """The timeline in replay order (occurred_at, then seq), with sources.
 
     Each source reads `Outlet: title (published)`; --wide adds its address and shows every
-    summary whole (--json and --csv always have all of it). Retracted events are marked;
-    corrected ones show their corrected data. With --follow, the log as it grows instead:
+    summary whole (--json and --csv always have all of it). Disputed and single-source
+    events are marked, and so are retracted ones and corrected ones (which show their
+    corrected data, with each correction's seq and reason). With --follow, the log as it grows instead:
     every event after --after-seq in seq order, then each new one as it commits (one JSON
     line per event with --json), until Ctrl-C (exit 0).
 
@@ -248,18 +242,7 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
         return
     several = len({r["stream"] for r in records}) > 1
     width = max((len(printable(r["stream"])) for r in records), default=0) if several else 0
-    say_lines(_log_lines(records, several, width, wide))
-
-
-def _log_lines(records, several: bool, width: int, wide: bool) -> Iterator[str]:
-    for r in records:
-        mark = (f"  [retracted: {printable(r['retracted']['reason'])}]"
-                if r.get("retracted") else "")
-        where = f"{printable(r['stream']):<{width}} " if several else ""
-        head = f"{printable(r['occurred_at']):<26} #{r['seq']:<5} {where}"
-        yield f"{head}{printable(r['type']):<21} {_line(r, wide)}{mark}"
-        for source in r["sources"]:
-            yield f"{'':{len(head)}}source: {printable(source_line(source, url=wide))}"
+    say_lines(log_lines(records, several, width, wide))
 
 
 def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
@@ -279,7 +262,7 @@ def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
                            f"{printable(record['stream'])}  "
                            f"{printable(record['occurred_at']):<25} "
                            f"{printable(record['type']):<21} "
-                           f"{_line(record, wide)}")
+                           f"{summary_line(record, wide)}")
     except KeyboardInterrupt:
         return
 
@@ -368,15 +351,7 @@ def why(ref, stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db
         if answer["kind"] != "order" or key not in ("order_id", "stream"):
             say(f"  {printable(key) + ':':<23}{_plain(value)}")
     say("because:")
-    say_lines(_because_lines(answer["events"]))
-
-
-def _because_lines(events: list[dict]) -> Iterator[str]:
-    for e in events:
-        yield (f"  #{e['seq']} {printable(e['occurred_at'])} {printable(e['type'])} "
-               f"{printable(e['summary'])} [{printable(e['id'])}]")
-        for s in e["sources"]:
-            yield f"      source: {printable(source_line(s, url=True))}"
+    say_lines(because_lines(answer["events"]))
 
 
 @main.command()

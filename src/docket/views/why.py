@@ -104,8 +104,8 @@ def _summary(rec) -> str:
 
 def _cite(rec) -> dict[str, Any]:
     return {"seq": rec.seq, "id": rec.id, "occurred_at": rec.occurred_at,
-            "type": rec.type, "actor": rec.actor, "summary": _summary(rec),
-            "sources": list(rec.sources)}
+            "type": rec.type, "actor": rec.actor, "confidence": rec.confidence,
+            "summary": _summary(rec), "sources": list(rec.sources)}
 
 
 def _in_replay_order(hits: list[tuple[int, dict]]) -> list[dict]:
@@ -144,7 +144,8 @@ def _cite_record(record: dict) -> dict[str, Any]:
     """`_cite` of a whole stored record (a dict)."""
     return {"seq": record["seq"], "id": record["id"], "occurred_at": record["occurred_at"],
             "type": record["type"], "actor": record.get("actor"),
-            "summary": event_line(record), "sources": list(record.get("sources") or [])}
+            "confidence": record.get("confidence"), "summary": event_line(record),
+            "sources": list(record.get("sources") or [])}
 
 
 def explain(
