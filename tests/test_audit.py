@@ -673,8 +673,12 @@ def test_a_page_that_cannot_be_drawn_is_reported_not_raised(db, tmp_path):
     with tampering(db) as conn:
         rewrite(conn, 3, lambda r: r.update(sources="not a list"))  # folds, but no page
     report = verify(db, projections=str(tmp_path / "proj"))
+    # the stored event is not one the log takes (audit/events_check), and the page it
+    # would be on cannot be drawn
     assert [(p["kind"], p["message"][:40]) for p in report["problems"]] == [
+        ("event", "the stored event is not one the log take"),
         ("projection", "cannot compare: stream 's1': a fresh rep")]
+    assert "field `sources`" in report["problems"][0]["message"]
 
 
 # -- any log, any one-byte change --------------------------------------------------------------

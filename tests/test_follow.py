@@ -164,3 +164,30 @@ def test_cli_follow_refuses_the_timeline_options(tmp_path):
         assert code == 2 and out == "" and err.startswith("Error: ") and "--follow" in err
     code, _, err = run("log", "--db", path, "--after-seq", "3")
     assert code == 2 and "--after-seq goes with --follow" in err
+
+
+def test_a_server_out_of_reach_mid_read_is_waited_for_not_reported_as_damage(tmp_path,
+                                                                           monkeypatch):
+    """A read that finds the server gone was taken for a damaged file: it was narrowed to
+    one event at a time and re-raised as a plain StorageError, which ended a follower
+    (seen in a server-restart test under load). It is an Unavailable, waited for."""
+    from docket import EventLog
+    from docket.errors import Unavailable
+
+    log = EventLog(str(tmp_path / "f.db"))
+    log.append([{"type": "statement_published", "stream": "s", "occurred_at": "2021-03-01",
+                 "id": "e1", "data": {"speaker": "x", "summary": "s"}}])
+    real, calls = log.storage.read_page, []
+
+    def flaky(*args):
+        calls.append(args)
+        if len(calls) <= 2:  # the page, then (before the fix) the narrowing read
+            raise Unavailable("database unavailable: the server is shutting down")
+        return real(*args)
+
+    monkeypatch.setattr(log.storage, "read_page", flaky)
+    follower = log.follow(poll=0.01)
+    assert next(follower)["id"] == "e1"
+    assert len(calls) == 3
+    follower.close()
+    log.close()

@@ -27,7 +27,7 @@ from .codec import (
     event_from_dict,
     is_record,
 )
-from .errors import ConflictError, InvalidArgument, InvalidEvent, StorageError
+from .errors import ConflictError, InvalidArgument, InvalidEvent, StorageError, Unavailable
 from .storage import open_storage
 from .storage.base import ZERO_HASH, EventRow
 from .times import format_utc, parse_time, time_key
@@ -291,8 +291,7 @@ class Log:
         """Records (dicts, `hash` included) in seq order after `after_seq` (of `stream`), at
         most `limit` of them, streamed in pages: each page is its own short transaction, so
         a reader left suspended holds nothing and never blocks an append. Bad arguments are
-        refused here, before the first record: a stream the log does not hold is one, as
-        in every other command (`log --follow` alone waits for a stream to begin)."""
+        refused here, before the first record (a stream the log does not hold too)."""
         check_after_seq(after_seq)
         if stream is not None:
             with self.storage.reading():
@@ -300,8 +299,7 @@ class Log:
         return self._pages(stream, after_seq, limit)
 
     def require_stream(self, stream: str) -> None:
-        """Refuse a stream the log holds no event of, listing those it holds (inside a
-        transaction)."""
+        """Refuse a stream the log holds no event of, naming those it holds (in a txn)."""
         if not self.storage.has_stream(stream):
             known = ", ".join(self.storage.stream_names()) or "none"
             raise InvalidArgument("stream", f"{{arg}}: no stream {stream!r} in the log "
@@ -313,6 +311,8 @@ class Log:
             size = PAGE if left is None else min(PAGE, left)
             try:
                 page = self.storage.read_page(stream, after_seq, size)
+            except Unavailable:
+                raise  # the server, not the data: a follower waits for it (api._follow)
             except StorageError:
                 # A damaged file: one event at a time up to the first one that cannot be
                 # read, so the error names where the damage starts.
@@ -330,9 +330,9 @@ class Log:
         while len(page) < size:
             try:
                 row = self.storage.read_page(stream, after_seq, 1)
-            except StorageError as exc:
-                raise StorageError(f"cannot read the event after seq {after_seq}: {exc}"
-                                   ) from None
+            except StorageError as exc:  # an unreachable server is not damage: as it is
+                raise (exc if isinstance(exc, Unavailable) else StorageError(
+                    f"cannot read the event after seq {after_seq}: {exc}")) from None
             if not row:
                 break
             page += row

@@ -1,6 +1,6 @@
 """The problems an audit finds: kept in the order found, capped per kind, and their text.
 
-Each problem is a dict: its `kind` (`database`, `chain`, `index`, `trigger`, `view`,
+Each problem is a dict: its `kind` (`database`, `chain`, `index`, `event`, `trigger`, `view`,
 `checkpoint`, `projection`), the `seq` it concerns (or None), a `message`, and where that
 applies the `table` and `row`, the `trigger`, or the `file`.
 """

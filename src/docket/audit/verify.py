@@ -11,7 +11,9 @@
    columns (seq, id, stream, version, type, occurred_us, recorded_us), and the immutability
    triggers are in place (`docket.audit.chain`); every row of `refs`, the index the append
    and the replay trust, is what the stored bytes call for, none missing, none extra
-   (`docket.audit.refs_check`, kind `index`);
+   (`docket.audit.refs_check`, kind `index`); and every stored event is one the log takes
+   on import: valid for the catalogue, its citations introduced before it by the stored
+   bodies (`docket.audit.events_check`, kind `event`);
 2. the stored views: every view table row, the saved fold state, the index of deadlines
    and every snapshot equal a fresh fold of the log from its first event
    (`docket.audit.replay_check`);
@@ -24,9 +26,9 @@
    (`docket.audit.projections`).
 
 It returns a report `{"ok", "events", "problems"}`; each problem names its `kind`
-(`database`, `chain`, `index`, `trigger`, `view`, `checkpoint`, `projection`), the `seq` it
-concerns (or null), a `message`, and where that applies the `table` and `row`, or the
-`file` (`docket.audit.problems`).
+(`database`, `chain`, `index`, `event`, `trigger`, `view`, `checkpoint`, `projection`), the
+`seq` it concerns (or null), a `message`, and where that applies the `table` and `row`, or
+the `file` (`docket.audit.problems`).
 
 This module runs the checks in order; each lives in the module named above. The names the
 API and the command line use are importable from here.
@@ -52,6 +54,7 @@ from .checkpoint import (
 from .kept import KeptTrees
 from .problems import MAX_LISTED, Problems, problem_line
 from .projections import check_projections
+from .events_check import check_events
 from .refs_check import check_refs
 from .replay_check import check_views
 
@@ -135,6 +138,7 @@ def _audit(log, storage, problems: Problems, cp, cp_name, projections, views: bo
         refs: list = []
         events, _ = scan_chain(storage, problems, kept if kept.points else tree, progress, refs)
         check_refs(storage, refs, problems)
+        check_events(storage, refs, problems)  # citations against what the bodies introduce
         del refs
         kept.check(events, problems)
         if cp is not None:
