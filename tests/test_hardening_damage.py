@@ -186,3 +186,23 @@ def test_random_flips_never_pass_unnoticed(clean, tmp_path, seed):
     if not quick:  # refused by the check before writing, or by the first damaged read
         one_error(code, out, err, f"database {path} is damaged")
         assert path.read_bytes() == raw
+
+
+def test_schema_text_that_is_not_utf8_is_damage_reported_not_raised(clean, tmp_path):
+    """A flipped byte in the schema's text (a column name) made every command, `verify`
+    and `verify --json` too, print only SQLite's "Could not decode to UTF-8" (an auditor's
+    review): it is a damaged database, reported as such."""
+    at = clean.index(b"first_action_at")
+    path = damaged(tmp_path, clean, lambda data: data.__setitem__(at + 12, 0xFF))
+    raw = path.read_bytes()
+    code, out, err = invoke("verify", "--db", path, "--json")
+    assert code == 1 and err == ""
+    report = json.loads(out)
+    assert report["ok"] is False and report["events"] is None
+    assert [p["kind"] for p in report["problems"]] == ["database"]
+    assert "cannot be read" in report["problems"][0]["message"]
+    code, out, err = invoke("state", "--db", path, "--stream", S)
+    one_error(code, out, err, f"database {path} is damaged", "restore it from a backup")
+    code, out, err = invoke(*APPEND, "--db", path)
+    one_error(code, out, err, f"database {path} is damaged")
+    assert path.read_bytes() == raw

@@ -34,7 +34,9 @@ def storage_error(path: str, exc: BaseException) -> StorageError:
             f"database {path} is locked by another writer (waited {BUSY_TIMEOUT_MS} ms; "
             "set DOCKET_BUSY_TIMEOUT_MS to wait longer)"
         )
-    if "malformed" in text:
+    if "malformed" in text or "Could not decode to UTF-8" in text:
+        # The second: text SQLite hands back (here, of its own schema) is not UTF-8, which
+        # only damage makes it (an auditor's flipped bytes hit a column name).
         # SQLITE_CORRUPT: a SQLite file whose pages do not hold together (flipped bytes, a
         # truncated copy): damaged, not foreign.
         return DamagedDatabase(f"database {path} is damaged (SQLite says: {text}); restore it "
