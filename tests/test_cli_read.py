@@ -930,6 +930,14 @@ def test_why_of_an_id_of_another_stream_says_which(tmp_path):
     err = fails(1, "why", "O-z", "--stream", "a", "--as-of", "2021-03-01", db=db)
     assert err == ("REF: 'O-z' is not an order, notice, case, penalty, target or country in "
                    "stream 'a' at that time")
+    # An order not issued yet at that time, and an event's id (an analyst's review: both
+    # got the error a typo gets), say where the ref is.
+    err = fails(1, "why", "O-a", "--stream", "a", "--as-of", "2021-01-31", db=db)
+    assert err.endswith("stream 'a' at that time (the order is introduced later, by seq 1)")
+    err = fails(1, "why", "o-a", "--stream", "a", db=db)
+    assert err.endswith("stream 'a' (that is the id of event #1, order_issued; `why` explains "
+                        "an order, notice, case, penalty, target or country: try `docket why "
+                        "O-a` (the order))")
 
 
 def test_why_cites_a_retraction_of_an_event_that_named_the_fact(tmp_path):

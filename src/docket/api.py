@@ -14,6 +14,7 @@ from .arguments import query_times
 from .catalog import Event
 from .codec import check_after_seq
 from .errors import InvalidArgument, MissingArgument, Unavailable, about
+from .ref_hints import ref_hint
 from .gcpause import collector_paused
 from .log import Log, Receipt
 from .projection import Cited
@@ -244,20 +245,11 @@ class EventLog:
                 return with_amendments(explain(fold, ref, stream=stream, as_of=as_of),
                                         amending, withdrawn)
             except KeyError:
-                when = " at that time" if (as_of or known_at or public_at) else ""
+                timed = bool(as_of or known_at or public_at)
+                when = " at that time" if timed else ""
                 raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case, "
                                       f"penalty, target or country in stream {stream!r}{when}"
-                                      f"{self._elsewhere(ref, stream)}") from None
-
-    def _elsewhere(self, ref: str, stream: str) -> str:
-        """` (stream 'x' has it)` when another stream introduced `ref` as an order, notice,
-        case or penalty (its refs say so without a fold), else ``."""
-        others = [s for s in self.storage.stream_names() if s != stream and any(
-            self.storage.ref_seq(s, kind, ref) is not None
-            for kind in ("order", "notice", "case", "penalty"))]
-        if not others:
-            return ""
-        return f" (stream {others[0]!r} has it)"
+                                      f"{ref_hint(self.storage, ref, stream, timed)}") from None
 
     @collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,

@@ -123,7 +123,7 @@ class _Group(click.Group):
                                 standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "docket"
-            _fail(f"{exc.format_message()} (see {where} --help)", 2)
+            _fail(f"{_hinted(where, exc.format_message())} (see {where} --help)", 2)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.Abort:
@@ -131,6 +131,26 @@ class _Group(click.Group):
         finally:
             (gc.enable if collecting else gc.disable)()
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# Options given where a command does not take them, and what it takes instead (an
+# analyst's review: click's own "Did you mean '--json'?" for `diff --as-of`).
+_MISPLACED = {
+    ("", "--db"): "options go after the command: docket COMMAND --db PATH",
+    ("", "--stream"): "options go after the command: docket COMMAND --stream S",
+    ("diff", "--as-of"): "diff compares two as-of times: --from T1 --to T2",
+    ("log", "--to"): "the latest time `log` shows is --as-of T",
+}
+
+
+def _hinted(where: str, message: str) -> str:
+    """click's message, or for an option given where it does not go, what goes there (in
+    place of click's guess)."""
+    command = where.partition(" ")[2]  # the command path without the program's name
+    for (name, option), hint in _MISPLACED.items():
+        if command == name and message.startswith(f"No such option '{option}'"):
+            return f"No such option '{option}' here: {hint}."
+    return message
 
 
 def keep_collecting() -> None:
