@@ -245,3 +245,49 @@ def test_pieces_verify_clean_while_another_process_appends(forced, tmp_path, mon
     assert writer.exitcode == 0
     assert len(runs) >= 3 and runs == sorted(runs) and runs[-1] > 400
     assert in_pieces and all(in_pieces)
+
+
+def _double(x):
+    return 2 * x
+
+
+def test_a_forked_pool_is_closed_not_terminated_once_all_results_are_in(monkeypatch):
+    """Terminating sends SIGTERM to each worker, which a handler inherited from the parent
+    (a `log --follow` run in the same process once left one) turned into KeyboardInterrupt:
+    a worker lived on and the join hung a whole test run."""
+    import multiprocessing.pool
+
+    from docket.audit.chain_split import forked_map
+
+    terminated = []
+    real = multiprocessing.pool.Pool.terminate
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate",
+                        lambda self: (terminated.append(1), real(self)))
+    assert list(forked_map(_double, [1, 2, 3], 2)) == [2, 4, 6]
+    assert terminated == []
+    results = forked_map(_double, [1, 2, 3], 2)
+    assert next(results) == 2
+    results.close()  # the caller stops early: then the pool is terminated
+    assert terminated == [1]
+
+
+def test_stop_on_terminate_puts_back_the_handler_it_found():
+    import os
+    import signal
+    import time
+
+    from docket.cli.group import stop_on_terminate
+
+    def mine(_signum, _frame):
+        return None
+
+    before = signal.signal(signal.SIGTERM, mine)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with stop_on_terminate():
+                assert signal.getsignal(signal.SIGTERM) is not mine
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -28,13 +28,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from typing import Iterator
 
 from ..replay import Progress
 from .chain import _ALL, ScanState, _recompute, scan_range
 from .checkpoint import ProofTree
 from .problems import Problems
 
-__all__ = ["PARALLEL_MIN_ROWS", "scan_chain", "scan_parallel", "workers"]
+__all__ = ["PARALLEL_MIN_ROWS", "forked_map", "scan_chain", "scan_parallel", "workers"]
 
 # Below this many rows, starting processes costs more than it saves.
 PARALLEL_MIN_ROWS = int(os.environ.get("DOCKET_PARALLEL_MIN_ROWS", "50000"))
@@ -56,6 +57,24 @@ def workers() -> int:
 
 def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_map(func, jobs: list, n: int) -> Iterator:
+    """`func` of each job in `n` forked workers, the results in the jobs' order. Once all
+    are in, the pool is closed and joined (its workers end as they finish); it is
+    terminated (SIGTERM to each worker) only if the caller stops early or fails: a worker
+    that a signal handler of the parent's keeps alive (a `log --follow` run in the same
+    process once left one) would otherwise hang the join."""
+    pool = multiprocessing.get_context("fork").Pool(n)
+    closed = False
+    try:
+        yield from pool.imap(func, jobs)
+        pool.close()
+        closed = True
+    finally:
+        if not closed:
+            pool.terminate()
+        pool.join()
 
 
 def _start_state(storage, lo: int) -> ScanState:
@@ -124,20 +143,21 @@ def scan_parallel(storage, problems: Problems, progress: Progress | None,
     state, count = ScanState(), 0
     _SHARED[:] = [storage]
     try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            for (a, b), (start, first_seen, end, found, done, piece_refs) in zip(
-                    jobs, pool.imap(_scan_range, jobs)):
-                if _holds(start, first_seen, state):
-                    problems.merge(found)
-                    if refs is not None:
-                        refs += piece_refs
-                    end.versions = {**state.versions, **end.versions}
-                    state, count = end, count + done
-                else:
-                    # A damaged piece: scan it here, from where the pieces before ended.
-                    count += scan_range(storage, a, b, state, problems, refs=refs)
-                if progress is not None:
-                    progress(done)
+        # The pool's results first: zip then runs it to its end (the pool closed, not
+        # terminated) before it finds the jobs used up.
+        for (start, first_seen, end, found, done, piece_refs), (a, b) in zip(
+                forked_map(_scan_range, jobs, n), jobs):
+            if _holds(start, first_seen, state):
+                problems.merge(found)
+                if refs is not None:
+                    refs += piece_refs
+                end.versions = {**state.versions, **end.versions}
+                state, count = end, count + done
+            else:
+                # A damaged piece: scan it here, from where the pieces before ended.
+                count += scan_range(storage, a, b, state, problems, refs=refs)
+            if progress is not None:
+                progress(done)
     finally:
         _SHARED.clear()
     return count, state.prev_hex

@@ -13,9 +13,9 @@ keeping its identifier). Rules for new input only (an order naming a target twic
 not asked of records, which an older Docket may have written.
 
 Citations are resolved against the entities the stored bodies introduce (the chain scan
-gathers them for `refs_check`), each at the seq that introduced it (an entity counts for the
-events after it), not against the `refs` table, which a forged row would sway. So the rows check
-independently, and a large log is checked in pieces by several processes at once
+gathers them for `refs_check`), each at the seq that introduced it (an entity counts for
+the events after it), not against the `refs` table, which a forged row would sway. So the
+rows check independently, and a large log is checked in pieces by several processes at once
 (`chain_split`'s forked readers), each returning only what it found. The common event
 costs one typed decode in C and a dict lookup a citation; a decode of the whole record
 and the import's own message only for an event that fails, or that amends another.
@@ -23,7 +23,6 @@ and the import's own message only for an event that fails, or that amends anothe
 
 from __future__ import annotations
 
-import multiprocessing
 from typing import Union
 
 import msgspec
@@ -32,7 +31,7 @@ from ..catalog import AMENDING, EVENT_TYPES, REFERENCES
 from ..codec import RECORD_KEYS, event_from_dict
 from ..errors import DocketError
 from ..references import check_refs
-from .chain_split import PARALLEL_MIN_ROWS, _can_fork, workers
+from .chain_split import PARALLEL_MIN_ROWS, _can_fork, forked_map, workers
 from .problems import Problems
 
 __all__ = ["check_events"]
@@ -56,8 +55,8 @@ _decode_stored = msgspec.json.Decoder(_STORED).decode
 
 class _Before:
     """What `references.check_refs` asks of a batch, answered for the events before seq
-    `seq`: the entities introduced by then (the `refs` table's rows and seqs), and the
-    stored event an amendment names (recorded before it)."""
+    `seq`: the entities the stored bodies introduced by then, and the stored event an
+    amendment names (recorded before it)."""
 
     def __init__(self, storage, introduced: dict) -> None:
         self.storage, self.introduced, self.seq = storage, introduced, 0
@@ -167,8 +166,7 @@ def check_events(storage, refs: list[tuple[str, str, str, int]], problems: Probl
     cuts = [lo - 1 + (hi - lo + 1) * i // n for i in range(n)] + [hi]
     _SHARED[:] = [storage, introduced]
     try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            for found in pool.imap(_worker, list(zip(cuts, cuts[1:]))):
-                problems.merge(found)
+        for found in forked_map(_worker, list(zip(cuts, cuts[1:])), n):
+            problems.merge(found)
     finally:
         _SHARED.clear()

@@ -10,6 +10,8 @@ import functools
 import gc
 import signal
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import click
 
@@ -160,14 +162,22 @@ def keep_collecting() -> None:
     gc.enable()
 
 
-def stop_on_terminate() -> None:
-    """Let SIGTERM (what a service manager or `kill` sends) end a command that runs until it
-    is stopped as Ctrl-C does: quietly, exit 0 (SPEC §6: `log --follow` runs until
-    interrupted), instead of dying with 143 and no word."""
+@contextmanager
+def stop_on_terminate() -> Iterator[None]:
+    """While the block runs, let SIGTERM (what a service manager or `kill` sends) end a
+    command that runs until it is stopped as Ctrl-C does: quietly, exit 0 (SPEC §6: `log
+    --follow` runs until interrupted), instead of dying with 143 and no word. The handler
+    before it is put back after: a caller in the same process (a test, a notebook) keeps its
+    own, and so do the processes it forks later (left in place, it made a later `verify`'s
+    workers turn their pool's SIGTERM into KeyboardInterrupt, and the pool hung)."""
     def interrupt(_signum, _frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

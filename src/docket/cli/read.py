@@ -250,21 +250,25 @@ def _follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
     exit 0. A stream that does not exist yet is waited for like any other, and so is a
     database server that restarts."""
     keep_collecting()
-    stop_on_terminate()
     try:
-        for record in log.follow(after_seq, stream=stream):
-            # click.echo flushes each line, so a pipe sees every record as it commits
-            # (click.get_text_stream, used before, is deprecated since Click 8.5).
-            if as_json:
-                click.echo(json_line(record))
-            else:
-                click.echo(f"#{record['seq']:<6} {record['recorded_at']}  "
-                           f"{printable(record['stream'])}  "
-                           f"{printable(record['occurred_at']):<25} "
-                           f"{printable(record['type']):<21} "
-                           f"{summary_line(record, wide)}")
+        with stop_on_terminate():
+            _print_follow(log, stream, after_seq, as_json, wide)
     except KeyboardInterrupt:
         return
+
+
+def _print_follow(log, stream, after_seq: int, as_json: bool, wide: bool) -> None:
+    for record in log.follow(after_seq, stream=stream):
+        # click.echo flushes each line, so a pipe sees every record as it commits
+        # (click.get_text_stream, used before, is deprecated since Click 8.5).
+        if as_json:
+            click.echo(json_line(record))
+        else:
+            click.echo(f"#{record['seq']:<6} {record['recorded_at']}  "
+                       f"{printable(record['stream'])}  "
+                       f"{printable(record['occurred_at']):<25} "
+                       f"{printable(record['type']):<21} "
+                       f"{summary_line(record, wide)}")
 
 
 @main.command()
