@@ -153,12 +153,10 @@ class SQLiteStorage(ViewTables, Checks, SchemaUpgrade, Storage):
                 self._record.closed()
 
     def _damage_before_writing(self) -> list[str]:
-        # A file as a recorded check (or a checked history of Docket's writes) left it
-        # is not read in full again (sqlite_record says why that is safe, and its bounds).
+        # Files as a recorded check left them are not read again (sqlite_record: why, bounds).
         if self._record.recorded():
             return []
-        files = self._record.files()
-        problems = self.quick_check()
+        files, problems = self._record.files(), self.quick_check()
         if not problems:
             self._record.passed(files)
         return problems
