@@ -9,7 +9,7 @@ from .catalog import AMENDING, REFERENCES
 from .codec import normalize_data
 from .errors import InvalidEvent, UnknownReference
 
-__all__ = ["check_refs"]
+__all__ = ["check_refs", "unresolved"]
 
 _TARGET = ("event",)  # the kinds of a retraction's or correction's `target_id`
 
@@ -40,13 +40,24 @@ def check_refs(
         if kinds == _TARGET:
             data = _check_target(batch, kind, data, stream, where)
             continue
-        for i, v in enumerate(value if ref.many else (value,)):
-            if not (has_ref(stream, kinds[0], v) if len(kinds) == 1
-                    else any(has_ref(stream, k, v) for k in kinds)):
-                path = f"{ref.field}[{i}]" if ref.many else ref.field
-                raise UnknownReference(f"{where}field `data.{path}`: unknown "
-                                       f"{' or '.join(kinds)} {v!r} in stream {stream!r}")
+        problem = unresolved(ref, value, has_ref, stream)
+        if problem is not None:
+            raise UnknownReference(where + problem)
     return data
+
+
+def unresolved(ref, value, has_ref, stream: str) -> str | None:
+    """What is wrong with the id (or ids) `value` a field `ref` of the catalogue's table
+    cites, when `has_ref(stream, kind, id)` knows none of them (the append's batch, or
+    `verify`'s events before the one checked), else None."""
+    kinds = ref.kinds
+    for i, v in enumerate(value if ref.many else (value,)):
+        if not (has_ref(stream, kinds[0], v) if len(kinds) == 1
+                else any(has_ref(stream, k, v) for k in kinds)):
+            path = f"{ref.field}[{i}]" if ref.many else ref.field
+            return (f"field `data.{path}`: unknown {' or '.join(kinds)} {v!r} in stream "
+                    f"{stream!r}")
+    return None
 
 
 def _check_target(batch: Batch, kind: str, data: dict, stream: str, where: str) -> dict:

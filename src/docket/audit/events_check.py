@@ -30,7 +30,7 @@ import msgspec
 from ..catalog import AMENDING, EVENT_TYPES, REFERENCES
 from ..codec import RECORD_KEYS, event_from_dict
 from ..errors import DocketError
-from ..references import check_refs
+from ..references import check_refs, unresolved
 from .chain_split import PARALLEL_MIN_ROWS, _can_fork, forked_map, workers
 from .problems import Problems
 
@@ -87,16 +87,13 @@ def _refused(before: _Before, body: bytes) -> str | None:
         event = None
     if event is None or event.__struct_config__.tag in AMENDING:
         return _refused_slowly(before, body)
-    stream, data, introduced, seq = event.stream, event.data, before.introduced, before.seq
-    for ref in REFERENCES[event.__struct_config__.tag].cites:
+    data = event.data
+    for ref in REFERENCES[event.__struct_config__.tag].cites:  # no event targets: amending
         value = getattr(data, ref.field)
-        if value is None:
-            continue
-        for i, v in enumerate(value if ref.many else (value,)):
-            if not any(introduced.get((stream, k, v), _NEVER) < seq for k in ref.kinds):
-                path = f"{ref.field}[{i}]" if ref.many else ref.field
-                return (f"field `data.{path}`: unknown {' or '.join(ref.kinds)} {v!r} in "
-                        f"stream {stream!r}")
+        problem = None if value is None else unresolved(ref, value, before.has_ref,
+                                                        event.stream)
+        if problem is not None:
+            return problem
     return None
 
 

@@ -13,8 +13,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import msgspec
-
+from ..codec import canonical
 from ..codec import json_text as json_line
 from ..codec import pretty_json
 from ..views.summary import printable
@@ -96,10 +95,10 @@ _QUOTE = re.compile('[,"\n\r]')
 
 
 def _json_cell(v: Any) -> str:
-    # Keys sorted, as `--json` prints them: the same data is the same cell whichever path
-    # built it (a view read back from the stored tables has its objects' keys sorted, a
-    # fold's are in the order the fold made them).
-    return msgspec.json.encode(v, order="sorted").decode()
+    # Canonical (keys sorted), as `--json` prints them: the same data is the same cell
+    # whichever path built it (a view read back from the stored tables has its objects'
+    # keys sorted, a fold's are in the order the fold made them).
+    return canonical(v).decode()
 
 
 def _csv_value(v: Any) -> str:
