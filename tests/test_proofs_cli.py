@@ -213,8 +213,8 @@ def test_verify_a_signed_note_with_witnesses(work):
     (work / "cosigned.note").write_text(cosigned)
     out = ok(work, "verify", "--db", "d.db", "--checkpoint", "cosigned.note", "--key",
              "log.vkey", "--witness", "w.vkey")
-    assert out == ("OK: 4 events; chain, triggers, stored views and checkpoint cosigned.note "
-                   "verified\n")
+    assert out == ("OK: 4 events; chain, triggers, stored views, the kept notes' signatures "
+                   "and checkpoint cosigned.note verified\n")
     # the old note, without a cosignature: enough with K = 0, refused with K = 1
     ok(work, "verify", "--db", "d.db", "--checkpoint", "old.note", "--key", "log.vkey",
        "--witness", "w.vkey", "--min-witnesses", "0")
@@ -467,3 +467,35 @@ def test_a_log_whose_own_audit_fails_is_not_signed(work, damage):
     err = one_error(work, "checkpoint", "--db", "d.db", "--sign", "log.key")
     assert "refusing to sign: the log's own audit finds a problem" in err
     assert docket(work, "checkpoint", "--db", "d.db", "--json")[0] == 0  # unsigned: as before
+
+
+def test_verify_with_the_log_key_alone_checks_the_kept_notes(work):
+    """`verify --key VKEY` without --checkpoint checks every kept note's signature (a note
+    added under another key of the log's name is reported, exit 1); --witness alone still
+    needs a note to check cosignatures on."""
+    sign(work)
+    append_more(work)
+    sign(work)
+    assert ok(work, "verify", "--db", "d.db", "--key", "log.vkey") == (
+        "OK: 4 events; chain, triggers, stored views and the kept notes' signatures verified\n")
+    err = one_error(work, "verify", "--db", "d.db", "--witness", "w.vkey", code=2)
+    assert "--checkpoint" in err
+    ok(work, "keygen", "--origin", ORIGIN, "-o", "forger.key")
+    conn = sqlite3.connect(work / "d.db")
+    note = conn.execute("SELECT note FROM docket_checkpoints WHERE position = 2").fetchone()[0]
+    conn.close()
+    from docket.audit.keys import read_signer
+    from docket.audit.note import sign_note
+
+    forged = sign_note(note.split("\n\n")[0] + "\n", [read_signer(str(work / "forger.key"))])
+    conn = sqlite3.connect(work / "d.db")
+    with conn:
+        conn.execute("INSERT INTO docket_checkpoints (size, note) VALUES (4, ?)", (forged,))
+    conn.close()
+    for args in ((), ("--key", "log.vkey")):
+        code, out, err = docket(work, "verify", "--db", "d.db", *args)
+        assert (code, err) == (1, ""), (args, out, err)
+        assert out.startswith("docket_checkpoints [position=3]: ") and \
+            out.endswith("FAILED: 1 problem in 4 events\n"), out
+    err = one_error(work, "prove", "--db", "d.db", "m1")
+    assert "not handed out" in err

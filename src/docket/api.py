@@ -284,24 +284,27 @@ class EventLog:
         """Audit the log (`docket verify`): `{"ok", "events", "problems"}`; see
         `docket.audit.verify`.
 
-        A signed checkpoint note as `checkpoint` needs the log's verifier key `key`; of the
-        witnesses' verifier keys `witnesses`, `min_witnesses` (default all) must have
-        cosigned it. A note that fails these raises InvalidProof before the audit runs."""
+        `key`, the log's verifier key, checks the signature of every signed checkpoint the
+        log kept, and of a signed checkpoint note given as `checkpoint` (which needs it); of
+        the witnesses' verifier keys `witnesses`, `min_witnesses` (default all) must have
+        cosigned that note. A note that fails these raises InvalidProof before the audit."""
+        from .audit.keys import read_log_verifier
         from .audit.verify import verify
 
+        with about("key"):
+            log_key = None if key is None else read_log_verifier(key, "{arg}")
         if checkpoint is not None and not isinstance(checkpoint, (dict, tuple)):
             from .audit.keys import read_verifier
             from .audit.signing import note_checkpoint
 
-            with about("key"):
-                log_key = None if key is None else read_verifier(key, "{arg}")
             with about("witnesses"):
                 seen = [read_verifier(w, "{arg}") for w in witnesses]
             checkpoint = note_checkpoint(checkpoint, log_key, seen, min_witnesses) or checkpoint
-        elif key is not None or witnesses:
-            raise MissingArgument("checkpoint", "verifier and witness keys check a signed "
-                                  "checkpoint: give {arg}")
-        return verify(self, checkpoint, projections, views=views, progress=progress)
+        elif witnesses:
+            raise MissingArgument("checkpoint", "witness keys check a signed checkpoint note's "
+                                  "cosignatures: give {arg}")
+        return verify(self, checkpoint, projections, views=views, progress=progress,
+                      key=log_key)
 
     def sign_checkpoint(self, key_path: str, progress: Progress | None = None) -> str:
         """Sign the checkpoint now with the key file `key_path` (`docket checkpoint --sign`),

@@ -26,7 +26,7 @@ from .note import (
     valid_name,
 )
 
-__all__ = ["generate", "read_signer", "read_verifier", "write_key_file"]
+__all__ = ["generate", "read_log_verifier", "read_signer", "read_verifier", "write_key_file"]
 
 _MAX_KEY_FILE = 4096
 
@@ -102,3 +102,12 @@ def read_verifier(value: str, option: str = "verifier key") -> Verifier:
         raise InvalidProof(f"{option}: a private signing key, not a verifier key (give the "
                            "key `docket keygen` printed)")
     return parse_vkey(value, f"{option} {value}")
+
+
+def read_log_verifier(value: str, option: str = "verifier key") -> Verifier:
+    """`read_verifier` for a log's key (type 0x01): a witness's key is refused by name."""
+    verifier = read_verifier(value, option)
+    if verifier.alg != ALG_ED25519:
+        raise InvalidProof(f"{option} {verifier.name}: a witness key (type 0x04), not the "
+                           "log's key (`docket keygen --origin O` printed it)")
+    return verifier

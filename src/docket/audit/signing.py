@@ -32,6 +32,7 @@ from .checkpoint_note import (
     checkpoint_text,
     parse_checkpoint,
 )
+from .kept import signed_like_first
 from .keys import read_signer
 from .note import ALG_COSIGNATURE, ALG_ED25519, Verifier, sign_note, split_note
 from .proof import (
@@ -123,12 +124,18 @@ def sign_checkpoint(log, key_path: str, progress=None) -> str:
         if last.origin != signer.name:
             raise ProofArgument("key_path", f"{{arg}} {key_path}: this key signs as {signer.name!r}, the "
                                f"log's checkpoints are signed as {last.origin!r}")
+        try:  # the next note extends the last one, so the last must be this key's own
+            checked_checkpoint(kept[-1][1], signer.verifier, what=what)
+        except InvalidProof as exc:
+            raise AuditError(f"{exc}: refusing to sign after a kept note this key did not sign "
+                             "(one added to the log's table, or signed by another key of the "
+                             "same name); run `docket verify --key VKEY`") from None
         try:
             _extends(log, last, point["size"], bytes.fromhex(point["root"]), what)
         except InvalidProof as exc:
             raise AuditError(f"{exc}; refusing to sign a checkpoint inconsistent with one the "
                              "log signed before (run `docket verify`)") from None
-    _audited(log)
+    _audited(log, signer.verifier)
     with log.storage.writing():
         if len(log.storage.checkpoints()) != len(kept):
             raise StorageError("another checkpoint was signed meanwhile; run the command again")
@@ -136,15 +143,15 @@ def sign_checkpoint(log, key_path: str, progress=None) -> str:
     return note
 
 
-def _audited(log) -> None:
+def _audited(log, key: Verifier) -> None:
     """A signed note vouches for the log as it stands, so a log whose own audit finds a
     problem (a trigger dropped, a column that disagrees with the bytes, a damaged index or
-    page) is not signed: `verify` without the stored views' replay (which the checkpoint's
-    fingerprint folds afresh anyway)."""
+    page, a kept note that `key` did not sign) is not signed: `verify` without the stored
+    views' replay (which the checkpoint's fingerprint folds afresh anyway)."""
     from .problems import problem_line
     from .verify import verify
 
-    report = verify(log, views=False)
+    report = verify(log, views=False, key=key)
     if not report["ok"]:
         found = report["problems"]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
@@ -179,12 +186,12 @@ def _prove(log, event_id: str, note: str | None, what: str) -> str:
         raise InvalidArgument("event_id", f"{{arg}}: no event {event_id!r} in the log")
     seq = _decode(found[2])["seq"]
     if note is None:
-        covering = [text for size, text in kept if size >= seq]
+        covering = [(n, text) for n, (size, text) in enumerate(kept, 1) if size >= seq]
         if not covering:
             latest = f"the latest covers {kept[-1][0]} events" if kept else "none is kept"
             raise InvalidProof(f"no signed checkpoint covers event {event_id!r} (seq {seq}; "
                                f"{latest}): sign one with `docket checkpoint --sign KEY`")
-        note, what = covering[-1], "the latest signed checkpoint"
+        note, what = _kept_note(kept, *covering[-1]), "the latest signed checkpoint"
     point = _parsed(note, what)
     if seq > point.size:
         raise InvalidProof(f"{what}: covers {point.size} events; event {event_id!r} is seq "
@@ -199,6 +206,17 @@ def _prove(log, event_id: str, note: str | None, what: str) -> str:
     return format_tlog_proof(seq - 1, proof, note)
 
 
+def _kept_note(kept: list[tuple[int, str]], position: int, note: str) -> str:
+    """Kept note #`position`, to hand out: not when it is signed by another key than the
+    log's first kept note (`docket.audit.kept`: a note added to the table)."""
+    if not signed_like_first(kept[0][1], note):
+        raise AuditError(f"signed checkpoint #{position} kept in the log is not signed by the "
+                         "key that signed the log's first one: a note added to the table, not "
+                         "one this log signed; it is not handed out (run `docket verify --key "
+                         "VKEY`; a note you hold can be given as the checkpoint)")
+    return note
+
+
 def consistency_file(log, old: str, checkpoint: str | None = None) -> str:
     """The consistency proof file from the checkpoint note `old` to the note `checkpoint`
     (default: the latest kept signed checkpoint), computed from the log. Errors are
@@ -208,7 +226,7 @@ def consistency_file(log, old: str, checkpoint: str | None = None) -> str:
         if not kept:
             raise MissingArgument("checkpoint", "{arg}: none given and no signed checkpoint "
                                   "is kept")
-        checkpoint = kept[-1][1]
+        checkpoint = _kept_note(kept, len(kept), kept[-1][1])
     with about("old"):
         old_point = _parsed(old, "{arg}")
     with about("checkpoint"):
@@ -245,6 +263,12 @@ def cosign(new_note: str, old_note: str, key_path: str, *, proof: bytes | None =
     if new.origin != old.origin:
         raise InvalidProof(f"{new_name}: line 1: origin {new.origin!r}, the old checkpoint's "
                            f"is {old.origin!r}")
+    if log_key is None and not signed_like_first(old_note, new_note):
+        # Without the log's key, the witness still holds the old note's signer: a checkpoint
+        # under another key of the same name is someone else's note, not the log's next.
+        raise InvalidProof(f"{new_name}: not signed by the key that signed the old "
+                           "checkpoint (same name, another key id); give the log's verifier "
+                           "key to check both signatures")
     if new.size < old.size:
         raise InvalidProof(f"{new_name}: covers {new.size} events, fewer than the old "
                            f"checkpoint's {old.size}: it cannot extend it")

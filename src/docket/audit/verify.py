@@ -70,13 +70,15 @@ __all__ = [
 
 
 def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = None, *,
-           views: bool = True, progress: Progress | None = None) -> dict:
+           views: bool = True, progress: Progress | None = None, key: Any = None) -> dict:
     """Audit the log; returns `{"ok": bool, "events": n, "problems": [...]}` (SPEC §6).
 
     `checkpoint`: a path to a checkpoint file (or the dict `checkpoint()` returned) that the
     log must still extend. `projections`: a folder written by `project` to compare with a
     fresh replay. `views=False` skips the fresh replay of the stored views (the chain,
     triggers and checkpoint are still checked; projections still need the replay).
+    `key`: the log's verifier key (a `note.Verifier`), whose signature every kept signed
+    checkpoint must carry (`docket.audit.kept`).
     """
     problems = Problems()
     cp, cp_name = None, None
@@ -91,7 +93,7 @@ def verify(log, checkpoint: Any = None, projections: str | os.PathLike | None = 
             problems.add("checkpoint", f"not a Docket checkpoint: {exc}", file=cp_name)
     storage = log.storage
     try:
-        events = _audit(log, storage, problems, cp, cp_name, projections, views, progress)
+        events = _audit(log, storage, problems, cp, cp_name, projections, views, progress, key)
     except StorageError as exc:
         if not problems.count.get("database") and not isinstance(exc, DamagedDatabase):
             raise
@@ -125,7 +127,7 @@ def _count(storage) -> int | None:
 
 
 def _audit(log, storage, problems: Problems, cp, cp_name, projections, views: bool,
-           progress: Progress | None) -> int:
+           progress: Progress | None, key) -> int:
     with storage.reading():
         for line in storage.integrity_problems():
             problems.add("database", line)
@@ -133,7 +135,7 @@ def _audit(log, storage, problems: Problems, cp, cp_name, projections, views: bo
         tree = None
         if cp is not None:
             tree = ProofTree(cp["size"], storage.count())
-        kept = KeptTrees(storage.checkpoints(), problems, tree)
+        kept = KeptTrees(storage.checkpoints(), problems, tree, key)
         # Kept notes need every leaf in order: one pass in this process feeds them all.
         refs: list = []
         events, _ = scan_chain(storage, problems, kept if kept.points else tree, progress, refs)

@@ -19,7 +19,8 @@ from .group import _errors, db_option, main, open_log
               help="Skip the fresh replay of the stored views (chain, triggers and "
                    "checkpoint only; faster).")
 @click.option("--key", "key", metavar="VKEY",
-              help="The log's verifier key (text or file), for a signed checkpoint note.")
+              help="The log's verifier key (text or file): every signed checkpoint the log "
+                   "kept, and a signed --checkpoint note, must carry its signature.")
 @click.option("--witness", "witnesses", metavar="VKEY", multiple=True,
               help="A witness's verifier key (text or file); repeat for each witness.")
 @click.option("--min-witnesses", type=click.IntRange(min=0), metavar="K",
@@ -33,13 +34,16 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
 
     Prints one line per problem (naming its seq, view row or file), then a summary.
     Exit code 0 when nothing is wrong, 1 when a problem was found. Every signed checkpoint
-    the log kept is checked too. A signed checkpoint note given with --checkpoint must carry
-    the signature of --key, and the cosignatures of --min-witnesses of the --witness keys.
+    the log kept is checked too: with --key, each must carry its signature (without it,
+    each must be signed by the key of the first). A signed checkpoint note given with
+    --checkpoint must carry the signature of --key, and the cosignatures of
+    --min-witnesses of the --witness keys.
 
     \b
     Example:
       docket verify
       docket verify --checkpoint audit/2021-03-01.json --projections projections/
+      docket verify --key log.vkey
       docket verify --checkpoint cp.note --key "$(cat log.vkey)" --witness w1.vkey
     """
     from ..audit.verify import unreadable_report
@@ -66,18 +70,20 @@ def verify(checkpoint_file, projections, no_views, key, witnesses, min_witnesses
 
         for problem in report["problems"]:
             say(printable(problem_line(problem)))  # one line each, whatever it quotes
-        say(printable(_summary(report, checkpoint_file, projections, no_views)))
+        say(printable(_summary(report, checkpoint_file, projections, no_views, key)))
     if not report["ok"]:
         sys.exit(1)
 
 
-def _summary(report: dict, checkpoint_file, projections, no_views: bool) -> str:
+def _summary(report: dict, checkpoint_file, projections, no_views: bool, key) -> str:
     n = len(report["problems"])
     if n:
         where = ("a database that cannot be read" if report["events"] is None
                  else f"{report['events']} events")
         return f"FAILED: {n} problem{'s' if n != 1 else ''} in {where}"
     checked = ["chain", "triggers"] + ([] if no_views else ["stored views"])
+    if key is not None:
+        checked.append("the kept notes' signatures")
     if checkpoint_file is not None:
         checked.append(f"checkpoint {checkpoint_file}")
     if projections is not None:
