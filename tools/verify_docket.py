@@ -6,6 +6,7 @@ and the `cryptography` package (Ed25519). It shares no code with `docket`.
     verify_docket.py checkpoint NOTE --key VKEY [--export EXPORT.jsonl]
     verify_docket.py proof FILE.tlog-proof --event-line LINE_OR_FILE --key VKEY
     verify_docket.py consistency OLDNOTE NEWNOTE --proof FILE --key VKEY
+    verify_docket.py vectors FOLDER
 
 `checkpoint`, `proof` and `consistency` also take `--witness VKEY` (repeatable) and
 `--min-witnesses K` (default: every witness named; for `consistency`, of the new note).
@@ -23,6 +24,10 @@ What is checked (Docket's SPEC §7 and the C2SP specifications):
 - a checkpoint (c2sp.org/tlog-checkpoint) with Docket's `docket-head` and `docket-views`
   lines; a tlog-proof (c2sp.org/tlog-proof@v1); Docket's consistency proof file
   (`docket/consistency-proof@v1`, `old N`, `new N`, base64 hashes one per line).
+
+`vectors` runs published RFC 6962 proof vectors (the transparency-dev/merkle `testdata/`
+layout: FOLDER/inclusion/**.json and FOLDER/consistency/**.json, each with `wantErr`)
+through this file's own proof checks, so that the checker itself can be trusted.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def _hashes(*items) -> bool:
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> bool:
     """RFC 9162 §2.1.3.2, given the leaf's hash."""
-    if index >= size or not _hashes(leaf, root, *proof):
+    if not 0 <= index < size or not _hashes(leaf, root, *proof):
         return False
     fn, sn, r = index, size - 1, leaf
     for p in proof:
@@ -170,9 +175,14 @@ def event_line(raw: bytes, what: str) -> tuple[dict, bytes]:
     if not isinstance(record, dict):
         raise Refused(f"{what}: not a JSON object")
     # Each member is encoded once; the line is all of them, the leaf c all but `hash`.
-    keys = sorted(record, key=lambda k: k.encode("utf-16-be"))
-    members = {k: _string(k) + ":" + canonical(record[k]) for k in keys}
-    if ("{" + ",".join(members[k] for k in keys) + "}").encode() != line:
+    try:
+        keys = sorted(record, key=lambda k: k.encode("utf-16-be"))
+        members = {k: _string(k) + ":" + canonical(record[k]) for k in keys}
+        encoded = ("{" + ",".join(members[k] for k in keys) + "}").encode()
+    except UnicodeEncodeError as exc:  # a \ud800-style escape: JSON allows it, UTF-8 not
+        raise Refused(f"{what}: an escape of a lone surrogate (U+{ord(exc.object[exc.start]):04X}), "
+                      "which is not a character; Docket never exports one") from None
+    if encoded != line:
         raise Refused(f"{what}: not in canonical form (as Docket exports it)")
     for key in ("hash", "prev_hash"):
         if not isinstance(record.get(key), str) or not re.fullmatch(r"[0-9a-f]{64}", record[key]):
@@ -363,7 +373,8 @@ def cmd_checkpoint(args) -> str:
     cp = checkpoint(_read(args.note, args.note), args, f"checkpoint {args.note}")
     said = f"checkpoint {cp['origin']} at size {cp['size']} signed"
     if cp["witnesses"]:
-        said += f" and cosigned by {cp['witnesses']} witnesses"
+        n = cp["witnesses"]
+        said += f" and cosigned by {n} witness{'es' if n != 1 else ''}"
     if args.export is None:
         return f"OK: {said}"
     lines = check_export(args.export)
@@ -435,6 +446,53 @@ def cmd_consistency(args) -> str:
     return f"OK: {args.new} (size {new['size']}) extends {args.old} (size {old['size']})"
 
 
+def _vector_hash(text, what: str):
+    """A vector's base64 hash, or None where the vector itself spells it wrongly (a broken
+    case: the check is then given no hash and must refuse)."""
+    try:
+        return b64(text, what) if isinstance(text, str) else None
+    except Refused:
+        return None
+
+
+def _vector_ok(kind: str, case: dict, what: str) -> bool:
+    proof = [_vector_hash(h, what) for h in case.get("proof") or []]
+    if kind == "inclusion":
+        return verify_inclusion(_vector_hash(case["leafHash"], what), case["leafIdx"],
+                                case["treeSize"], proof, _vector_hash(case["root"], what))
+    return verify_consistency(case["size1"], case["size2"], _vector_hash(case["root1"], what),
+                              _vector_hash(case["root2"], what), proof)
+
+
+def cmd_vectors(args) -> str:
+    counts = {"inclusion": 0, "consistency": 0}
+    for kind in counts:
+        folder = os.path.join(args.folder, kind)
+        if not os.path.isdir(folder):
+            raise Refused(f"{folder}: no such folder (the vectors' layout: inclusion/ and "
+                          "consistency/, as in transparency-dev/merkle's testdata/)")
+        for top, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(f for f in files if f.endswith(".json")):
+                path = os.path.join(top, name)
+                try:
+                    case = json.loads(_read(path, path))
+                    got = _vector_ok(kind, case, path)
+                    want_err = case["wantErr"]
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise Refused(f"{path}: not a {kind} vector ({exc})") from None
+                if got == bool(want_err):
+                    raise Refused(f"{path} ({case.get('desc', '')}): this tool "
+                                  f"{'accepts' if got else 'refuses'} the proof, the vector "
+                                  f"says a verifier must {'refuse' if want_err else 'accept'} it")
+                counts[kind] += 1
+    total = sum(counts.values())
+    if not total:
+        raise Refused(f"{args.folder}: no vectors found")
+    return (f"OK: {total} vectors ({counts['inclusion']} inclusion, {counts['consistency']} "
+            "consistency): each valid proof accepted, each broken one refused")
+
+
 def _key_text(value: str, option: str) -> str:
     return _read(value, f"{option} {value}").strip() if os.path.isfile(value) else value
 
@@ -463,6 +521,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("new")
     p.add_argument("--proof", required=True, help="the consistency proof file")
     signed.append(p)
+    sub.add_parser("vectors", help="run RFC 6962 proof vectors through this tool's "
+                   "checks").add_argument("folder")
     for p in signed:
         p.add_argument("--key", required=True, help="the log's verifier key")
         p.add_argument("--witness", action="append", default=[], help="a witness's vkey")
@@ -473,7 +533,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     command = {"chain": cmd_chain, "checkpoint": cmd_checkpoint, "proof": cmd_proof,
-               "consistency": cmd_consistency}[args.command]
+               "consistency": cmd_consistency, "vectors": cmd_vectors}[args.command]
     try:
         if hasattr(args, "key"):  # a key may be given as a file holding it
             args.key = _key_text(args.key, "--key")
