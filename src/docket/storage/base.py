@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Sequence
 from ..errors import StorageError
 from .rows import ChainRow, EventRow, Head
 from .schema import TABLES
+from .write_guard import refusal_before_writing
 
 __all__ = ["Storage", "EventRow", "ChainRow", "Head", "ZERO_HASH", "FORMAT_VERSION"]
 
@@ -73,48 +74,18 @@ class Storage(ABC):
                 yield self
 
     def _check_before_writing(self) -> None:
-        """Refuse to write to a damaged database: `quick_check()` once per open storage,
-        before its first write (on every write it would cost a read of the whole file:
-        0.27 s at 200k events), in a read transaction of its own, so other writers are not
-        held up while it runs."""
+        """Refuse to write to a damaged or unguarded log (`docket.storage.write_guard`), once
+        per open storage, before its first write, in a read transaction of its own."""
         with self._transaction(write=False):
-            problems = self._damage_before_writing() or self._unsigned_tail()
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise StorageError(f"database {self.location} is damaged, so nothing was written: "
-                               f"{problems[0]}{more}; `docket verify` says what it can still "
-                               "read; restore the log from a backup or an export")
+            refusal = refusal_before_writing(self)
+        if refusal:
+            raise StorageError(refusal)
         self._checked = True
 
     def _damage_before_writing(self) -> list[str]:
-        """What `_check_before_writing` finds wrong with the database (the default: its
+        """What the check before writing finds wrong with the database (the default: its
         `quick_check()`; SQLite skips it for files as a recorded check left them)."""
         return self.quick_check()
-
-    def _unsigned_tail(self) -> list[str]:
-        """Whether the log still holds the checkpoint it signed last, at its size and head
-        hash (one row): a log that lost its last events, or whose event at that size was
-        rewritten, must not take new ones, which would reuse those seqs and fork a
-        checkpoint an auditor holds. The rest of the chain is `docket verify`'s to check."""
-        kept = self.checkpoints()
-        if not kept:
-            return []
-        size, note = kept[-1]
-        if not size:
-            return []
-        head = next((line.split(" ", 1)[1] for line in note.split("\n\n", 1)[0].splitlines()
-                     if line.startswith("docket-head ")), None)
-        if head is None:
-            return [f"the checkpoint it signed last (size {size}) has no docket-head line: "
-                    "its kept notes were changed"]
-        rows = self.last_rows(size, 1)
-        if not rows or rows[0][0] != size:  # ChainRow: seq first, hash 8th
-            return [f"its event at seq {size}, the last of the checkpoint it signed last, is "
-                    f"missing (events were removed; its last seq is {self.head().seq})"]
-        if rows[0][7] != head:
-            return [f"its event at seq {size} is not the one the checkpoint it signed last "
-                    "ends with (another hash)"]
-        return []
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[None]:
