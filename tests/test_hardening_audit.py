@@ -278,3 +278,32 @@ def test_an_edited_deadline_index_is_reported(master, tmp_path, sql, message):
         ("view", "docket_deadlines")]
     assert report["problems"][0]["row"]["stream"] == "s1"
     assert report["problems"][0]["message"].startswith(message)
+
+
+# -- a type the catalogue does not know ------------------------------------------------------
+def test_a_stored_event_of_an_unknown_type_is_reported_not_an_internal_error(backend,
+                                                                           tmp_path):
+    """Seq 5 (the 2 Feb notice) rewritten to a type no catalogue has, row and bytes alike:
+    the fold ignores such an event (a newer catalogue's), so rebuild and project go on and
+    verify names the event and its type among its findings, with no internal error. The
+    rebuild once raised KeyError from the stored views' table of entities. On each backend."""
+    db = imported(backend)
+    with tampered(db) as conn:
+        mark = "%s" if is_url(db) else "?"
+        (body,) = conn.execute(f"SELECT body FROM events WHERE seq = {mark}", (5,)).fetchone()
+        assert b'"type":"notice_sent"' in bytes(body)
+        forged = bytes(body).replace(b'"type":"notice_sent"', b'"type":"bogus_type"')
+        conn.execute(f"UPDATE events SET type = 'bogus_type', body = {mark} WHERE seq = 5",
+                     (forged,))
+    code, out, err = invoke("rebuild", "--db", db)
+    assert (code, err) == (0, ""), err
+    assert out.startswith(f"rebuilt the views of 1 stream from {N_EVENTS} events")
+    code, out, err = invoke("project", "--db", db, "--out", tmp_path / "views")
+    assert (code, err) == (0, ""), err
+    code, out, err = invoke("verify", "--db", db)
+    assert code == 1 and err == ""
+    assert "internal error" not in out and "Error" not in out
+    unknown = [line for line in out.splitlines() if "'bogus_type' is not an event type" in line]
+    assert len(unknown) == 1 and unknown[0].startswith("seq 5: the stored event is not one "
+                                                       "the log takes"), out
+    assert out.splitlines()[-1].startswith("FAILED: ")

@@ -92,8 +92,11 @@ _PLANS: dict[str, tuple] = {}
 def _plan(kind: str) -> tuple:
     """(field introducing an entity and its part, or None; (field, parts, many) of each
     citing field that names an entity kept by part; whether it moves accounts)."""
-    refs = REFERENCES[kind]  # an unknown type raises, as the catalogue does
-    if kind in AMENDING:
+    refs = REFERENCES.get(kind)
+    # A type the catalogue does not know changes nothing in the fold (a newer catalogue's
+    # events must not break an older one), so it touches nothing; the append refuses it and
+    # verify reports it where a tampered log holds it.
+    if refs is None or kind in AMENDING:
         return None, (), False
     new = refs.introduces
     introduces = (new.field, _PART[new.kinds[0]]) if new and new.kinds[0] in _PART else None
