@@ -43,6 +43,8 @@ class Storage(ABC):
 
     #: Where the log is, as messages name it (a path, or a URL without its password).
     location: str
+    #: An older log whose first write brings its schema up to date (a backend sets it).
+    _upgrade = False
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

@@ -29,7 +29,7 @@ def refusal_before_writing(storage) -> str | None:
         return (f"database {storage.location} is damaged, so nothing was written: "
                 f"{problems[0]}{_more(problems)}; `docket verify` says what it can still "
                 "read; restore the log from a backup or an export")
-    if getattr(storage, "_upgrade", False):
+    if storage._upgrade:
         return None
     unguarded = [f"trigger {name}: {what}" for name, what in storage.immutability_problems()]
     if unguarded:
@@ -59,10 +59,10 @@ def unsigned_tail(storage) -> list[str]:
         return [f"the checkpoint it signed last (size {size}) has no docket-head line: "
                 "its kept notes were changed"]
     rows = storage.last_rows(size, 1)
-    if not rows or rows[0][0] != size:  # ChainRow: seq first, hash 8th
+    if not rows or rows[0].seq != size:
         return [f"its event at seq {size}, the last of the checkpoint it signed last, is "
                 f"missing (events were removed; its last seq is {storage.head().seq})"]
-    if rows[0][7] != head:
+    if rows[0].hash != head:
         return [f"its event at seq {size} is not the one the checkpoint it signed last "
                 "ends with (another hash)"]
     return []
