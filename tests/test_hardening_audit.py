@@ -281,13 +281,11 @@ def test_an_edited_deadline_index_is_reported(master, tmp_path, sql, message):
 
 
 # -- a type the catalogue does not know ------------------------------------------------------
-def test_a_stored_event_of_an_unknown_type_is_reported_not_an_internal_error(backend,
-                                                                           tmp_path):
-    """Seq 5 (the 2 Feb notice) rewritten to a type no catalogue has, row and bytes alike:
-    the fold ignores such an event (a newer catalogue's), so rebuild and project go on and
-    verify names the event and its type among its findings, with no internal error. The
-    rebuild once raised KeyError from the stored views' table of entities. On each backend."""
-    db = imported(backend)
+NOTICE = "2021-02-02-notice-non-compliance"  # seq 5 of the recorded dispute
+
+
+def with_unknown_type(db: str) -> str:
+    """Seq 5 (the 2 Feb notice) rewritten to type `bogus_type`, its row and bytes alike."""
     with tampered(db) as conn:
         mark = "%s" if is_url(db) else "?"
         (body,) = conn.execute(f"SELECT body FROM events WHERE seq = {mark}", (5,)).fetchone()
@@ -295,6 +293,16 @@ def test_a_stored_event_of_an_unknown_type_is_reported_not_an_internal_error(bac
         forged = bytes(body).replace(b'"type":"notice_sent"', b'"type":"bogus_type"')
         conn.execute(f"UPDATE events SET type = 'bogus_type', body = {mark} WHERE seq = 5",
                      (forged,))
+    return db
+
+
+def test_a_stored_event_of_an_unknown_type_is_reported_not_an_internal_error(backend,
+                                                                           tmp_path):
+    """Seq 5 (the 2 Feb notice) rewritten to a type no catalogue has, row and bytes alike:
+    the fold ignores such an event (a newer catalogue's), so rebuild and project go on and
+    verify names the event and its type among its findings, with no internal error. The
+    rebuild once raised KeyError from the stored views' table of entities. On each backend."""
+    db = with_unknown_type(imported(backend))
     code, out, err = invoke("rebuild", "--db", db)
     assert (code, err) == (0, ""), err
     assert out.startswith(f"rebuilt the views of 1 stream from {N_EVENTS} events")
@@ -307,3 +315,29 @@ def test_a_stored_event_of_an_unknown_type_is_reported_not_an_internal_error(bac
     assert len(unknown) == 1 and unknown[0].startswith("seq 5: the stored event is not one "
                                                        "the log takes"), out
     assert out.splitlines()[-1].startswith("FAILED: ")
+
+
+def test_a_correction_of_an_event_of_an_unknown_type_is_refused_in_words(backend):
+    """Correcting its data needs its type's fields: one Error: line naming the event and the
+    type (it said "internal error (KeyError)"); the log is unchanged. On each backend."""
+    db = with_unknown_type(imported(backend))
+    before = exported(db)
+    correction = {"id": "c-x", "stream": "twitter-india-2021", "type": "event_corrected",
+                  "occurred_at": "2021-02-03", "actor": "a",
+                  "sources": [{"url": "https://example.org/a", "title": "t"}],
+                  "data": {"target_id": NOTICE, "reason": "r",
+                           "data": {"notice_id": "N-2021-02-02-non-compliance"}}}
+    code, out, err = invoke("append", "-", "--db", db, input=json.dumps(correction))
+    assert (code, out) == (1, "")
+    assert err == (f"Error: line 1: event 'c-x' (event_corrected): field `data.target_id`: "
+                   f"'{NOTICE}' is an event of type 'bogus_type', which this version does "
+                   "not know, so its data cannot be corrected (`docket verify` checks it)\n")
+    assert exported(db) == before
+
+
+def exported(db: str) -> list[bytes]:
+    log = EventLog(db)
+    try:
+        return list(log.export_lines())
+    finally:
+        log.close()

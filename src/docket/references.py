@@ -73,6 +73,10 @@ def _check_target(batch: Batch, kind: str, data: dict, stream: str, where: str) 
                            f"{target[1]}; amend the original event instead")
     if kind == "event_corrected" and data.get("data") is not None:
         t_kind, original = target[1], target[2]["data"]
+        if t_kind not in REFERENCES:  # stored by a newer catalogue, or a tampered log
+            raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is an "
+                               f"event of type {t_kind!r}, which this version does not know, "
+                               "so its data cannot be corrected (`docket verify` checks it)")
         data = {**data, "data": normalize_data(t_kind, data["data"], where=where)}
         ref = REFERENCES[t_kind].introduces
         if ref is not None and data["data"][ref.field] != original[ref.field]:
