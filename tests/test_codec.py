@@ -280,3 +280,12 @@ def test_format_utc():
     assert format_utc(parse_time("2021-02-01T14:30:00.25+05:30")) == (
         "2021-02-01T09:00:00.250000Z")
     assert format_utc(1) == "1970-01-01T00:00:00.000001Z"
+
+
+@given(st.integers(min_value=parse_time("0001-01-01"),
+                   max_value=parse_time("9999-12-31T23:59:59.999998Z")))
+def test_format_utc_is_a_time_that_parses_back_and_sorts_as_text(micros):
+    """Every instant, years before 1000 included (glibc's %Y writes the year 3 as "3")."""
+    text = format_utc(micros)
+    assert len(text) == 27 and parse_time(text) == micros
+    assert text < format_utc(micros + 1)

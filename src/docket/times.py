@@ -122,7 +122,9 @@ def _through_the_day(key: int, value: str) -> int:
 def format_utc(micros: int) -> str:
     """Format UTC microseconds as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (sortable as text)."""
     dt = _EPOCH + timedelta(microseconds=micros)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # glibc's %Y writes the year 3 as "3", which is no RFC 3339 time (and sorts wrong).
+    return text if dt.year >= 1000 else f"{dt.year:04d}{text[text.index('-'):]}"
 
 
 def now_utc() -> int:
