@@ -53,6 +53,15 @@ def ok(*args, db) -> str:
     return out
 
 
+def empty(*args, db) -> str:
+    """Run a read whose times leave every event out: its empty view, and one `Note:` line
+    on stderr saying so (tests/test_nothing_in_view.py checks its words)."""
+    code, out, err = docket(*args, db=db)
+    assert code == 0, (args, code, err)
+    assert len(err.splitlines()) == 1 and err.startswith("Note: no event of stream "), err
+    return out
+
+
 def fails(code_wanted: int, *args, db) -> str:
     """Run a command that must fail: one `Error:` line on stderr, nothing on stdout."""
     code, out, err = docket(*args, db=db)
@@ -171,7 +180,7 @@ def test_compliance_json(db):
     assert ok("compliance", "--json", "--as-of", "2021-02-04", db=db) == pretty([ROW_0204])
     assert ok("compliance", "--json", db=db) == pretty([ROW_NOW])
     assert json.loads(ok("compliance", "--json", "--as-of", "2021-02-02", db=db)) == [ROW_0202]
-    assert json.loads(ok("compliance", "--json", "--as-of", "2021-01-31", db=db)) == []
+    assert json.loads(empty("compliance", "--json", "--as-of", "2021-01-31", db=db)) == []
     # Issued at 04:30Z on the 1st: nothing blocked before 18:30Z.
     rows = json.loads(ok("compliance", "--json", "--as-of", "2021-02-01T18:29:59Z", db=db))
     assert rows == [{**O1, "first_action_at": None, "hours_to_first_action": None,
@@ -190,7 +199,7 @@ def test_compliance_known_at(logs):
     rows = json.loads(ok("compliance", "--json", "--known-at", first, "--as-of", "2021-02-02",
                          db=db))
     assert rows == [ROW_0202]
-    assert json.loads(ok("compliance", "--json", "--known-at", "2020-01-01", db=db)) == []
+    assert json.loads(empty("compliance", "--json", "--known-at", "2020-01-01", db=db)) == []
 
 
 COMPLIANCE_HEADER = ("order_id,stream,issuer,platform,issued_at,legal_basis,procedure,"
@@ -211,7 +220,8 @@ def test_compliance_csv(db):
         ("O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
          "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,,,"),
     ]
-    assert ok("compliance", "--csv", "--as-of", "2021-01-01", db=db) == COMPLIANCE_HEADER + "\n"
+    assert empty("compliance", "--csv", "--as-of", "2021-01-01", db=db) == \
+        COMPLIANCE_HEADER + "\n"
 
 
 def test_compliance_table(db):
@@ -551,10 +561,23 @@ def test_diff_table(db):
         "order O-1 reported: - -> 1/2 (Twitter)",
         "account @a status: blocked -> active",
         "account @a scope: IN -> -",
-        "notice N-1: added",
+        # an entry added or removed is told in its section's table columns (an analyst's
+        # review: "added" alone said nothing of it)
+        f"notice N-1: added (kind {N1['kind']}, sent_at {N1['sent_at']}, order_ids O-1, "
+        f"acknowledged_at {N1['acknowledged_at']})",
     ]
     assert ok("diff", "--from", "2021-02-05", "--to", "2021-02-02", db=db).splitlines()[-1] \
-        == "notice N-1: removed"
+        == (f"notice N-1: removed (kind {N1['kind']}, sent_at {N1['sent_at']}, order_ids O-1, "
+            f"acknowledged_at {N1['acknowledged_at']})")
+    # an order, an account and a dialogue request added since before the first event
+    lines = ok("diff", "--from", "2021-01-01", "--to", "2021-02-02", db=db).splitlines()
+    order = json.loads(ok("compliance", "--json", "--as-of", "2021-02-02", db=db))[0]
+    assert lines[0] == (f"order O-1: added (issued_at {order['issued_at']}, target_count 2, "
+                        "blocked 1, ever_blocked 1, restored 0, compliance 0.5, status partial, "
+                        f"first_action_at {order['first_action_at']}, overdue no, "
+                        "acknowledged no)"), lines
+    assert lines[1].startswith("account @a: added (status blocked, scope IN, order_id O-1, "
+                               "since "), lines
     assert ok("diff", "--from", "2021-02-06", "--to", "2021-02-07", db=db) == \
         "no change between 2021-02-06 and 2021-02-07\n"
 
@@ -933,7 +956,9 @@ def test_why_of_an_id_of_another_stream_says_which(tmp_path):
     # An order not issued yet at that time, and an event's id (an analyst's review: both
     # got the error a typo gets), say where the ref is.
     err = fails(1, "why", "O-a", "--stream", "a", "--as-of", "2021-01-31", db=db)
-    assert err.endswith("stream 'a' at that time (the order is introduced later, by seq 1)")
+    assert err.endswith("stream 'a' at that time (the order is introduced later, by seq 1): "
+                        "no event of stream 'a' occurred by 2021-01-31: the first occurred at "
+                        "2021-02-01")  # and why nothing is there at all (test_nothing_in_view)
     err = fails(1, "why", "o-a", "--stream", "a", db=db)
     assert err.endswith("stream 'a' (that is the id of event #1, order_issued; `why` explains "
                         "an order, notice, case, penalty, target or country: try `docket why "

@@ -117,6 +117,7 @@ CALLS = {
     "export_lines": lambda log, f: list(log.export_lines()),
     "follow": lambda log, f: next(iter(log.follow(poll=0.01))),
     "import_lines": lambda log, f: log.import_lines([(1, json.dumps(EVENT).encode())]),
+    "nothing_in_view": lambda log, f: log.nothing_in_view(known_at="2021-02-08"),
     "project": lambda log, f: log.project(str(f / "proj")),
     "prove": lambda log, f: log.prove("2021-02-04-order-1178"),
     "read": lambda log, f: list(log.read()),

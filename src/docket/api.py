@@ -13,14 +13,21 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .arguments import query_times
 from .catalog import Event
 from .codec import check_after_seq
-from .errors import InvalidArgument, MissingArgument, Unavailable, about
-from .ref_hints import ref_hint
+from .errors import InvalidArgument, MissingArgument, Unavailable, about, spelled
 from .gcpause import collector_paused
 from .log import Log, Receipt
+from .nothing_in_view import nothing_in_view
 from .projection import Cited
+from .ref_hints import ref_hint
 from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
-from .timeline import Amendments, Selection, amending_records, amendments, withdrawn_records
+from .timeline import (
+    Amendments,
+    Selection,
+    amending_records,
+    amendments,
+    withdrawn_records,
+)
 from .times import time_key
 from .views import compliance_rows, diff_views, explain, reference_time, with_amendments
 
@@ -246,10 +253,12 @@ class EventLog:
                                         amending, withdrawn)
             except KeyError:
                 timed = bool(as_of or known_at or public_at)
-                when = " at that time" if timed else ""
+                nothing = timed and nothing_in_view(self.storage, [stream], selection)
+                hint = ref_hint(self.storage, ref, stream, timed) + (
+                    f": {nothing}" if nothing else "")
                 raise InvalidArgument("ref", f"{{arg}}: {ref!r} is not an order, notice, case, "
-                                      f"penalty, target or country in stream {stream!r}{when}"
-                                      f"{ref_hint(self.storage, ref, stream, timed)}") from None
+                                      f"penalty, target or country in stream {stream!r}"
+                                      f"{' at that time' if timed else ''}{hint}") from None
 
     @collector_paused
     def diff(self, from_: str, to: str, stream: str | None = None,
@@ -263,6 +272,19 @@ class EventLog:
                                                         public_at))
             after = self._state_view(stream, Selection(self.storage, to, known_at, public_at))
         return diff_views(before, after)
+
+    def nothing_in_view(self, stream: str | None = None, as_of: str | None = None,
+                        known_at: str | None = None, public_at: str | None = None, *,
+                        spell: Callable[[str], str] = str) -> str | None:
+        """Why a view of `stream` (every stream when None) at these times holds no event: a
+        sentence naming the time that leaves every one out and the earliest that would not,
+        each argument named as `spell` names it; None when some event is in view."""
+        as_of, known_at, public_at = query_times(as_of=as_of, known_at=known_at,
+                                                  public_at=public_at)
+        with self.storage.reading():
+            text = nothing_in_view(self.storage, self._named_or_all(stream),
+                                   Selection(self.storage, as_of, known_at, public_at))
+        return None if text is None else spelled(text, spell)
 
     @collector_paused
     def replay(self, stream: str | None = None,

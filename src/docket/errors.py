@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 __all__ = [
     "DocketError",
@@ -20,6 +21,7 @@ __all__ = [
     "MissingArgument",
     "ProofArgument",
     "about",
+    "spelled",
 ]
 
 
@@ -76,17 +78,27 @@ class UsageError(DocketError):
     exit_code = 2
 
 
+def spelled(template: str, spell: Callable[[str], str], argument: str = "") -> str:
+    """`template` with its placeholders filled: `{arg}` names `argument` and `{arg:NAME}`
+    the argument NAME, each as `spell` names it (the library: `as_of`; the CLI: `--as-of`)."""
+    return _PLACEHOLDER.sub(lambda m: spell(m.group(1) or argument), template)
+
+
+_PLACEHOLDER = re.compile(r"\{arg(?::([a-z_]+))?\}")
+
+
 class _ArgumentMixin:
     """An error about one argument of a library call. The message names it as the library
-    does (`as_of`); `message_for(name)` puts another name in its place (the CLI's flag)."""
+    does (`as_of`), and other arguments it mentions too; `message_for(spell)` names them as
+    `spell` does (the CLI: its flags)."""
 
     def __init__(self, argument: str, template: str) -> None:
         self.argument, self.template = argument, template
-        super().__init__(template.replace("{arg}", argument))  # type: ignore[call-arg]
+        super().__init__(spelled(template, str, argument))  # type: ignore[call-arg]
 
-    def message_for(self, name: str) -> str:
-        """The message naming the argument `name` instead."""
-        return self.template.replace("{arg}", name)
+    def message_for(self, spell: Callable[[str], str]) -> str:
+        """The message naming each argument as `spell` names it."""
+        return spelled(self.template, spell, self.argument)
 
 
 class InvalidArgument(_ArgumentMixin, InvalidEvent):

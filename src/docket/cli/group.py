@@ -48,7 +48,7 @@ def _check_text(kwargs: dict) -> None:
             _fail(f"{label}: not valid UTF-8 text", 1)
 
 
-def _option_name(argument: str) -> str:
+def option_name(argument: str) -> str:
     """How the running command spells the library's argument `argument` (`as_of` is
     `--as-of`, `since` is `--from`, `ref` is `REF`)."""
     ctx = click.get_current_context(silent=True)
@@ -69,7 +69,7 @@ def _errors(func):
             _check_text(kwargs)
             return func(*args, **kwargs)
         except (InvalidArgument, MissingArgument, ProofArgument) as exc:
-            _fail(exc.message_for(_option_name(exc.argument)), exc.exit_code)
+            _fail(exc.message_for(option_name), exc.exit_code)
         except DocketError as exc:
             _fail(str(exc), exc.exit_code)
         except RecursionError:

@@ -11,37 +11,7 @@ from .format import cell, check_formats, csv_text, exact, json_line, pretty_json
     progress, say, say_lines, table
 from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
 from .lines import because_lines, log_lines, summary_line
-
-
-PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
-                  "event without a dated source: once the log recorded it), and occurred by "
-                  "then.")
-
-
-def read_options(one_stream: bool = False):
-    """`--stream`, `--as-of`, `--known-at`, `--public-at` of every read command; a
-    `one_stream` command reads the only stream unless told which (SPEC §6), the others
-    every stream."""
-    default = "the only one" if one_stream else "every stream"
-
-    def add(func):
-        func = click.option("--public-at", help=PUBLIC_AT_HELP)(func)
-        func = click.option("--known-at", help="Only what the log held at this time.")(func)
-        func = click.option("--as-of",
-                            help="Only what occurred by this time (a day: all of it).")(func)
-        return click.option("--stream", help=f"The stream (default: {default}).")(func)
-    return add
-
-
-def format_options(func):
-    """`--json`, `--csv` and `--excel-safe`; a readable table by default."""
-    func = click.option("--excel-safe", is_flag=True,
-                        help="With --csv: put a ' before every cell a spreadsheet would read "
-                             "as a formula (one starting with =, +, -, @, tab or CR).")(func)
-    func = click.option("--csv", "as_csv", is_flag=True,
-                        help="CSV, every text whole (state: a file per section, in -o DIR).")(func)
-    func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
-    return func
+from .read_options import PUBLIC_AT_HELP, format_options, note_if_nothing, read_options
 
 
 def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
@@ -83,8 +53,8 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
       docket compliance --public-at 2021-02-09
     """
     check_formats(as_json, as_csv, excel_safe)
-    rows = open_log(db).compliance(stream, as_of=as_of, known_at=known_at,
-                                   public_at=public_at)
+    log = open_log(db)
+    rows = log.compliance(stream, as_of=as_of, known_at=known_at, public_at=public_at)
     if as_json:
         click.echo(pretty_json(rows))
     elif as_csv:
@@ -92,6 +62,7 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
     else:
         say(table([_reported(r) for r in rows], _with_stream(_with_v2(COMPLIANCE_TABLE, rows),
                                                               rows, "order_id")))
+    note_if_nothing(log, not rows, stream, as_of, known_at, public_at)
 
 
 def _with_v2(columns: tuple, rows: list[dict]) -> tuple:
@@ -152,7 +123,14 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
                                "notices, …, service): give the folder with -o DIR")
     if out_dir is not None and not as_csv:
         raise click.UsageError("-o DIR goes with --csv")
-    view = open_log(db).state(stream, as_of=as_of, known_at=known_at, public_at=public_at)
+    log = open_log(db)
+    view = log.state(stream, as_of=as_of, known_at=known_at, public_at=public_at)
+    _print_state(view, as_json, as_csv, excel_safe, out_dir, public_at)
+    empty = not any(v for v in view.values() if isinstance(v, (dict, list)))
+    note_if_nothing(log, empty, view["stream"], as_of, known_at, public_at)
+
+
+def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at) -> None:
     if as_json:
         click.echo(pretty_json(view))
         return
@@ -229,8 +207,14 @@ def log_(stream, as_of, known_at, public_at, since, follow, after_seq, wide, as_
         return
     if after_seq:
         raise click.UsageError("--after-seq goes with --follow")
-    records = open_log(db).timeline(stream, as_of=as_of, known_at=known_at, since=since,
-                                    public_at=public_at)
+    log = open_log(db)
+    records = log.timeline(stream, as_of=as_of, known_at=known_at, since=since,
+                           public_at=public_at)
+    _print_records(records, as_json, as_csv, excel_safe, wide)
+    note_if_nothing(log, not records and since is None, stream, as_of, known_at, public_at)
+
+
+def _print_records(records: list[dict], as_json, as_csv, excel_safe, wide) -> None:
     if as_json:
         click.echo(pretty_json(records))
         return
@@ -289,26 +273,43 @@ def diff(from_, to, stream, known_at, public_at, as_json, as_csv, excel_safe, db
       docket diff --from 2021-02-01 --to 2021-02-11
     """
     check_formats(as_json, as_csv, excel_safe)
-    changes = open_log(db).diff(from_, to, stream=stream, known_at=known_at,
-                                public_at=public_at)
+    log = open_log(db)
+    changes = log.diff(from_, to, stream=stream, known_at=known_at, public_at=public_at)
     if as_json:
         click.echo(pretty_json(changes))
-        return
-    if as_csv:
+    elif as_csv:
         exact(csv_text(changes, DIFF_CSV, excel_safe=excel_safe))
-        return
-    if not changes:
-        say(f"no change between {printable(from_)} and {printable(to)}")
-    say_lines(_change_lines(changes))
+    else:
+        say_lines(_change_lines(changes) if changes else
+                  [f"no change between {printable(from_)} and {printable(to)}"])
+    # Nothing in view at the later time: nothing earlier either (`from` checked by the view).
+    note_if_nothing(log, not changes, stream, to, known_at, public_at)
 
 
 def _change_lines(changes: list[dict]) -> Iterator[str]:
     for c in changes:
         what = f"{printable(c['kind'])} {printable(c['key'])}"
         if c["field"] is None:
-            yield f"{what}: {'added' if c['from'] is None else 'removed'}"
+            yield (f"{what}: {'added' if c['from'] is None else 'removed'} "
+                   f"({_entry_words(c['kind'], c['to'] or c['from'])})")
         else:
             yield f"{what} {printable(c['field'])}: {_plain(c['from'])} -> {_plain(c['to'])}"
+
+
+# The state view's section of each kind `diff` names (the others add an s).
+_SECTION_OF = {"dialogue": "dialogue", "penalty_total": "penalty_totals", "service": "service"}
+
+
+def _entry_words(kind: str, entry: dict) -> str:
+    """An entry `diff` adds or removes, in the columns its section's table shows (after
+    its key; empty ones left out): `issued_at 2021-02-04, target_count 1178, …`."""
+    from ..views.sections import KEY_COLUMNS, sections
+
+    name = _SECTION_OF.get(kind, kind + "s")
+    columns = STATE_TABLE.get(name) or sections({name: [entry]})[0].columns
+    return ", ".join(f"{printable(c)} {_plain(entry[c])}" for c in columns
+                     if c not in (KEY_COLUMNS.get(name), "stream")
+                     and entry.get(c) not in (None, "", [], {}))
 
 
 def _plain(value) -> str:

@@ -6,7 +6,7 @@ import click
 
 from .format import printable
 from .group import _errors, db_option, main, open_log
-from .read import PUBLIC_AT_HELP
+from .read_options import PUBLIC_AT_HELP
 
 
 @main.command()
