@@ -341,3 +341,26 @@ def exported(db: str) -> list[bytes]:
         return list(log.export_lines())
     finally:
         log.close()
+
+
+def test_a_body_rewritten_as_text_stops_checkpoint_and_project_in_words(dispute, tmp_path):
+    """SQLite keeps what a column is given: a body rewritten as TEXT (same characters) made
+    `project` and `checkpoint` say "internal error (TypeError)". Now each refuses with one
+    line naming the event's place and `docket verify` (which names the damage), writing
+    nothing. (PostgreSQL's bytea column cannot hold text.)"""
+    db = tmp_path / "text.db"
+    db.write_bytes(Path(dispute).read_bytes())
+    with tampering(str(db)) as conn:
+        conn.execute("UPDATE events SET body = CAST(body AS TEXT) WHERE seq = 3")
+    before = db.read_bytes()
+    assert invoke("keygen", "--origin", "t", "-o", tmp_path / "k")[0] == 0
+    for args in (["project", "--out", tmp_path / "p"], ["checkpoint"],
+                 ["checkpoint", "--sign", tmp_path / "k"]):
+        code, out, err = invoke(*args, "--db", db)
+        assert code == 1 and out == "", (args, out)
+        assert err == ("Error: the log is damaged: event 3 in seq order is not stored as "
+                       "bytes, so no checkpoint can be taken over it (`docket verify` names "
+                       "the damage)\n"), (args, err)
+    assert not (tmp_path / "p").exists() and db.read_bytes() == before
+    code, out, _ = invoke("verify", "--db", db)
+    assert code == 1 and out.startswith("seq 3: the body is stored as TEXT")

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from ..codec import json_text
+from ..errors import AuditError
 from ..merkle import EMPTY_ROOT, TreeBuilder, leaf_hash, verify_consistency
 from ..replay import Progress, Replayed, replay_all
 from ..storage.base import ZERO_HASH
@@ -65,8 +66,13 @@ def checkpoint_in(storage, replayed: dict[str, Replayed] | None = None,
     head = ZERO_HASH
     add = tree.add_leaf_hash
     for rows in storage.leaves():
-        for body, head in rows:
-            add(leaf_hash(body))
+        try:
+            for body, head in rows:
+                add(leaf_hash(body))
+        except TypeError:  # not bytes: a body rewritten past Docket (checked once, here)
+            raise AuditError(f"the log is damaged: event {tree.size + 1} in seq order is not "
+                             f"stored as bytes, so no checkpoint can be taken over it (`docket "
+                             f"verify` names the damage)") from None
         if progress is not None:
             progress(len(rows))
     if replayed is None:
