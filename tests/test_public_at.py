@@ -317,3 +317,24 @@ def test_report_takes_public_at(dispute):
     assert "583 of 1,178" in pages["2021-02-11"]
     code, out, _ = invoke("report", "--db", dispute.path, "-o", "-")
     assert code == 0 and "public at" not in out
+
+
+def test_headings_say_the_time_a_public_at_view_stops_at(dispute, tmp_path):
+    """An analyst's review: `state --public-at 2021-02-09` was headed "as of now" though the
+    view stops at the 9th. The heading's "as of" is the earlier of --as-of and --public-at,
+    in the state table and in the report."""
+    for extra, shown in ((["--public-at", "2021-02-09"], "2021-02-09"),
+                         (["--public-at", "2021-02-09", "--as-of", "2021-02-05"], "2021-02-05"),
+                         (["--public-at", "2021-02-09", "--as-of", "2021-03-01"], "2021-02-09"),
+                         (["--as-of", "2021-02-05"], "2021-02-05"), ([], "now")):
+        code, out, err = invoke("state", "--db", dispute.path, *extra)
+        assert code == 0, err
+        assert out.splitlines()[0].startswith(f"stream {STREAM}  as of {shown}  known at now"), \
+            (extra, out.splitlines()[0])
+    page = tmp_path / "r.html"
+    code, _, err = invoke("report", "--db", dispute.path, "--public-at", "2021-02-09",
+                          "-o", page)
+    assert code == 0, err
+    text = page.read_text()
+    assert "as of <code>2021-02-09</code>, known at <code>now</code>, public at " \
+           "<code>2021-02-09</code>" in text

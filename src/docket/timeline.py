@@ -25,7 +25,8 @@ from .catalog import AMENDING
 from .times import time_key, upper_bound
 
 __all__ = ["AMENDING", "AMENDING_KINDS", "Amendments", "PublicEvents", "Selection", "amendments",
-           "amendments_of", "amending_records", "public_us", "replay_key", "withdrawn_records"]
+           "amendments_of", "amending_records", "public_us", "replay_key", "stops_at",
+           "withdrawn_records"]
 
 _MAX = 2**63 - 1
 _decode = msgspec.json.Decoder().decode
@@ -62,6 +63,14 @@ class Selection:
         if self.public_until_us is None:
             return storage
         return PublicEvents(storage, self.public_until_us)
+
+
+def stops_at(as_of: str | None, public_at: str | None) -> str | None:
+    """The time a view of `as_of` and `public_at` stops at, as given: the earlier of the
+    two (a `public_at` view holds nothing that happened later, as `Selection` has it), or
+    None for now. What a heading should call its "as of"."""
+    given = [t for t in (as_of, public_at) if t is not None]
+    return min(given, key=upper_bound) if given else None
 
 
 class _Published(msgspec.Struct, gc=False):

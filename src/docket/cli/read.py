@@ -6,6 +6,7 @@ from typing import Iterator
 
 import click
 
+from ..timeline import stops_at
 from ..views.summary import event_summary, plural, source_line
 from .format import cell, check_formats, csv_text, exact, json_line, pretty_json, printable, \
     progress, say, say_lines, table
@@ -147,7 +148,8 @@ def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at) ->
         click.echo(f"wrote {len(files)} CSV files into {printable(out_dir)}: "
                    + ", ".join(files))
         return
-    say(f"stream {printable(view['stream'])}  as of {view['as_of'] or 'now'}  known at "
+    say(f"stream {printable(view['stream'])}  as of "
+        f"{printable(stops_at(view['as_of'], public_at) or 'now')}  known at "
         f"{view['known_at'] or 'now'}"
         + (f"  public at {printable(public_at)}" if public_at else "")
         + f"  last seq {view['last_seq']}  version "

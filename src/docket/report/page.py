@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 
 from ..gcpause import paused_gc
+from ..timeline import stops_at
 from ..times import upper_bound
 from .control import content_policy, control_html, scripts_html
 from .dated import Dated
@@ -184,7 +185,7 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     # What the page's last frame is, in words: "now" only when no time was given.
     shown = ", ".join(f"{what} {at}" for what, at in (
         ("as of", as_of), ("as known at", known_at), ("public at", public_at)) if at) or "now"
-    selection = (f"as of <code>{esc(as_of or 'now')}</code>, known at "
+    selection = (f"as of <code>{esc(stops_at(as_of, public_at) or 'now')}</code>, known at "
                  f"<code>{esc(known_at or 'now')}</code>"
                  + (f", public at <code>{esc(public_at)}</code>" if public_at else ""))
     marks_note = (f"one mark per day ({count(days, 'day')}; bar height = events that day), "
