@@ -107,6 +107,20 @@ def test_why_under_such_a_time_says_it_in_its_error_line(dispute):
         assert Path(dispute).read_bytes() == before
 
 
+def test_an_empty_report_says_why_on_the_page(dispute, tmp_path):
+    page = tmp_path / "r.html"
+    code, _, err = invoke("report", "--db", dispute, "--known-at", EVE, "-o", page)
+    assert code == 0, err
+    text = page.read_text()
+    start = text.index('<p class="note empty-why">Nothing to show: no event of stream ')
+    line = text[start:text.index("</p>", start)]
+    assert f"was recorded by {EVE}: <code>--known-at</code> counts from when this log was " \
+           f"written, and its first event was recorded at {FIRST_RECORDED}" in line, line
+    assert "use <code>--public-at</code>" in line
+    code, _, err = invoke("report", "--db", dispute, "--public-at", EVE, "-o", page)
+    assert code == 0 and "empty-why" not in page.read_text()
+
+
 def test_views_with_something_in_them_have_no_note(dispute):
     for command in (("compliance", "--as-of", EVE), ("state", "--as-of", EVE),
                     ("log", "--from", "2030-01-01"),  # empty, but not by a view time

@@ -23,6 +23,7 @@ reads as the view now.
 from __future__ import annotations
 
 import bisect
+import re
 
 from ..gcpause import paused_gc
 from ..timeline import stops_at
@@ -148,7 +149,18 @@ def build_report(log, stream: str | None = None, as_of: str | None = None,
         stream = view["stream"]
         rows = log.compliance(stream, **times)
         records = log.timeline(stream, **times)
-        return render_page(view, rows, records, checkpoint_of(log), **times)
+        # An empty page says which time left every event out, in the command's words.
+        empty = None if records else log.nothing_in_view(stream, **times, spell=_flag)
+        return render_page(view, rows, records, checkpoint_of(log), **times, empty=empty)
+
+
+def _flag(argument: str) -> str:
+    return "--" + argument.replace("_", "-")
+
+
+def _coded(text: str) -> str:
+    """`text` escaped, each `quoted` part set as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", esc(text))
 
 
 def _status_lines(frames, dated: Dated, total: int) -> list[str]:
@@ -160,11 +172,12 @@ def _status_lines(frames, dated: Dated, total: int) -> list[str]:
 
 def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
                 as_of: str | None = None, known_at: str | None = None,
-                public_at: str | None = None) -> str:
+                public_at: str | None = None, empty: str | None = None) -> str:
     """The page from what the views give: the SPEC §5 state view of the stream, its
     compliance rows, its timeline records (replay order, retractions marked) and the log's
-    checkpoint. `as_of`/`known_at` (and `public_at`, when given) are shown (the selection was made by the caller), and the
-    date control holds no day after `as_of`.
+    checkpoint. `as_of`/`known_at` (and `public_at`, when given) are shown (the selection
+    was made by the caller), and the date control holds no day after `as_of`; `empty`,
+    when given, says why the selection holds no event (`EventLog.nothing_in_view`).
 
     Nothing else goes in (no clock, no path), so the same inputs give the same bytes:
     `docket project` writes this page from a fresh fold and `docket verify` compares it.
@@ -225,6 +238,7 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
         f'<p class="sub">{count(len(records), "event")} {span} on {count(days, "day")} · '
         f"{count(len(rows), 'order')} · {number(retracted)} retracted · {selection}</p>",
         control_html(labels, labels[0] if labels else None, last, shown),
+        *([f'<p class="note empty-why">Nothing to show: {_coded(empty)}.</p>'] if empty else []),
         "</header>",
         '<h2 id="timeline">Timeline</h2>',
         f'<p class="note">Dates in UTC; {marks_note}. Long quiet stretches are cut from the '
