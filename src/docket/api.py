@@ -21,13 +21,7 @@ from .projection import Cited
 from .ref_hints import ref_hint
 from .replay import fold_stream, records_in_order, replay_stream, with_progress
 from .stored.maintain import StoredViews
-from .timeline import (
-    Amendments,
-    Selection,
-    amending_records,
-    amendments,
-    withdrawn_records,
-)
+from .timeline import Amendments, Selection, amending_records, amendments, withdrawn_records
 from .times import time_key
 from .views import compliance_rows, diff_views, explain, reference_time, with_amendments
 

@@ -284,7 +284,7 @@ def diff(from_, to, stream, known_at, public_at, as_json, as_csv, excel_safe, db
     else:
         say_lines(_change_lines(changes) if changes else
                   [f"no change between {printable(from_)} and {printable(to)}"])
-    # Nothing in view at the later time: nothing earlier either (`from` checked by the view).
+    # No change, and no event in view at `to`: say which time left them out.
     note_if_nothing(log, not changes, stream, to, known_at, public_at)
 
 
