@@ -6,6 +6,7 @@ random streams."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,59 @@ def test_headings_say_the_time_a_public_at_view_stops_at(dispute, tmp_path):
     text = page.read_text()
     assert "as of <code>2021-02-09</code>, known at <code>now</code>, public at " \
            "<code>2021-02-09</code>" in text
+
+
+# -- a public_at view is judged at its time (an analyst's review, 2026-12-03) --------------
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+ALL_FILES = ("twitter-india-2021", "brazil-x-2024", "australia-esafety-x-2024",
+             "twitter-india-2021-fixes-2026-12-02", "brazil-x-2024-fixes-2026-12-02")
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory) -> EventLog:
+    """Every recorded dispute, imported in the Makefile's order."""
+    log = EventLog(str(tmp_path_factory.mktemp("record") / "docket.db"))
+    for name in ALL_FILES:
+        log.import_lines(enumerate((EVENTS / f"{name}.jsonl").read_bytes().splitlines(), 1))
+    return log
+
+
+def test_a_public_at_view_accrues_and_falls_overdue_at_its_time(record):
+    """`--public-at T` alone judged a daily fine's accrual and `overdue` at the latest
+    public event, not at T, under a heading "as of T": Brazil's fine on X's representative
+    (R$20,000 a day from 17 Aug 2024) read 0 on 25 Aug, and eSafety's notice (deadline
+    17 Apr 2024) was not overdue on 19 Apr. Now they read as at `--as-of T --public-at T`."""
+    fine = record.state("brazil-x-2024", public_at="2024-08-25")["penalties"][
+        "P-2024-08-16-representative"]
+    assert (fine["accrued"], fine["per"], fine["amount"]) == (20000 * 9, "day", 20000)
+    assert record.why("P-2024-08-16-representative", stream="brazil-x-2024",
+                      public_at="2024-08-25")["status"]["accrued"] == 180000
+    row = record.compliance("australia-esafety-x-2024", public_at="2024-04-19")[0]
+    assert row["deadline"] < "2024-04-19" and row["overdue"] is True
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_public_at_alone_is_as_of_the_same_time_too(record, data):
+    """At any day of the recorded disputes, a view public at T equals the view as of T and
+    public at T (but for the times it names): the view stops at T either way."""
+    stream = data.draw(st.sampled_from(record.streams()))
+    day = data.draw(st.dates(min_value=date(2021, 1, 1), max_value=date(2024, 12, 31))
+                    .map(str))
+    alone = record.state(stream, public_at=day)
+    both = record.state(stream, as_of=day, public_at=day)
+    assert _content(alone) == _content(both) and alone["fingerprint"] == both["fingerprint"]
+    assert record.compliance(stream, public_at=day) == \
+        record.compliance(stream, as_of=day, public_at=day)
+
+
+def test_a_public_at_report_runs_to_its_day(record, tmp_path):
+    """The report's date control stopped at the last public event (17 Aug), so the day
+    asked for (25 Aug) could not be chosen; its last frame is that day's view."""
+    page = tmp_path / "b.html"
+    code, _, err = invoke("report", "--db", record.path, "--stream", "brazil-x-2024",
+                          "--public-at", "2024-08-25", "-o", page)
+    assert code == 0, err
+    text = page.read_text()
+    assert '<input type="date" id="asof-date" min="2024-04-06" max="2024-08-25">' in text
+    assert "as of <code>2024-08-25</code>" in text

@@ -158,7 +158,8 @@ class EventLog:
                 return view
         state, amend = self._fold(stream, selection)  # a fold of its own: the view takes it
         view = self.views.view_of(stream, state, amend, selection.known_seq,
-                                  selection.as_of, selection.known_at, consume=True)
+                                  selection.as_of, selection.known_at, consume=True,
+                                  judged_at=selection.judged_at)
         if selection.public_at is None:
             return view
         keys = list(view)
@@ -193,7 +194,7 @@ class EventLog:
                     continue
                 state, _ = self._fold(name, selection)
                 rows += compliance_rows(state, stream=name,
-                                        ref_time_us=reference_time(state, as_of))
+                                        ref_time_us=reference_time(state, selection.judged_at))
         if len(streams) > 1:  # each stream's rows come sorted; merge them by issue time
             rows.sort(key=lambda r: (time_key(r["issued_at"]), r["stream"], r["order_id"]))
         return rows
@@ -243,8 +244,8 @@ class EventLog:
 
             withdrawn = withdrawn_records(reader, amending, selection.known_seq)
             try:
-                return with_amendments(explain(fold, ref, stream=stream, as_of=as_of),
-                                        amending, withdrawn)
+                return with_amendments(explain(fold, ref, stream=stream,
+                                               as_of=selection.judged_at), amending, withdrawn)
             except KeyError:
                 timed = bool(as_of or known_at or public_at)
                 nothing = timed and nothing_in_view(self.storage, [stream], selection)
@@ -270,9 +271,8 @@ class EventLog:
     def nothing_in_view(self, stream: str | None = None, as_of: str | None = None,
                         known_at: str | None = None, public_at: str | None = None, *,
                         spell: Callable[[str], str] = str) -> str | None:
-        """Why a view of `stream` (every stream when None) at these times holds no event: a
-        sentence naming the time that leaves every one out and the earliest that would not,
-        each argument named as `spell` names it; None when some event is in view."""
+        """Why a view of `stream` (every stream when None) at these times holds no event, its
+        arguments named as `spell` names them (`docket.nothing_in_view`); None if one is."""
         as_of, known_at, public_at = query_times(as_of=as_of, known_at=known_at,
                                                   public_at=public_at)
         with self.storage.reading():

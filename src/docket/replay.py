@@ -164,14 +164,14 @@ class Replayed(NamedTuple):
 
 def view_of(storage, stream: str, state: dict, amend: Amendments, known_seq: int,
             as_of: str | None = None, known_at: str | None = None,
-            consume: bool = False) -> dict:
+            consume: bool = False, judged_at: str | None = None) -> dict:
     """The SPEC §5 state view of a folded `state` of `stream` (its version as of
     `known_seq`; `last_seq` counts the amending records too). With `consume` the state is
     emptied into the view (see `state_view`)."""
     last_seq = max([state["last_seq"], *amend.seqs])
     return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
                       version=storage.stream_version(stream, known_seq), last_seq=last_seq,
-                      consume=consume)
+                      consume=consume, judged_at=judged_at)
 
 
 def replay_stream(storage, stream: str, known_seq: int,

@@ -54,6 +54,13 @@ class Selection:
             upper_bound(known_at) if known_at is not None else None)
 
     @property
+    def judged_at(self) -> str | None:
+        """The time `overdue` and a daily fine's accrual are judged at: the time the view
+        stops at (`stops_at`: `as_of`, or `public_at` when earlier or alone), else None (the
+        latest event folded)."""
+        return stops_at(self.as_of, self.public_at)
+
+    @property
     def is_current(self) -> bool:
         """True when this is the whole log as it stands (no as_of, known_at or public_at)."""
         return self.as_of is None and self.known_at is None and self.public_at is None

@@ -176,7 +176,8 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     """The page from what the views give: the SPEC §5 state view of the stream, its
     compliance rows, its timeline records (replay order, retractions marked) and the log's
     checkpoint. `as_of`/`known_at` (and `public_at`, when given) are shown (the selection
-    was made by the caller), and the date control holds no day after `as_of`; `empty`,
+    was made by the caller), and the date control holds no day after `as_of` (or an earlier
+    `public_at`, where the views stop too); `empty`,
     when given, says why the selection holds no event (`EventLog.nothing_in_view`).
 
     Nothing else goes in (no clock, no path), so the same inputs give the same bytes:
@@ -186,7 +187,8 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     keys = time_keys(records)
     aggregated = len(records) > AGGREGATE_ABOVE
     series = blocked_series(records, stream, keys)
-    frames = build_frames(records, keys, stream, as_of)
+    until = stops_at(as_of, public_at)  # where the views stop (a public_at view too)
+    frames = build_frames(records, keys, stream, until)
     dated = Dated(frames)
 
     def frame_of(instant: int) -> int:
@@ -198,7 +200,7 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     # What the page's last frame is, in words: "now" only when no time was given.
     shown = ", ".join(f"{what} {at}" for what, at in (
         ("as of", as_of), ("as known at", known_at), ("public at", public_at)) if at) or "now"
-    selection = (f"as of <code>{esc(stops_at(as_of, public_at) or 'now')}</code>, known at "
+    selection = (f"as of <code>{esc(until or 'now')}</code>, known at "
                  f"<code>{esc(known_at or 'now')}</code>"
                  + (f", public at <code>{esc(public_at)}</code>" if public_at else ""))
     marks_note = (f"one mark per day ({count(days, 'day')}; bar height = events that day), "
@@ -213,16 +215,16 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     orders = orders or '<p class="empty">No orders in this selection.</p>'
     sections = view_sections(dated, view)
     labels = frames.labels()
-    last = day_label(upper_bound_day(as_of)) if as_of else (labels[-1] if labels else None)
+    last = day_label(upper_bound_day(until)) if until else (labels[-1] if labels else None)
     data = dated.data(_status_lines(frames, dated, len(records)))
     data.update(
         now=(f"Showing the views {shown}: {count(len(records), 'event')} · "
              f"{count(len(rows), 'order')}."),
         before=(f"nothing had happened yet (the first event is on {labels[0]})."
                 if labels else ""),
-        max=day_label(upper_bound_day(as_of)) if as_of else None,
-        beyond=(f"(this page was made as of {as_of}: what happened later is not in it)"
-                if as_of else ""),
+        max=day_label(upper_bound_day(until)) if until else None,
+        beyond=(f"(this page was made as of {until}: what happened later is not in it)"
+                if until else ""),
         # A day after such a frame, before the next: a daily fine has accrued more than
         # the figures shown (the page has no frame for every one of its days).
         stale={k: f" (the figures are those of {labels[k]}: a daily fine has accrued more "

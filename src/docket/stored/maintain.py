@@ -390,8 +390,8 @@ class StoredViews:
 
     def view_of(self, stream: str, state: dict, amend, known_seq: int,
                 as_of: str | None = None, known_at: str | None = None,
-                consume: bool = False) -> dict:
+                consume: bool = False, judged_at: str | None = None) -> dict:
         """The SPEC §5 state view of a folded state of `stream` (emptied into it with
-        `consume`)."""
+        `consume`; `judged_at`: `state_view`'s)."""
         return view_of(self.storage, stream, state, amend, known_seq, as_of, known_at,
-                       consume)
+                       consume, judged_at)

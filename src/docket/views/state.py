@@ -46,18 +46,20 @@ def state_view(
     version: int,
     last_seq: int | None = None,
     consume: bool = False,
+    judged_at: str | None = None,
 ) -> dict[str, Any]:
     """SPEC §5 state of a folded `state`.
 
     `version` is the stream's current version (for `expected_version`); `last_seq`
     defaults to the highest seq folded (pass it to count records the fold never sees, such
-    as retractions). `overdue` is judged at `reference_time(state, as_of)`.
+    as retractions). `overdue` and accruals are judged at `reference_time(state, T)`, T
+    `judged_at` when given, else `as_of` (a `public_at` view stops at its time too).
 
     With `consume`, the state is emptied as its parts become the view's (the view takes
     its lists instead of copies): for callers that drop the state anyway, so that the state
     and the whole view are never held at once. The view is the same either way.
     """
-    ref = reference_time(state, as_of)
+    ref = reference_time(state, judged_at if judged_at is not None else as_of)
     rows = compliance_rows(state, stream=stream, ref_time_us=ref)
     penalties = penalties_view(state, ref)
     view: dict[str, Any] = {
