@@ -92,7 +92,8 @@ def test_new_asks_each_field_validates_each_answer_and_appends(tmp_path):
     assert ("  time: YYYY-MM-DD, or RFC 3339 with an offset, e.g. 2021-02-01T14:30:00+05:30 "
             "or 2021-02-01T09:00:00Z\n") in shown
     assert t.answer(">", "2021-02-10T10:00:00+05:30").startswith(
-        "  time '2021-02-10T10:00' has no offset (add Z or +HH:MM)\n")
+        "  time '2021-02-10T10:00' has no seconds and no offset (RFC 3339 writes HH:MM:SS, "
+        "as in '2021-02-10T10:00:00Z', in UTC)\n")
     t.answer(">", "Twitter")  # actor
     t.answer("source 1 title>", "Reuters: Twitter says it complied in part")
     t.answer("url (where to read it; Enter to skip)>", "https://example.org/a b")

@@ -289,3 +289,22 @@ def test_format_utc_is_a_time_that_parses_back_and_sorts_as_text(micros):
     text = format_utc(micros)
     assert len(text) == 27 and parse_time(text) == micros
     assert text < format_utc(micros + 1)
+
+
+@pytest.mark.parametrize("value,words,suggested", [
+    ("2021-02-08T10:00", "has no seconds and no offset", "2021-02-08T10:00:00Z"),
+    ("2021-02-08 10:00", "has no seconds and no offset", "2021-02-08T10:00:00Z"),
+    ("2021-02-08T10:00Z", "has no seconds", "2021-02-08T10:00:00Z"),
+    ("2021-02-08T10:00+05:30", "has no seconds", "2021-02-08T10:00:00+05:30"),
+])
+def test_a_time_without_seconds_says_so_and_how_to_write_it(value, words, suggested):
+    """An analyst's review: `2021-02-08T10:00` was told to add an offset, and then
+    `2021-02-08T10:00Z` only that it was no RFC 3339 time. Now each says the seconds are
+    missing (and the offset, when it is) and spells a time that parses."""
+    with pytest.raises(ValueError) as caught:
+        parse_time(value)
+    message = str(caught.value)
+    assert message.startswith(f"time {value!r} {words} (RFC 3339 writes HH:MM:SS, as in "
+                              f"'{suggested}'"), message
+    assert ("no offset" in message) == (value[-6] not in "+-" and not value.endswith("Z"))
+    assert parse_time(suggested) is not None

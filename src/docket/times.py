@@ -58,7 +58,14 @@ def _parse(value: str) -> int:
     # One regex validates the shape; datetime.fromisoformat (C) does the arithmetic.
     m = _TIME.match(value)
     if m is None:
-        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\Z", value):
+        short = re.match(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(Z|z|[+-]\d{2}:\d{2})?\Z",
+                         value)
+        if short is not None:  # RFC 3339 wants seconds: say so, and with the offset too
+            offset = short[3] or "Z"
+            raise ValueError(f"time {value!r} has no seconds{'' if short[3] else ' and no offset'}"
+                             f" (RFC 3339 writes HH:MM:SS, as in "
+                             f"'{short[1]}T{short[2]}:00{offset}'{'' if short[3] else ', in UTC'})")
+        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?\Z", value):
             raise ValueError(f"time {value!r} has no offset (add Z or +HH:MM)")
         raise ValueError(f"{value!r} is not YYYY-MM-DD or an RFC 3339 time with offset")
     try:
