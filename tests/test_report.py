@@ -29,6 +29,7 @@ from docket.api import EventLog
 from docket.cli import main
 from docket.codec import canonical
 from docket.report import page as report
+from docket.report.series import blocked_series
 from docket.report.page import blocked_series, build_report, checkpoint_of
 from docket.times import format_utc, time_key
 
@@ -221,6 +222,21 @@ def test_charts_one_per_order_with_lines(small, small_page):
     assert len(page.with_class("figures")) == 2
     assert len(page.with_class("compliance")) == 1
     assert len(re.findall(r'<tr id="o\d+">', small_page)) == 2  # one row per order, shown
+
+
+def test_each_blocked_line_counts_its_changes_after_the_issue(small, small_page):
+    """The step line's title counted the order's issue as a change ("1 changes, 0 at the
+    end" for an order never acted on): it counts the changes of `blocked` the series has
+    after the issue, in words."""
+    titles = re.findall(r'<polyline class="blocked-line"[^>]*><title>([^<]*)</title>',
+                        small_page)
+    records = small.timeline("s1")
+    for oid, title in zip(["O-1", "O-2"], titles, strict=True):
+        points = blocked_series(records, "s1")[oid]["blocked"]
+        changes = len(points) - 1
+        said = "no change" if changes == 0 else f"{changes} change" + ("s" * (changes > 1))
+        assert title == f"blocked under {oid}: {said}, {points[-1][1]} at the end", title
+        assert "1 changes" not in title
 
 
 def test_retracted_event_struck_through_with_reason(small_page):

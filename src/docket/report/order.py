@@ -15,7 +15,7 @@ from typing import Callable
 from ..times import time_key, upper_bound
 from .axis import tick_labels, ticks
 from .dated import Column
-from .format import DAY_US, esc, number
+from .format import DAY_US, count, esc, number
 from .labels import Box, Label, place, text_box
 from .sections import FIGURES, figure_head
 
@@ -43,6 +43,11 @@ def _downsample(points: list[tuple[float, float]], px: float = 1.0) -> list[tupl
         ys = [q[1] for q in col]
         out += [col[0], (col[0][0], min(ys)), (col[0][0], max(ys)), (col[-1][0], col[-1][1])]
     return out
+
+
+def _changes(points: list) -> str:
+    """`2 changes`: the points of a blocked series after the first (the order's issue)."""
+    return count(len(points) - 1, "change") if len(points) > 1 else "no change"
 
 
 def _nice_step(raw: float) -> float:
@@ -167,7 +172,7 @@ def _order_chart(index: int, row: dict, info: dict | None, notices: list[tuple[s
     coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in _downsample(steps))
     parts.append(f'<polyline class="blocked-line" clip-path="url(#clip{index})" '
                  f'points="{coords}"><title>blocked under {esc(oid)}: '
-                 f"{number(len(points))} changes, {number(points[-1][1])} at the end"
+                 f"{_changes(points)}, {number(points[-1][1])} at the end"
                  "</title></polyline>")
     # notices: vertical lines, labelled near the top when there are few
     label_notices = len(notices) <= _LABELLED
