@@ -48,6 +48,15 @@ def _with(kind: str, **data) -> dict:
     (_with("penalty_paid"), "X: pays 650,000 BRL towards P-1"),
     (_with("penalty_paid", penalty_ids=["P-1", "P-2"]), "X: pays 650,000 BRL towards P-1, P-2"),
     (_with("penalty_paid", penalty_ids=None), "X: pays 650,000 BRL"),
+    # a payer other than the actor is named, not made the actor (Brazil's #66: the court
+    # moved the platform's frozen funds; an analyst's review read "STF: pays …")
+    (_with("penalty_paid", by="X Brasil (frozen funds moved by court order)")
+     | {"actor": "Supreme Court"},
+     "Supreme Court: payment of 650,000 BRL towards P-1 by X Brasil (frozen funds moved by "
+     "court order)"),
+    (_with("penalty_paid", by="X (own funds)"), "X: pays 650,000 BRL towards P-1"),
+    (_with("meeting_held", participants=["MeitY Secretary", "Twitter's VP"])
+     | {"actor": "MeitY"}, "MeitY: meeting of MeitY Secretary, Twitter's VP"),
     (_with("penalty_lifted"), "Supreme Court: lifts P-1"),
     (_with("service_suspended"), "Supreme Court: suspends X in BR under O-1"),
     (_with("service_suspended", order_id=None), "Supreme Court: suspends X in BR"),

@@ -113,7 +113,8 @@ def event_summary(record: dict, width: int | None = None) -> str:
     elif kind == "compliance_reported":
         text = f"reports {d['actioned']} of {d['specified']} actioned under {d['order_id']}"
     elif kind == "meeting_held":
-        text = "meets " + ", ".join(d["participants"])
+        # The participants are everyone who met, often the actor's own people among them.
+        text = "meeting of " + ", ".join(d["participants"])
     elif kind == "challenge_filed":
         text = f"files {d['case_id']} in {d['court']}"
     elif kind == "ruling_issued":
@@ -128,8 +129,13 @@ def event_summary(record: dict, width: int | None = None) -> str:
         text = f"fines {d['against']} {_money(d)}{per} ({d['penalty_id']}" + (
             f", under {', '.join(d['order_ids'])})" if d.get("order_ids") else ")")
     elif kind == "penalty_paid":
-        text = f"pays {_money(d)}" + (
-            f" towards {', '.join(d['penalty_ids'])}" if d.get("penalty_ids") else "")
+        towards = f" towards {', '.join(d['penalty_ids'])}" if d.get("penalty_ids") else ""
+        payer, actor = d.get("by"), record.get("actor") or ""
+        # The actor is who reports or orders it; a payer who is someone else is named, or
+        # the line would say a court paid what it took from the platform's accounts.
+        text = (f"payment of {_money(d)}{towards} by {payer}"
+                if payer and not (actor and payer.startswith(actor))
+                else f"pays {_money(d)}{towards}")
     elif kind == "penalty_lifted":
         text = f"lifts {d['penalty_id']}"
     elif kind in ("service_suspended", "service_restored"):
