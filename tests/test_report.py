@@ -29,7 +29,6 @@ from docket.api import EventLog
 from docket.cli import main
 from docket.codec import canonical
 from docket.report import page as report
-from docket.report.series import blocked_series
 from docket.report.page import blocked_series, build_report, checkpoint_of
 from docket.times import format_utc, time_key
 
