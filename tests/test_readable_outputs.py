@@ -147,6 +147,35 @@ def test_why_a_court_case(db):
     assert code == 1 and "is not an order, notice, case, penalty, target or country" in err
 
 
+def test_a_case_of_many_rulings_is_one_short_cell_and_a_line_each_in_why(tmp_path):
+    """An analyst's review: a case of six rulings printed as one state line of 2,600
+    characters, and `why` as one line of 2,488. The table says how many and the last (cut
+    short); `why` gives each ruling a line of its own, whole."""
+    long = "Interim injunction extended, with reasons " + " ".join(["at length"] * 20)
+    log = EventLog(str(tmp_path / "r.db"))
+    log.append([{"type": "challenge_filed", "stream": "c", "occurred_at": "2021-03-01",
+                 "data": {"case_id": "C-1", "court": "High Court", "petitioner": "X"}}]
+               + [{"type": "ruling_issued", "stream": "c", "occurred_at": day,
+                   "data": {"case_id": "C-1", "court": "High Court", "outcome": outcome}}
+                  for day, outcome in (("2021-03-02", long), ("2021-03-09", "dismissed"),
+                                       ("2021-03-20", long))])
+    log.close()
+    db = tmp_path / "r.db"
+    table = ok("state", "--stream", "c", db=db).splitlines()
+    row = next(line for line in table if line.startswith("C-1 "))
+    assert "3 rulings, the last 2021-03-20 Interim injunction extended" in row
+    assert row.endswith("…") and len(row) < 160 and long not in row
+    lines = ok("why", "C-1", "--stream", "c", db=db).splitlines()
+    at = lines.index(f"  rulings:               2021-03-02 {long}")
+    assert lines[at + 1:at + 3] == [" " * 25 + "2021-03-09 dismissed",
+                                    " " * 25 + f"2021-03-20 {long}"]
+    # one ruling: the cell is that ruling, cut short
+    one = ok("state", "--stream", "c", "--as-of", "2021-03-05", db=db).splitlines()
+    row = next(line for line in one if line.startswith("C-1 "))
+    assert "rulings," not in row and row.endswith("…")
+    assert "2021-03-02 Interim injunction extended, with reasons at length" in row
+
+
 def test_state_csv_files_follow_the_sections_of_the_view(db, tmp_path):
     out = tmp_path / "tw"
     assert ok("state", "--stream", "tw", "--csv", "-o", out, db=db) == (

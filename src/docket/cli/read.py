@@ -90,11 +90,22 @@ def _ruling(r: dict) -> str:
     return f"{r.get('ruled_at') or '-'} {r.get('outcome') or '-'}{costs}"
 
 
+def _rulings_cell(rulings: list[dict]) -> str:
+    """A case's rulings in a table cell: how many, and the last one cut short (an analyst's
+    review: six rulings made one line of 2,600 characters; `why CASE` lists them whole)."""
+    last = _ruling(rulings[-1])
+    last = last if len(last) <= _RULING_WIDTH else last[:_RULING_WIDTH - 1].rstrip() + "…"
+    return last if len(rulings) == 1 else f"{len(rulings)} rulings, the last {last}"
+
+
+_RULING_WIDTH = 70
+
+
 def _readable(row: dict) -> dict:
     """A row as the tables show it: a report as `n/m`, rulings in words."""
     row = _reported(row) if "reported" in row else row
-    if isinstance(row.get("rulings"), list):
-        row = {**row, "rulings": [_ruling(r) for r in row["rulings"]]}
+    if isinstance(row.get("rulings"), list) and row["rulings"]:
+        row = {**row, "rulings": _rulings_cell(row["rulings"])}
     return row
 
 
@@ -355,7 +366,10 @@ def why(ref, stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db
         return
     say(f"{answer['kind']} {printable(ref)}")
     for key, value in answer["status"].items():
-        if answer["kind"] != "order" or key not in ("order_id", "stream"):
+        if key == "rulings" and value:  # one a line: each is a sentence or more
+            say_lines([f"  {'rulings:':<23}{printable(_ruling(value[0]))}",
+                       *(f"  {'':<23}{printable(_ruling(r))}" for r in value[1:])])
+        elif answer["kind"] != "order" or key not in ("order_id", "stream"):
             say(f"  {printable(key) + ':':<23}{_plain(value)}")
     say("because:")
     say_lines(because_lines(answer["events"]))
