@@ -956,7 +956,8 @@ def test_why_of_an_id_of_another_stream_says_which(tmp_path):
     # An order not issued yet at that time, and an event's id (an analyst's review: both
     # got the error a typo gets), say where the ref is.
     err = fails(1, "why", "O-a", "--stream", "a", "--as-of", "2021-01-31", db=db)
-    assert err.endswith("stream 'a' at that time (the order is introduced later, by seq 1): "
+    assert err.endswith("stream 'a' at that time (the order is introduced later, by seq 1, "
+                        "which occurred at 2021-02-01): "
                         "no event of stream 'a' occurred by 2021-01-31: the first occurred at "
                         "2021-02-01")  # and why nothing is there at all (test_nothing_in_view)
     err = fails(1, "why", "o-a", "--stream", "a", db=db)

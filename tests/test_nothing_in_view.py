@@ -101,6 +101,16 @@ def test_why_under_such_a_time_says_it_in_its_error_line(dispute):
     # an order introduced after a time with events in view: its own hint, no note
     code, _, err = invoke("why", "O-2021-02-04", "--db", dispute, "--as-of", "2021-02-01")
     assert code == 1 and "the order is introduced later, by seq" in err, err
+    # with the day it happened and the day it was first reported (an analyst's review:
+    # "by seq 6" alone did not say when to ask)
+    order = next(r for r in RECORDS if r["type"] == "order_issued"
+                 and r["data"]["order_id"] == "O-2021-02-04")
+    first = min((s["published"] for s in order["sources"] if s.get("published")),
+                key=time_key)
+    assert err.rstrip().endswith(f", which occurred at {order['occurred_at']}, first "
+                                 f"published {first})"), err
+    code, _, err = invoke("why", "AU", "--db", dispute)
+    assert code == 1 and "a country is explained by the service there" in err, err
     code, out, err = invoke("why", "O-2021-01-31", "--db", dispute, "--public-at", EVE)
     assert code == 0 and err == "" and "because:" in out
     if before is not None:
