@@ -247,6 +247,26 @@ def test_retracted_event_struck_through_with_reason(small_page):
     assert "<del>" in row and "retracted by r1" in row and "misreported" in row
 
 
+def test_corrected_events_say_so_with_each_correction(tmp_path):
+    """An analyst's review: the report's events table showed a corrected event's new time
+    with nothing to say it was corrected (`docket log` marks it). Each correction applied
+    is named under its event, linked to its row, with its reason."""
+    import html
+
+    log = EventLog(str(tmp_path / "whole.db"))
+    log.import_lines(enumerate(EVENTS.read_bytes().splitlines(), 1))  # the corrections too
+    page = build_report(log, "twitter-india-2021")
+    corrected = [r for r in log.timeline("twitter-india-2021") if r.get("corrected")]
+    assert corrected, "the recorded dispute has corrected events"
+    marks = re.findall(r'<div class="correction">corrected by <a href="#ev-(\d+)">#(\d+)</a>: '
+                       r'([^<]*)</div>', page)
+    assert [(int(a), int(b), html.unescape(reason)) for a, b, reason in marks] == [
+        (c["seq"], c["seq"], c["reason"]) for r in corrected for c in r["corrected"]]
+    for seq, _, _ in marks:
+        assert f'<span id="ev-{seq}"></span>' in page  # the correction's own row
+    log.close()
+
+
 def test_text_is_escaped(small_page):
     # only the page's own two scripts; the hostile summary and actor are text
     assert small_page.lower().count("<script") == 2

@@ -81,6 +81,7 @@ ul.sources{margin:0;padding-left:16px;font-size:12px}ul.sources li{margin:0 0 1p
 .published{color:var(--muted)}a{color:#1f618d}
 tr.retracted td{background:#fdf2e9}del{text-decoration-thickness:1.5px}
 .retraction{color:#a04000;font-weight:600;margin-top:2px}
+.correction{color:#1a5276;margin-top:2px}
 tr.day-summary td{background:var(--band)}
 section.order{margin:18px 0 26px;padding:14px 16px;border:1px solid var(--rule);border-radius:6px}
 .status{font-size:12px;font-weight:600;padding:1px 8px;border-radius:10px;margin-left:6px;

@@ -45,6 +45,11 @@ def _event_row(record: dict, anchor_day: str | None, frame: int) -> str:
     if quote:
         what += f' <q class="quote">{esc(quote)}</q>'
     when = esc(record["occurred_at"])
+    # A corrected event shows its corrected data and time; each correction says so, as
+    # `docket log` marks it (its row, linked, carries the correction's sources).
+    for c in record.get("corrected") or ():
+        what += (f'<div class="correction">corrected by <a href="#ev-{c["seq"]}">#{c["seq"]}'
+                 f'</a>: {esc(c["reason"])}</div>')
     if retraction is not None:
         what = (f"<del>{what}</del><div class=\"retraction\">retracted by "
                 f"{esc(retraction['id'])}: {esc(retraction['reason'])}</div>")
