@@ -50,7 +50,7 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
     \b
     Example:
       docket compliance --as-of 2021-02-08
-      docket compliance --json --known-at 2021-02-09
+      docket compliance --json --known-at 2026-11-30
       docket compliance --public-at 2021-02-09
     """
     check_formats(as_json, as_csv, excel_safe)
@@ -126,8 +126,8 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
 
     \b
     Example:
-      docket state --as-of 2021-02-08 --json
-      docket state --csv -o state-2021-02-08/ --as-of 2021-02-08
+      docket state --stream twitter-india-2021 --as-of 2021-02-08 --json
+      docket state --stream twitter-india-2021 --as-of 2021-02-08 --csv -o feb08/
     """
     check_formats(as_json, as_csv, excel_safe)
     if as_csv and out_dir is None:
@@ -283,7 +283,7 @@ def diff(from_, to, stream, known_at, public_at, as_json, as_csv, excel_safe, db
 
     \b
     Example:
-      docket diff --from 2021-02-01 --to 2021-02-11
+      docket diff --stream twitter-india-2021 --from 2021-02-01 --to 2021-02-11
     """
     check_formats(as_json, as_csv, excel_safe)
     log = open_log(db)
@@ -351,9 +351,9 @@ def why(ref, stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db
 
     \b
     Example:
-      docket why O-2021-02-04 --as-of 2021-02-12
-      docket why "WP 13710/2022"
-      docket why BR --as-of 2024-09-15
+      docket why O-2021-02-04 --stream twitter-india-2021 --as-of 2021-02-12
+      docket why "WP 13710/2022" --stream twitter-india-2021
+      docket why BR --stream brazil-x-2024 --as-of 2024-09-15
     """
     check_formats(as_json, as_csv, excel_safe)
     answer = open_log(db).why(ref, stream=stream, as_of=as_of, known_at=known_at,

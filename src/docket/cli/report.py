@@ -26,7 +26,7 @@ def report(stream, as_of, known_at, public_at, output, db):
 
     \b
     Example:
-      docket report -o report.html
+      docket report --stream brazil-x-2024 -o brazil.html
       docket report --stream twitter-india-2021 --as-of 2021-02-11 -o feb11.html
     """
     from ..report.page import build_report
