@@ -36,7 +36,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 # file goes on from the last seq and hash of the one before; README "The recorded disputes").
 EVENTS := events/twitter-india-2021.jsonl events/brazil-x-2024.jsonl \
 	events/australia-esafety-x-2024.jsonl events/twitter-india-2021-fixes-2026-12-02.jsonl \
-	events/brazil-x-2024-fixes-2026-12-02.jsonl
+	events/brazil-x-2024-fixes-2026-12-02.jsonl events/twitter-india-2021-fixes-2026-12-03.jsonl
 
 demo: $(VENV)/.installed
 	@$(COMPILE)

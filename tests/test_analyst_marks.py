@@ -36,7 +36,10 @@ def test_log_marks_weak_confidence_and_each_correction_applied(db):
     # outside an as-of-2021 view, yet the event it changed says so.
     assert lines["4"].startswith("2021-02-01T21:00:00+05:30")
     assert "  [corrected by #24: 17:00 IST was too early" in lines["4"]
-    assert lines["4"].endswith("…]") and len(lines["4"]) < 300  # the reason cut
+    # each mark's reason cut (the fix of 3 Dec 2026 retracted #4 too, re-recorded as #119)
+    assert lines["4"].endswith("…]") and all(len(mark) < 140 for mark in lines["4"].split("  ["))
+    assert "  [retracted: Re-recorded as 2021-02-01-restored-unilaterally-rerecorded" in lines["4"]
+    assert lines["119"].startswith("2021-02-01T21:00:00+05:30")
     assert lines["5"].endswith("  (disputed)")  # the notice's date
     assert lines["7"].endswith("  (single source)")
     assert lines["3"].endswith("under O-2021-01-31")  # confirmed, never corrected: no mark

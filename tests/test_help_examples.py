@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import run
+from record_log import recorded_log
 
-from docket import EventLog
 from docket.cli import main
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
-ALL_FILES = ("twitter-india-2021", "brazil-x-2024", "australia-esafety-x-2024",
-             "twitter-india-2021-fixes-2026-12-02", "brazil-x-2024-fixes-2026-12-02")
 # Commands that only read the log (and may write a file of their own, such as a report).
 READS = ("compliance", "diff", "log", "report", "state", "why", "types")
 
@@ -35,10 +32,7 @@ EXAMPLES = [(name, example) for name in READS for example in _examples(name)
 @pytest.fixture(scope="module")
 def record(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("record")
-    log = EventLog(str(folder / "docket.db"))
-    for name in ALL_FILES:
-        log.import_lines(enumerate((EVENTS / f"{name}.jsonl").read_bytes().splitlines(), 1))
-    log.close()
+    recorded_log(folder / "docket.db").close()  # every file of events/, in the chain's order
     return folder
 
 

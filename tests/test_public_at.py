@@ -13,7 +13,7 @@ import pytest
 from conftest import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from record_log import AS_FIRST_RECORDED
+from record_log import AS_FIRST_RECORDED, recorded_log
 from strategies import event_stream
 
 from docket import EventLog
@@ -342,18 +342,10 @@ def test_headings_say_the_time_a_public_at_view_stops_at(dispute, tmp_path):
 
 
 # -- a public_at view is judged at its time (an analyst's review, 2026-12-03) --------------
-EVENTS = Path(__file__).resolve().parent.parent / "events"
-ALL_FILES = ("twitter-india-2021", "brazil-x-2024", "australia-esafety-x-2024",
-             "twitter-india-2021-fixes-2026-12-02", "brazil-x-2024-fixes-2026-12-02")
-
-
 @pytest.fixture(scope="module")
 def record(tmp_path_factory) -> EventLog:
-    """Every recorded dispute, imported in the Makefile's order."""
-    log = EventLog(str(tmp_path_factory.mktemp("record") / "docket.db"))
-    for name in ALL_FILES:
-        log.import_lines(enumerate((EVENTS / f"{name}.jsonl").read_bytes().splitlines(), 1))
-    return log
+    """Every recorded dispute, the files of events/ imported in the chain's order."""
+    return recorded_log(tmp_path_factory.mktemp("record") / "docket.db")
 
 
 def test_a_public_at_view_accrues_and_falls_overdue_at_its_time(record):
