@@ -144,6 +144,47 @@ def test_append_one_event_from_options(run_docket, db_path):
     assert out == receipt(1, "dlg-1", S, 1, spec_hash(want), False) + "\n"
 
 
+@pytest.mark.parametrize("option,value", [("--id", "dlg-1"), ("--occurred-at", "1999-01-01"),
+                                          ("--actor", "Someone"), ("--confidence", "disputed"),
+                                          ("--data", "{}")])
+def test_an_option_for_one_event_with_a_file_is_refused(run_docket, db_path, tmp_path, option,
+                                                        value):
+    """A script writer's review: `append --id myid FILE` appended FILE's event with a new id
+    at each retry (the option was dropped without a word), as were --occurred-at, --actor
+    and --confidence. Each is a usage error naming it; the log is unchanged."""
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(to_jsonl([ORDER]))
+    for source in (["-"], [str(path)]):
+        before = file_bytes(db_path)
+        code, out, err = run_docket("append", "--db", db_path, option, value, *source,
+                                    input=to_jsonl([ORDER]))
+        assert code == 2 and out == "", err
+        assert one_error_line(err).startswith(
+            f"Error: {option} goes with --type (a FILE's events carry their own fields"), err
+        assert file_bytes(db_path) == before  # no log made, nothing appended
+    code, _, err = run_docket("append", "--db", db_path, "--id", "a", "--actor", "b", str(path))
+    assert code == 2 and "--actor, --id go with --type" in err
+
+
+@pytest.mark.parametrize("args", [
+    ["--type", "no_such_type", "--stream", S, "--occurred-at", "2021-01-01", "--data", "{}"],
+    ["--type", "dialogue_requested", "--stream", S, "--occurred-at", "2021-13-01",
+     "--data", '{"by": "a", "addressee": "b"}'],
+    ["FILE"],  # a file whose second line is no event
+], ids=["unknown type", "impossible date", "a bad line"])
+def test_bad_input_to_a_new_path_makes_no_log(run_docket, tmp_path, args):
+    """Bad input was refused, but a first append to a path that did not exist left an empty
+    log there (one of the script writer's stray files); it is now validated first."""
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(to_jsonl([ORDER]) + b'{"stream": "s"}\n')
+    db = tmp_path / "new" / "docket.db"
+    db.parent.mkdir()
+    code, out, err = run_docket("append", "--db", db,
+                                *[str(path) if a == "FILE" else a for a in args])
+    assert code == 1 and out == "" and one_error_line(err), err
+    assert list(db.parent.iterdir()) == []
+
+
 def test_stream_option_fills_events_that_name_none(run_docket, db_path, tmp_path):
     own = {**STATEMENT, "stream": "elsewhere"}
     unnamed = {k: v for k, v in STATEMENT.items() if k != "stream"}
@@ -292,10 +333,11 @@ def test_import_says_the_logs_last_seq_whatever_the_file_held(run_docket, db_pat
 @pytest.mark.parametrize("how", ["flags", "file", "stdin", "import", "missing file"])
 def test_a_failed_write_on_a_new_path_leaves_an_empty_log_that_says_so(run_docket, tmp_path,
                                                                        how):
-    """A mistyped --db with bad input: exit 1, one Error line, and an empty log (the file is
-    made when the log is opened, and is kept: removing it again lost another process's
-    events when that process had opened it meanwhile), whose reads say it holds no events
-    yet (they said "give --stream", exit 2)."""
+    """A mistyped --db with bad input: exit 1, one Error line. `append` validates its input
+    before it opens the log, so an invalid event leaves no file; `import` opens the log
+    first and leaves an empty one (the file is made when the log is opened, and is kept:
+    removing it again lost another process's events when that process had opened it
+    meanwhile), whose reads say it holds no events yet (they said "give --stream")."""
     db = tmp_path / "typo.db"
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"type": "meeting_held", "stream": "s", "occurred_at": "2021-02-30", '
@@ -306,6 +348,9 @@ def test_a_failed_write_on_a_new_path_leaves_an_empty_log_that_says_so(run_docke
             "missing file": ("import", tmp_path / "nowhere.jsonl")}[how]
     code, out, err = run_docket(*args, "--db", db, input=bad.read_bytes())
     assert (code, out) == (1, "") and err.startswith("Error: ") and err.count("\n") == 1
+    if args[0] == "append":
+        assert not db.exists()
+        return
     assert export_of(db) == b""
     for read in (("state",), ("why", "O-1"),
                  ("diff", "--from", "2021-01-01", "--to", "2021-02-01")):

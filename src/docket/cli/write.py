@@ -93,7 +93,20 @@ def append(file, type_, stream, occurred_at, data, actor, ident, confidence, sou
                                "carry their own sources)")
     if not source_titles and any(source_options):
         raise click.UsageError("each source needs a --source-title")
+    # A FILE's events carry their own fields: an option for one event would be dropped
+    # without a word, and a retry with --id would append the event again.
+    one_event = {"--occurred-at": occurred_at, "--data": data, "--actor": actor,
+                 "--id": ident, "--confidence": confidence}
+    if file is not None and any(v is not None for v in one_event.values()):
+        given = ", ".join(k for k, v in one_event.items() if v is not None)
+        raise click.UsageError(f"{given} {'goes' if ', ' not in given else 'go'} with --type "
+                               "(a FILE's events carry their own fields; give each in the "
+                               "event's JSON)")
     check_stream_option(stream, "--stream")
+    # Every event is decoded and validated before the log is opened (or created): bad
+    # input leaves no new file behind.
+    from ..log import Log
+
     if file is None:
         from ..codec import decode_json
 
@@ -106,17 +119,16 @@ def append(file, type_, stream, occurred_at, data, actor, ident, confidence, sou
                 event[key] = value
         if source_titles:
             event["sources"] = _sources(*source_options)
-        log = open_log(db, create=True)
-        receipts = log.append([event], expected_version, stream=stream)
+        events, lines = [Log.decode([event])[0][1]], None
     else:
-        log = open_log(db, create=True)
         with _read_source(file) as source:
             numbered = _numbered(source)
         from ..codec import decode_event
 
         events = [decode_event(raw, line=n) for n, raw in numbered]
-        receipts = log.append(events, expected_version, stream=stream,
-                              lines=[n for n, _ in numbered])
+        lines = [n for n, _ in numbered]
+    log = open_log(db, create=True)
+    receipts = log.append(events, expected_version, stream=stream, lines=lines)
     echo_lines(json_line(receipt) for receipt in receipts)
 
 
