@@ -55,3 +55,28 @@ def test_docket_append_of_more_events_than_a_call_prints_each_receipt_once(db_pa
     assert code == 0, err
     receipts = [json.loads(line) for line in out.splitlines()]
     assert [(r["seq"], r["id"]) for r in receipts] == [(i + 1, f"e{i}") for i in range(n)]
+
+
+# Commands whose output of the whole record is far more than a pipe holds (~210 kB: 64 kB
+# would be written before the reader goes away, and the command would end 0).
+@pytest.mark.parametrize("command", [["export"], ["log", "--follow", "--json"]])
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_141(tmp_path, command):
+    """A script writer's review: `docket export | head -1` exited 1 (bad input, by the
+    contract) with nothing on stderr. A closed pipe now ends a command as SIGPIPE ends a
+    program: status 141, no message, the log untouched."""
+    import subprocess
+
+    from conftest import DOCKET, file_bytes
+    from record_log import recorded_log
+
+    db = tmp_path / "docket.db"
+    recorded_log(db).close()  # the whole record: more than a pipe holds
+    before = file_bytes(db)
+    proc = subprocess.Popen([str(DOCKET), *command, "--db", str(db)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout.read(100)  # the reader takes a little, then goes away
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == b""
+    proc.stderr.close()
+    assert file_bytes(db) == before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -79,12 +80,20 @@ def _errors(func):
         except KeyboardInterrupt:
             _fail("interrupted; the log is as it was before this command", 1)
         except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(1)
+            _closed_pipe()
         except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
             _fail(f"internal error ({type(exc).__name__}: {exc}); the log is unchanged", 1)
 
     return wrapper
+
+
+def _closed_pipe() -> None:
+    """The reader of stdout went away (`docket export | head -1`): end quietly with 141, the
+    status of a program ended by SIGPIPE, not 1 (bad input, which has an `Error:` line)."""
+    # Python flushes stdout once more at exit; into /dev/null that cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def db_option(func):
