@@ -166,6 +166,33 @@ def test_an_option_for_one_event_with_a_file_is_refused(run_docket, db_path, tmp
     assert code == 2 and "--actor, --id go with --type" in err
 
 
+def test_three_errors_in_the_users_words(run_docket, db_path, tmp_path):
+    """A script writer's review: "expected an target", "'r' is a event_retracted" and
+    "expected_version needs a batch of one stream" (the library's name, not the flag)."""
+    def error(*args, input=None) -> str:
+        before = file_bytes(db_path)
+        code, out, err = run_docket("append", "--db", db_path, *args, input=input)
+        assert code == 1 and out == "" and file_bytes(db_path) == before, err
+        return one_error_line(err)
+
+    code, _, err = run_docket("append", "--db", db_path, "-", input=to_jsonl([ORDER]))
+    assert code == 0, err
+    assert "field `data.targets[0]`: expected a target (1 to 2048 characters), got the " \
+        "whole number 5" in error("--type", "accounts_blocked", "--stream", S,
+                                  "--occurred-at", "2021-02-05", "--data", '{"targets": [5]}')
+    two = to_jsonl([STATEMENT, {**STATEMENT, "stream": "other"}])
+    assert error("--expected-version", "1", "-", input=two) == \
+        "Error: --expected-version needs a batch of one stream"
+    retraction = {"type": "event_retracted", "stream": S, "occurred_at": "2021-02-06",
+                  "id": "r-1", "data": {"target_id": ORDER["id"], "reason": "never issued"}}
+    code, _, err = run_docket("append", "--db", db_path, "-", input=to_jsonl([retraction]))
+    assert code == 0, err
+    again = {**retraction, "id": "r-2", "data": {"target_id": "r-1", "reason": "twice"}}
+    assert error("-", input=to_jsonl([again])).endswith(
+        "field `data.target_id`: 'r-1' is itself an amendment (event_retracted); amend the "
+        "original event instead")
+
+
 @pytest.mark.parametrize("args", [
     ["--type", "no_such_type", "--stream", S, "--occurred-at", "2021-01-01", "--data", "{}"],
     ["--type", "dialogue_requested", "--stream", S, "--occurred-at", "2021-13-01",

@@ -228,10 +228,10 @@ def expected(spec: FieldSpec) -> str:
     if kind == "object":
         return f"an object ({_names(spec.fields) if spec.fields else 'data of the type'})"
     noun, _, fmt = _KINDS[kind]
-    if kind in ("text", "ident", "target") and spec.max_length is not None:
-        return f"{'text' if kind == 'text' else 'an ' + noun} ({spec.min_length or 0} to " \
-               f"{spec.max_length} characters)"
     article = "" if kind == "scope" else "an " if noun[0] in "aeio" else "a "
+    if kind in ("text", "ident", "target") and spec.max_length is not None:
+        return f"{'text' if kind == 'text' else article + noun} ({spec.min_length or 0} to " \
+               f"{spec.max_length} characters)"
     return f"{article}{noun} ({fmt})" if fmt else f"{article}{noun}"
 
 

@@ -159,7 +159,7 @@ class Log:
         if expected_version is not None:
             streams = {(e.stream or default_stream) for _, e, _ in decoded}
             if len(streams) > 1:
-                raise InvalidEvent("expected_version needs a batch of one stream")
+                raise InvalidArgument("expected_version", "{arg} needs a batch of one stream")
         storage = self.storage
         batch = Batch(storage, storage.head())
         batch.bulk = len(decoded) > 200

@@ -69,8 +69,8 @@ def _check_target(batch: Batch, kind: str, data: dict, stream: str, where: str) 
         raise UnknownReference(f"{where}field `data.target_id`: unknown event "
                                f"{data['target_id']!r} in stream {stream!r}")
     if target[1] in AMENDING:
-        raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is a "
-                           f"{target[1]}; amend the original event instead")
+        raise InvalidEvent(f"{where}field `data.target_id`: {data['target_id']!r} is itself "
+                           f"an amendment ({target[1]}); amend the original event instead")
     if kind == "event_corrected" and data.get("data") is not None:
         t_kind, original = target[1], target[2]["data"]
         if t_kind not in REFERENCES:  # stored by a newer catalogue, or a tampered log
