@@ -245,7 +245,8 @@ def test_usage_and_missing_files(work):
     (work.path / "bad.json").write_text("{}")
     done = docket(work, "verify", "--db", work.db, "--checkpoint", "bad.json", "--no-views")
     assert (done.returncode, done.stdout) == (
-        1, ("bad.json: not a Docket checkpoint: field `version`: null is not 1\n"
+        1, ("bad.json: not a Docket checkpoint: field `version`: missing (a checkpoint has "
+            "size, root, head, fingerprint and version)\n"
            f"FAILED: 1 problem in {N} events\n"))
     done = docket(work, "project", "--db", work.db)
     assert done.returncode == 2 and "--out" in done.stderr

@@ -259,6 +259,13 @@ def test_id_reused_with_other_content_is_an_error(run_docket, backend):
     message = one_error_line(err)
     assert code == 1 and out == ""
     assert "line 1" in message and "'order-2'" in message and "`id`" in message
+    # which event holds the id, and what differs (a script writer's review: "other
+    # content" did not say, nor that the stream was what differed)
+    assert message.endswith("field `id`: already used by event #1, which differs in "
+                            "`occurred_at`"), message
+    elsewhere = {**ORDER, "stream": "other", "actor": "Someone"}
+    code, _, err = run_docket("append", "--db", backend, "-", input=to_jsonl([elsewhere]))
+    assert code == 1 and one_error_line(err).endswith("which differs in `stream`, `actor`"), err
     assert file_bytes(backend) == before
 
 
@@ -635,3 +642,22 @@ def test_a_missing_stream_names_the_flag_and_the_library_argument(tmp_path):
     with pytest.raises(InvalidArgument) as caught:
         EventLog(str(tmp_path / "d.db")).append([event])
     assert caught.value.argument == "stream" and str(caught.value).endswith("or give stream)")
+
+
+@pytest.mark.parametrize("args,words", [
+    (["append", "--expected-version", "abc", "-"],
+     "'abc' is not a whole number (from 0 to 9007199254740991)"),
+    (["append", "--expected-version", "1.5", "-"],
+     "'1.5' is not a whole number (from 0 to 9007199254740991)"),
+    (["log", "--follow", "--after-seq", "-1"],
+     "-1 is out of range (a whole number from 0 to 9007199254740991)"),
+    (["verify", "--min-witnesses", "-3"], "-3 is out of range (a whole number 0 or more)"),
+    (["serve", "--port", "70000"], "70000 is out of range (a whole number from 0 to 65535)"),
+])
+def test_a_number_option_refuses_in_words(run_docket, db_path, args, words):
+    """A script writer's review: click's own "'abc' is not a valid integer range" and
+    "-1 is not in the range 0<=x<=9007199254740991" leaked through."""
+    code, out, err = run_docket(*args, "--db", db_path, input=b"")
+    assert code == 2 and out == "", err
+    assert words in one_error_line(err), err
+    assert "integer range" not in err and "<=" not in err

@@ -228,6 +228,10 @@ def test_verify_a_signed_note_with_witnesses(work):
                                      "--key", "log.vkey", code=2)
     assert "--key" in one_error(work, "verify", "--db", "d.db", "--checkpoint", "new.note",
                                 code=2)
+    # witnesses without a note to cosign: a usage error, not an OK that checked none (a
+    # script writer's review: `verify --min-witnesses 2` alone said OK)
+    for extra in (["--min-witnesses", "2"], ["--witness", "w.vkey"]):
+        assert "give --checkpoint" in one_error(work, "verify", "--db", "d.db", *extra, code=2)
 
 
 def _mangle(work, note: str, name: str, change) -> str:

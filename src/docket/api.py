@@ -316,7 +316,7 @@ class EventLog:
             with about("witnesses"):
                 seen = [read_verifier(w, "{arg}") for w in witnesses]
             checkpoint = note_checkpoint(checkpoint, log_key, seen, min_witnesses) or checkpoint
-        elif witnesses:
+        elif witnesses or min_witnesses is not None:
             raise MissingArgument("checkpoint", "witness keys check a signed checkpoint note's "
                                   "cosignatures: give {arg}")
         return verify(self, checkpoint, projections, views=views, progress=progress,

@@ -202,9 +202,9 @@ class Log:
             f_stream, _, record = found
             stored = {k: record[k] for k in content}
             if canonical(stored) != canonical(content):
-                raise InvalidEvent(
-                    f"{where}{label}: field `id`: already used by an event with other content"
-                )
+                differ = [k for k in content if canonical(stored[k]) != canonical(content[k])]
+                raise InvalidEvent(f"{where}{label}: field `id`: already used by event "
+                                   f"#{record['seq']}, which differs in `{'`, `'.join(differ)}`")
             stored_hash = batch.stored_hash(ident)
             if meta is not None:
                 _same_record(meta, {**record, "hash": stored_hash}, f"{where}{label}: ")

@@ -81,6 +81,14 @@ def checkpoint_in(storage, replayed: dict[str, Replayed] | None = None,
             "fingerprint": views_fingerprint(replayed), "version": CHECKPOINT_VERSION}
 
 
+def _field(data: dict, key: str):
+    """`data[key]`; a key left out is said to be missing, not `null is not …`."""
+    if key not in data:
+        raise ValueError(f"field `{key}`: missing (a checkpoint has size, root, head, "
+                         "fingerprint and version)")
+    return data[key]
+
+
 def _v1_views_fingerprint(replayed: dict[str, Replayed]) -> str | None:
     """The views' fingerprint as a Docket before catalogue v2 took it (projection version
     4), when no stream holds v2 content: a checkpoint taken then still verifies."""
@@ -108,18 +116,18 @@ def load_checkpoint(source: Any) -> dict:
             raise ValueError(f"not JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")  # noqa: TRY004 - bad content, one error type
-    if data.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(f"field `version`: {json_text(data.get('version'))} is not "
+    if _field(data, "version") != CHECKPOINT_VERSION:
+        raise ValueError(f"field `version`: {json_text(data['version'])} is not "
                          f"{CHECKPOINT_VERSION}")
-    size = data.get("size")
+    size = _field(data, "size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         message = f"field `size`: {json_text(size)} is not a count of events"
         raise ValueError(message)
     for key in ("root", "head"):
-        if not isinstance(data.get(key), str) or not _HEX64.match(data[key]):
-            raise ValueError(f"field `{key}`: {json_text(data.get(key))} is not 64 hex digits")
-    if not isinstance(data.get("fingerprint"), str):
-        raise ValueError("field `fingerprint`: missing or not a string")  # noqa: TRY004
+        if not isinstance(_field(data, key), str) or not _HEX64.match(data[key]):
+            raise ValueError(f"field `{key}`: {json_text(data[key])} is not 64 hex digits")
+    if not isinstance(_field(data, "fingerprint"), str):
+        raise ValueError("field `fingerprint`: not a string")  # noqa: TRY004
     return data
 
 

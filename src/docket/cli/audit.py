@@ -8,6 +8,7 @@ import click
 
 from .format import json_line, pretty_json, printable, progress, say
 from .group import _errors, db_option, main, open_log
+from .params import WholeNumber
 
 
 @main.command()
@@ -23,7 +24,7 @@ from .group import _errors, db_option, main, open_log
                    "kept, and a signed --checkpoint note, must carry its signature.")
 @click.option("--witness", "witnesses", metavar="VKEY", multiple=True,
               help="A witness's verifier key (text or file); repeat for each witness.")
-@click.option("--min-witnesses", type=click.IntRange(min=0), metavar="K",
+@click.option("--min-witnesses", type=WholeNumber(0), metavar="K",
               help="How many of the --witness keys must have cosigned (default: all).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"ok", "events", "problems"} as JSON.')

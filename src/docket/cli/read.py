@@ -12,6 +12,7 @@ from .format import cell, check_formats, csv_text, exact, json_line, pretty_json
     progress, say, say_lines, table
 from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
 from .lines import because_lines, log_lines, summary_line
+from .params import WholeNumber
 from .read_options import PUBLIC_AT_HELP, format_options, note_if_nothing, read_options
 
 
@@ -187,7 +188,7 @@ WHY_CSV = ("seq", "occurred_at", "type", "actor", "confidence", "id", "summary",
 @click.option("--follow", is_flag=True,
               help="Print every event after --after-seq in seq order, then each new one as it "
                    "commits, until interrupted (Ctrl-C).")
-@click.option("--after-seq", type=click.IntRange(min=0, max=2**53 - 1), default=0,
+@click.option("--after-seq", type=WholeNumber(0, 2**53 - 1), default=0,
               show_default=True, help="With --follow: start after this seq.")
 @click.option("--wide", is_flag=True,
               help="Show each summary whole and each source's address.")

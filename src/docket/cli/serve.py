@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from .group import _errors, db_option, keep_collecting, main
+from .params import WholeNumber
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Listen on this address (0.0.0.0: every interface, so anyone who can "
                    "reach this machine can read the log).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+@click.option("--port", type=WholeNumber(0, 65535), default=8001, show_default=True,
               help="Listen on this port (0: a free one).")
 @db_option
 @_errors

@@ -9,6 +9,7 @@ import click
 from ..errors import InvalidEvent
 from .format import echo_lines, json_line, progress
 from .group import _errors, db_option, main, open_log
+from .params import WholeNumber
 
 
 def _read_source(path: str):
@@ -63,7 +64,7 @@ def _sources(titles, urls, published, quotes) -> list[dict]:
               help="When it was published, paired in order ('' for unknown).")
 @click.option("--source-quote", "source_quotes", multiple=True,
               help="A quote from it, paired in order ('' for none).")
-@click.option("--expected-version", type=click.IntRange(min=0, max=2**53 - 1),
+@click.option("--expected-version", type=WholeNumber(0, 2**53 - 1),
               help="Append only if the stream is at this version (0: must not exist).")
 @db_option
 @_errors
