@@ -561,16 +561,19 @@ def test_streamed_consistency_proofs_match_the_merkle_module():
             assert tree.tree.root() == root(leaves[:n])
 
 
+MISSING = "missing (a checkpoint has size, root, head, fingerprint and version)"
+
+
 @pytest.mark.parametrize("content, message", [
     ("not json", "not JSON (JSON is malformed: invalid character (byte 4))"),
     ("[]", "not a JSON object"),
-    ('{"size": 1}', "field `version`: missing (a checkpoint has size, root, head, fingerprint and version)"),  # not "null is not 1"
+    ('{"size": 1}', f"field `version`: {MISSING}"),  # not "null is not 1"
     ('{"version": null, "size": 1}', "field `version`: null is not 1"),
     ('{"version": 1, "size": -1}', "field `size`: -1 is not a count of events"),
     ('{"version": 1, "size": 1, "root": "xyz", "head": "' + "0" * 64 + '"}',
      'field `root`: "xyz" is not 64 hex digits'),
     ('{"version": 1, "size": 1, "root": "' + "0" * 64 + '", "head": "' + "0" * 64 + '"}',
-     "field `fingerprint`: missing (a checkpoint has size, root, head, fingerprint and version)"),
+     f"field `fingerprint`: {MISSING}"),
     ('{"version": 1, "size": 1, "root": "' + "0" * 64 + '", "head": "' + "0" * 64 + '", '
      '"fingerprint": 5}', "field `fingerprint`: not a string"),
 ])
