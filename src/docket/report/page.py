@@ -178,8 +178,8 @@ def render_page(view: dict, rows: list[dict], records: list[dict], cp: dict,
     compliance rows, its timeline records (replay order, retractions marked) and the log's
     checkpoint. `as_of`/`known_at` (and `public_at`, when given) are shown (the selection
     was made by the caller), and the date control holds no day after `as_of` (or an earlier
-    `public_at`, where the views stop too); `empty`,
-    when given, says why the selection holds no event (`EventLog.nothing_in_view`).
+    `public_at`, where the views stop too); `empty`, when given, says why the selection
+    holds no event (`EventLog.nothing_in_view`).
 
     Nothing else goes in (no clock, no path), so the same inputs give the same bytes:
     `docket project` writes this page from a fresh fold and `docket verify` compares it.
