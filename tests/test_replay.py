@@ -125,15 +125,19 @@ def story(records: list[dict], stream: str, as_of: str | None = None,
 def fresh_view(records: list[dict], stream: str, as_of: str | None = None,
                known_at: str | None = None, until: str | None = None) -> dict:
     """SPEC §5 state of a from-scratch fold (no snapshot, no stored view); `until` bounds
-    the events as `as_of` does, but `overdue` is judged at `as_of` (a public_at view)."""
+    the events as `as_of` does (a public_at view), and `overdue` and accruals are judged
+    at the earlier of the two (README: a public_at view stops at its time and is judged
+    there)."""
     folded, amending = story(records, stream, as_of, known_at, until)
+    judged = as_of if until is None or (
+        as_of is not None and upper_bound(as_of) <= upper_bound(until)) else until
     state = fold(folded)
     known = [r for r in records if r["stream"] == stream and (
         known_at is None or time_key(r["recorded_at"]) <= upper_bound(known_at))]
     version = max((r["version"] for r in known), default=0)
     last_seq = max([state["last_seq"], *(r["seq"] for r in amending)])
     return state_view(state, stream=stream, as_of=as_of, known_at=known_at,
-                      version=version, last_seq=last_seq)
+                      version=version, last_seq=last_seq, judged_at=judged)
 
 
 def sorted_rows(view: dict) -> dict[str, list[tuple]]:
