@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import invoke
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from record_log import AS_FIRST_RECORDED, recorded_log
 from strategies import event_stream
@@ -272,12 +272,15 @@ def test_a_correction_acts_once_it_is_public(tmp_path):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(events=event_stream(streams=["s"], max_size=10, with_id=True),
        day=st.dates().map(str))
+@example(events=[{"type": "order_issued", "stream": "s", "occurred_at": "2000-01-01", "id": "0",
+                  "data": {"order_id": "0", "issuer": "0", "platform": "0",
+                           "deadline": "2000-01-01"}}], day="2000-01-01")  # overdue far off
 def test_the_timeline_holds_exactly_the_public_events(tmp_path_factory, events, day):
     """For random streams (retractions and corrections included) and any day: the timeline
     public at that day holds the events first published by then (or recorded by then, when
     undated) that occurred by then (as corrected by the corrections public by then), each
     marked retracted exactly when a retraction of it was public too; far in the future
-    every view is the head's."""
+    every view is the one as of that day, and the timeline the head's."""
     log = EventLog(str(tmp_path_factory.mktemp("h") / "h.db"))
     try:
         log.append(events)
@@ -298,9 +301,11 @@ def test_the_timeline_holds_exactly_the_public_events(tmp_path_factory, events, 
         retracted = {r["data"]["target_id"] for r in records.values()
                      if r["type"] == "event_retracted" and _first_published(r) <= bound}
         assert {r["id"] for r in timeline if r.get("retracted")} == retracted & public
+        # Far in the future every event is public: the views are those as of that day (a
+        # public_at view is judged at its time: a deadline passed by then is overdue).
         end = "9999-12-31"
-        assert _content(log.state("s", public_at=end)) == _content(log.state("s"))
-        assert log.compliance("s", public_at=end) == log.compliance("s")
+        assert _content(log.state("s", public_at=end)) == _content(log.state("s", as_of=end))
+        assert log.compliance("s", public_at=end) == log.compliance("s", as_of=end)
         assert log.timeline("s", public_at=end) == log.timeline("s")
     finally:
         log.close()
