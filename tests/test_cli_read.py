@@ -205,20 +205,20 @@ def test_compliance_known_at(logs):
 COMPLIANCE_HEADER = ("order_id,stream,issuer,platform,issued_at,legal_basis,procedure,"
                      "target_count,blocked,ever_blocked,restored,compliance,status,"
                      "first_action_at,hours_to_first_action,deadline,overdue,notices,"
-                     "acknowledged,reported,scope,penalties")
+                     "acknowledged,reported_actioned,reported_specified,reported_reporter,"
+                     "scope,penalties")  # a report in a column per figure, for spreadsheets
 
 
 def test_compliance_csv(db):
     assert ok("compliance", "--csv", "--as-of", "2021-02-04", db=db).splitlines() == [
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
-         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""reporter"":""Twitter"",""specified"":2}",,'),
+         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,1,2,Twitter,,'),
     ]
     assert ok("compliance", "--csv", "--as-of", "2021-02-02", db=db).splitlines() == [
         COMPLIANCE_HEADER,
         ("O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,"
-         "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,,,"),
+         "partial,2021-02-01T18:30:00Z,14,2021-02-02,false,,false,,,,,"),
     ]
     assert empty("compliance", "--csv", "--as-of", "2021-01-01", db=db) == \
         COMPLIANCE_HEADER + "\n"
@@ -304,8 +304,7 @@ def test_state_csv_needs_a_folder_and_writes_one_file_per_section(db, tmp_path):
     assert lines("orders.csv") == [
         COMPLIANCE_HEADER,
         ('O-1,tw,MeitY,Twitter,2021-02-01T10:00:00+05:30,IT Act s.69A,emergency,2,1,1,0,0.5,'
-         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,'
-         '"{""actioned"":1,""reporter"":""Twitter"",""specified"":2}",,'),
+         'partial,2021-02-01T18:30:00Z,14,2021-02-02,true,N-1,true,1,2,Twitter,,'),
     ]
     assert lines("accounts.csv") == [
         "target,status,scope,order_id,since", "@a,blocked,IN,O-1,2021-02-01T18:30:00Z"]

@@ -265,3 +265,29 @@ def test_rebuild_counts_in_the_singular(tmp_path):
                                "occurred_at": "2021-02-01", "data": {"speaker": "S",
                                                                      "summary": "x"}}])
     assert ok("rebuild", db=db) == "rebuilt the views of 1 stream from 1 event\n"
+
+
+def test_a_compliance_report_is_three_columns_of_the_csv(tmp_path):
+    """An analyst's review: `reported` was one JSON cell in `compliance --csv`, awkward in a
+    spreadsheet. Its figures and reporter are a column each, in compliance's CSV and in
+    state's orders.csv, equal to the JSON's, empty where there is no report."""
+    from record_log import recorded_log
+
+    db = tmp_path / "all.db"
+    recorded_log(db).close()
+    rows = json.loads(ok("compliance", "--json", db=db))
+    table = list(csv.DictReader(io.StringIO(ok("compliance", "--csv", db=db), newline="")))
+    assert "reported" not in table[0] and len(table) == len(rows)
+    assert any(r["reported"] for r in rows) and any(not r["reported"] for r in rows)
+    for row, cells in zip(rows, table, strict=True):
+        rep = row["reported"] or {}
+        assert (cells["reported_actioned"], cells["reported_specified"],
+                cells["reported_reporter"]) == tuple(
+            "" if rep.get(k) is None else str(rep[k])
+            for k in ("actioned", "specified", "reporter")), row["order_id"]
+    out = tmp_path / "st"
+    ok("state", "--stream", "twitter-india-2021", "--csv", "-o", out, db=db)
+    orders = list(csv.DictReader((out / "orders.csv").open(newline="")))
+    india = {r["order_id"]: r for r in rows if r["stream"] == "twitter-india-2021"}
+    assert {o["order_id"]: o["reported_actioned"] for o in orders} == {
+        k: str(r["reported"]["actioned"]) if r["reported"] else "" for k, r in india.items()}

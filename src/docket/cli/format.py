@@ -142,13 +142,22 @@ def check_formats(as_json: bool, as_csv: bool, excel_safe: bool) -> None:
         raise click.UsageError("--excel-safe goes with --csv")
 
 
+# Object columns a CSV spreads into a column per part, for spreadsheets (an analyst's
+# review: `reported` as one JSON cell): `reported_actioned`, `reported_specified`, …
+_SPREAD = {"reported": ("actioned", "specified", "reporter")}
+
+
 def csv_text(rows: Sequence[dict], columns: Sequence[str], *, excel_safe: bool = False) -> str:
-    """CSV with a header, every value whole: lists of ids joined by `;`, dicts (and lists
-    holding them) as JSON, None as empty. `excel_safe` puts a `'` before any cell a
-    spreadsheet would read as a formula (one starting with =, +, -, @, tab or CR)."""
-    lines = [",".join(_quoted(c) for c in columns)]
+    """CSV with a header, every value whole: a compliance report in a column per figure
+    (`_SPREAD`), lists of ids joined by `;`, other dicts (and lists holding them) as JSON,
+    None as empty. `excel_safe` puts a `'` before any cell a spreadsheet would read as a
+    formula (one starting with =, +, -, @, tab or CR)."""
+    header = [f"{c}_{part}" if c in _SPREAD else c
+              for c in columns for part in _SPREAD.get(c, (None,))]
+    lines = [",".join(_quoted(c) for c in header)]
     for r in rows:
-        out = [_csv_value(r.get(c)) for c in columns]
+        out = [_csv_value((r.get(c) or {}).get(part) if c in _SPREAD else r.get(c))
+               for c in columns for part in _SPREAD.get(c, (None,))]
         if excel_safe:
             out = [_excel_safe(v) for v in out]
         lines.append(",".join(_quoted(v) for v in out))
