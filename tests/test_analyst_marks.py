@@ -71,4 +71,5 @@ def test_a_csv_cell_is_the_same_whichever_way_the_view_was_built(db):
     now = ok("compliance", "--db", db, "--stream", INDIA, "--csv")
     folded = ok("compliance", "--db", db, "--stream", INDIA, "--as-of", "2030-01-01", "--csv")
     assert now == folded
-    assert '"{""actioned"":220,""reporter"":""Times of India"",""specified"":257}"' in now
+    # the report, in its three columns (it was one JSON cell, once with its keys unsorted)
+    assert ",220,257,Times of India," in now
