@@ -22,6 +22,7 @@ __all__ = [
     "ProofArgument",
     "about",
     "spelled",
+    "as_flag",
 ]
 
 
@@ -85,6 +86,12 @@ def spelled(template: str, spell: Callable[[str], str], argument: str = "") -> s
 
 
 _PLACEHOLDER = re.compile(r"\{arg(?::([a-z_]+))?\}")
+
+
+def as_flag(argument: str) -> str:
+    """A library argument as the command line's flag: `as_of` is `--as-of`, `from_`
+    `--from` (a `spell` for `spelled` where no command is at hand, as in the report)."""
+    return "--" + argument.rstrip("_").replace("_", "-")
 
 
 class _ArgumentMixin:

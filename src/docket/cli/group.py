@@ -16,7 +16,7 @@ from typing import Iterator
 
 import click
 
-from ..errors import DocketError, InvalidArgument, MissingArgument, ProofArgument
+from ..errors import DocketError, InvalidArgument, MissingArgument, ProofArgument, as_flag
 from ..views.summary import printable
 
 __all__ = ["main"]
@@ -58,7 +58,7 @@ def option_name(argument: str) -> str:
             if param.param_type_name == "option":
                 return param.opts[0]
             return param.human_readable_name
-    return "--" + argument.rstrip("_").replace("_", "-")
+    return as_flag(argument)
 
 
 def _errors(func):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from ..errors import as_flag
 from ..gcpause import paused_gc
 from ..timeline import stops_at
 from ..times import upper_bound
@@ -151,12 +152,8 @@ def build_report(log, stream: str | None = None, as_of: str | None = None,
         rows = log.compliance(stream, **times)
         records = log.timeline(stream, **times)
         # An empty page says which time left every event out, in the command's words.
-        empty = None if records else log.nothing_in_view(stream, **times, spell=_flag)
+        empty = None if records else log.nothing_in_view(stream, **times, spell=as_flag)
         return render_page(view, rows, records, checkpoint_of(log), **times, empty=empty)
-
-
-def _flag(argument: str) -> str:
-    return "--" + argument.replace("_", "-")
 
 
 def _coded(text: str) -> str:
