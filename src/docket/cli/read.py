@@ -13,7 +13,8 @@ from .format import cell, check_formats, csv_text, exact, json_line, pretty_json
 from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
 from .lines import because_lines, log_lines, summary_line
 from .params import WholeNumber
-from .read_options import PUBLIC_AT_HELP, format_options, note_if_nothing, read_options
+from .read_options import (PUBLIC_AT_HELP, format_options, note_if_backwards,
+                           note_if_nothing, read_options)
 
 
 def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
@@ -298,6 +299,7 @@ def diff(from_, to, stream, known_at, public_at, as_json, as_csv, excel_safe, db
                   [f"no change between {printable(from_)} and {printable(to)}"])
     # No change, and no event in view at `to`: say which time left them out.
     note_if_nothing(log, not changes, stream, to, known_at, public_at)
+    note_if_backwards(from_, to)
 
 
 def _change_lines(changes: list[dict]) -> Iterator[str]:

@@ -1,14 +1,18 @@
 """What every read command shares: its options (`--stream` and the three times; `--json`,
-`--csv`, `--excel-safe`) and the note it prints when the times leave every event out."""
+`--csv`, `--excel-safe`) and the notes it prints: when the times leave every event out,
+and when a diff runs backwards."""
 
 from __future__ import annotations
 
 import click
 
+from ..errors import spelled
+from ..views.diff import runs_backwards
 from ..views.summary import printable
 from .group import option_name
 
-__all__ = ["PUBLIC_AT_HELP", "format_options", "note_if_nothing", "read_options"]
+__all__ = ["PUBLIC_AT_HELP", "format_options", "note_if_backwards", "note_if_nothing",
+           "read_options"]
 
 
 PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
@@ -38,6 +42,14 @@ def note_if_nothing(log, printed_nothing: bool, stream, as_of, known_at, public_
                                                    spell=option_name)
     if note:
         click.echo(f"Note: {printable(note)}", err=True)
+
+
+def note_if_backwards(from_: str, to: str) -> None:
+    """When `diff --from` is later than `--to`, say so on stderr (the diff is still
+    printed: it reads from the later view to the earlier one)."""
+    note = runs_backwards(from_, to)
+    if note:
+        click.echo(f"Note: {printable(spelled(note, option_name))}", err=True)
 
 
 def format_options(func):

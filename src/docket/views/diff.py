@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["diff_views"]
+from ..times import upper_bound
+
+__all__ = ["diff_views", "runs_backwards"]
 
 _ACCOUNT_FIELDS = ("status", "scope", "order_id")
 
@@ -60,3 +62,15 @@ def diff_views(before: dict, after: dict) -> list[dict[str, Any]]:
                  after.get("penalty_totals", {}), None)
         + _keyed("service", before.get("service", {}), after.get("service", {}), None)
     )
+
+
+def runs_backwards(from_: str, to: str) -> str | None:
+    """What to tell the reader of a diff whose `from_` is later than its `to` (each time
+    taken as the views take it: a day is the whole day), or None when it runs forward.
+    The diff itself is well defined either way (it reads from the later view to the earlier
+    one), so this is a note, not an error; its arguments are `{arg:NAME}` placeholders for
+    `docket.errors.spelled`."""
+    if upper_bound(from_) <= upper_bound(to):
+        return None
+    return (f"{{arg:from_}} {from_} is later than {{arg:to}} {to}, so each change reads from "
+            "the later view to the earlier one (swap them to see what happened between)")
