@@ -445,6 +445,29 @@ def test_import_refuses_an_export_that_does_not_follow_the_log(run_docket, tmp_p
     assert file_bytes(b) == before
 
 
+def test_one_streams_export_imports_into_a_new_log_only_as_its_first_records(
+        run_docket, tmp_path):
+    """`export --stream S` writes S's records with their places in the whole log's chain
+    (its --help says so): the stream whose records come first imports into a new log
+    byte for byte; a later one is refused whole, naming the seq it does not follow."""
+    source = tmp_path / "two.db"
+    api_log(source, [{**STATEMENT, "stream": "first", "id": "f1"},
+                     {**STATEMENT, "stream": "first", "id": "f2"},
+                     {**STATEMENT, "stream": "later", "id": "l1"}])
+    for stream, imports in (("first", True), ("later", False)):
+        dump = tmp_path / f"{stream}.jsonl"
+        assert run_docket("export", "--db", source, "--stream", stream, "-o", dump)[0] == 0
+        target = tmp_path / f"new-{stream}.db"
+        code, out, err = run_docket("import", "--db", target, dump)
+        if imports:
+            assert (code, err) == (0, ""), err
+            assert export_of(target) == dump.read_bytes()
+        else:
+            message = one_error_line(err)
+            assert code == 1 and "line 1" in message and "field `seq`: 3" in message
+            assert export_of(target) == b""
+
+
 def test_import_refuses_a_tampered_record(run_docket, tmp_path):
     lines = api_log(tmp_path / "a.db", [ORDER, BLOCK]).splitlines()
     record = json.loads(lines[1])

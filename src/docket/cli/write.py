@@ -173,7 +173,10 @@ def import_(file, stream, as_json, db):
 @main.command()
 @click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
               help="File to write (default stdout), whole or not at all.")
-@click.option("--stream", help="Only this stream.")
+@click.option("--stream", help="Only this stream. Its records keep their places in the whole "
+              "log's chain, so they import only into a log that holds every record before "
+              "them: into a new log, only when they are the log's first records, with none of "
+              "another stream among them.")
 @db_option
 @_errors
 def export(output, stream, db):
