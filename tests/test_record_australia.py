@@ -67,3 +67,40 @@ def test_every_event_is_sourced_and_confident(log):
     for r in records:
         assert r["sources"] and r["confidence"], r["id"]
         assert all(s.get("title") for s in r["sources"]), r["id"]
+
+
+def test_compliance_says_why_the_acted_on_order_stays_pending(log):
+    """The table shows the notice `pending` with a first action on 17 Apr; the command adds
+    why on stderr (an analyst's review: only the README said so). Before X acted, and for
+    JSON too, the same rows decide it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    docket = Path(sys.executable).with_name("docket")
+
+    def run(*args):
+        proc = subprocess.run([str(docket), "compliance", "--stream", STREAM, *args,
+                               "--db", str(log.path)], capture_output=True, text=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout, proc.stderr
+
+    out, err = run("--as-of", "2024-04-20")
+    assert ORDER in out and "pending" in out
+    assert err == (f"Note: order {ORDER} was acted on from 2024-04-17, but no block under "
+                   "it has counted: it has scope global, so only a block made everywhere "
+                   "counts towards it (its status is pending)\n")
+    assert run("--as-of", "2024-04-20", "--json")[1] == err
+    assert run("--as-of", "2024-04-16")[1] == ""  # not acted on yet: nothing to explain
+
+
+def test_uncounted_actions_names_only_rows_acted_on_where_nothing_counts():
+    from docket.views.compliance import uncounted_actions
+
+    row = {"order_id": "O", "scope": "AU", "first_action_at": "2024-04-17",
+           "ever_blocked": 0, "status": "pending"}
+    (note,) = uncounted_actions([row])
+    assert "scope AU, so only a block made in AU or everywhere counts" in note
+    for other in ({"scope": None}, {"first_action_at": None}, {"ever_blocked": 1}):
+        assert uncounted_actions([{**row, **other}]) == []

@@ -14,7 +14,7 @@ from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_
 from .lines import because_lines, log_lines, summary_line
 from .params import WholeNumber
 from .read_options import (PUBLIC_AT_HELP, format_options, note_if_backwards,
-                           note_if_nothing, read_options)
+                           note_if_nothing, note_uncounted, read_options)
 
 
 def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
@@ -66,6 +66,7 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
         say(table([_reported(r) for r in rows], _with_stream(_with_v2(COMPLIANCE_TABLE, rows),
                                                               rows, "order_id")))
     note_if_nothing(log, not rows, stream, as_of, known_at, public_at)
+    note_uncounted(rows)
 
 
 def _with_v2(columns: tuple, rows: list[dict]) -> tuple:

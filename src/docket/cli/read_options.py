@@ -1,18 +1,19 @@
 """What every read command shares: its options (`--stream` and the three times; `--json`,
 `--csv`, `--excel-safe`) and the notes it prints: when the times leave every event out,
-and when a diff runs backwards."""
+when a diff runs backwards, and when an order was acted on where its scope counts nothing."""
 
 from __future__ import annotations
 
 import click
 
 from ..errors import spelled
+from ..views.compliance import uncounted_actions
 from ..views.diff import runs_backwards
 from ..views.summary import printable
 from .group import option_name
 
 __all__ = ["PUBLIC_AT_HELP", "format_options", "note_if_backwards", "note_if_nothing",
-           "read_options"]
+           "note_uncounted", "read_options"]
 
 
 PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
@@ -50,6 +51,13 @@ def note_if_backwards(from_: str, to: str) -> None:
     note = runs_backwards(from_, to)
     if note:
         click.echo(f"Note: {printable(spelled(note, option_name))}", err=True)
+
+
+def note_uncounted(rows: list[dict]) -> None:
+    """For each compliance row acted on where its scope counts nothing, say why on stderr
+    (`views.compliance.uncounted_actions`)."""
+    for note in uncounted_actions(rows):
+        click.echo(f"Note: {printable(note)}", err=True)
 
 
 def format_options(func):

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..times import stored_upper_bound, time_key, upper_bound
 
-__all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order"]
+__all__ = ["compliance_rows", "compliance_row", "reference_time", "notices_by_order",
+           "uncounted_actions"]
 
 _US_PER_HOUR = 3_600_000_000
 
@@ -153,3 +154,21 @@ def compliance_rows(state: dict, *, stream: str, ref_time_us: int | None) -> lis
                        acknowledged_ids=acknowledged)
         for o in orders
     ]
+
+
+def uncounted_actions(rows: list[dict]) -> list[str]:
+    """Why a row has a `first_action_at` but nothing blocked ever counted towards it: the
+    blocks under it were all made where its `scope` does not count them (SPEC §3: a global
+    order counts global blocks only; a country's, global blocks and blocks there). The
+    table shows a `pending` order that was acted on and does not say why (eSafety's notice
+    of 16 Apr 2024: X withheld the posts in Australia only); one sentence per such row."""
+    out = []
+    for row in rows:
+        scope = row.get("scope")
+        if scope is None or row["first_action_at"] is None or row["ever_blocked"]:
+            continue
+        where = "everywhere" if scope == "global" else f"in {scope} or everywhere"
+        out.append(f"order {row['order_id']} was acted on from {row['first_action_at']}, but "
+                   f"no block under it has counted: it has scope {scope}, so only a block "
+                   f"made {where} counts towards it (its status is {row['status']})")
+    return out
