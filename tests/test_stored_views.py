@@ -375,6 +375,33 @@ def test_a_backdated_event_costs_its_entities_not_the_tail(tmp_path):
         log.close()
 
 
+def test_the_append_after_a_batch_copies_no_part_of_the_state(tmp_path):
+    """A batch that folds a stream from scratch leaves its head in memory ready for the next
+    append: that append copies no part of the state (a copy costs O(the state), 7 ms at 1M
+    events), and what it stores still equals a fresh replay."""
+    import docket.stored.head as parts
+
+    log = EventLog(str(tmp_path / "h.db"))
+    log.append([order(f"o{k}", day(1), f"O{k}", targets=[f"@a{k}"], target_count=2)
+                for k in range(5)])
+    copies = []
+    holding = parts.Entries.holding
+
+    def counted(*args):
+        copies.append(args[2])
+        return holding(*args)
+
+    with mock.patch.object(parts.Entries, "holding", counted):
+        log.append([{"type": "accounts_blocked", "stream": "b", "occurred_at": day(2),
+                     "data": {"order_id": "O2", "targets": ["@a2"]}}])
+        log.append([{"type": "accounts_unblocked", "stream": "b", "occurred_at": day(3),
+                     "data": {"order_id": "O2", "targets": ["@a2"]}}])
+    assert copies == []
+    assert log.compliance("b")[2]["ever_blocked"] == 1
+    check_stream(log, list(log.read()), "b", 3)
+    log.close()
+
+
 def test_second_correction_moving_an_event_later(tmp_path):
     """An event corrected to an earlier time, then corrected again to a later one: every
     snapshot between the two places must be dropped, or the event counts twice/early."""

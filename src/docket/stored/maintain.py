@@ -32,7 +32,7 @@ from ..replay import fold_decoded, fold_stream, view_of
 from ..timeline import AMENDING, AMENDING_KINDS, Selection, amendments, amendments_of
 from ..views.compliance import reference_time
 from .entities import touches
-from .head import Entries, completed
+from .head import Entries, completed, held
 from .index import Index
 from .patch import (
     Changes,
@@ -152,9 +152,7 @@ class StoredViews:
             self._refold(stream, log_seq)  # a new stream, or one with nothing left to fold
             return
         (h_occ, h_seq, h_log, folded), state = head
-        for kind in _ENTITIES:
-            if not isinstance(state[kind], Entries):  # a state this process refolded
-                state[kind] = Entries.holding(storage, stream, kind, state[kind])
+        for kind in _ENTITIES:  # each an Entries: read from the table, or `held` when saved
             state[kind].keys_seen = set()
         dialogue_before = len(state["dialogue"])
         ref_before = reference_time(state, None)
@@ -350,7 +348,8 @@ class StoredViews:
         last_seq = max([state["last_seq"], *amend.seqs])
         storage.upsert("view_streams", [(stream, last_seq, storage.stream_version(stream))])
         if last[0] is not None:
-            self._pending[stream] = ((last[0], last[1], log_seq, folded), state)
+            self._pending[stream] = ((last[0], last[1], log_seq, folded),
+                                     held(storage, stream, state, _ENTITIES))
 
     # -- queries (inside a read transaction) ------------------------------------------------
     def stored_view(self, stream: str) -> dict | None:
