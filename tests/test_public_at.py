@@ -252,6 +252,31 @@ def test_a_retraction_acts_once_it_is_public(tmp_path):
     assert "retracted" not in log.timeline("s", public_at="2021-02-28")[0]
 
 
+def test_amending_a_retracted_event_again_is_taken_for_what_it_makes_public(tmp_path):
+    """A second retraction of an event, and a correction of a retracted one, are appended:
+    under --public-at each acts from its own source's date, so one with an earlier source
+    than the first retraction's changes the views before that date."""
+    def amend(kind, ident, published, **data):
+        return {"type": kind, "stream": "s", "occurred_at": "2021-04-01", "id": ident,
+                "data": {"target_id": "o", "reason": "later reporting", **data},
+                "sources": [{"title": f"Paper: {ident}", "published": published}]}
+
+    log = EventLog(str(tmp_path / "a.db"))
+    log.append([_order("o", "2021-01-06"), amend("event_retracted", "r1", "2021-03-01")])
+    assert log.compliance("s", public_at="2021-02-15")[0]["order_id"] == "o"
+    log.append([amend("event_corrected", "c", "2021-02-01", data={
+        "order_id": "o", "issuer": "MeitY", "platform": "Twitter", "target_count": 9})])
+    assert log.compliance("s", public_at="2021-01-31")[0]["target_count"] == 3
+    assert log.compliance("s", public_at="2021-02-15")[0]["target_count"] == 9
+    assert log.compliance("s", public_at="2021-03-01") == []
+    log.append([amend("event_retracted", "r2", "2021-02-10")])
+    assert log.compliance("s", public_at="2021-02-05")[0]["target_count"] == 9
+    assert log.compliance("s", public_at="2021-02-15") == []
+    assert log.compliance("s") == []
+    assert log.verify()["ok"]
+    log.close()
+
+
 def test_a_correction_acts_once_it_is_public(tmp_path):
     log = EventLog(str(tmp_path / "c.db"))
     log.append([_order("o", "2021-01-06"),
