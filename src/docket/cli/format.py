@@ -18,7 +18,7 @@ from ..codec import json_text as json_line
 from ..codec import pretty_json
 from ..views.summary import printable
 
-__all__ = ["json_line", "pretty_json", "table", "csv_text", "progress", "cell", "printable",
+__all__ = ["json_line", "pretty_json", "table", "fit_table", "terminal_width", "csv_text", "progress", "cell", "printable",
            "say", "say_lines", "echo_lines", "exact", "EXCEL_LEADS"]
 
 def exact(text: str) -> None:
@@ -79,12 +79,39 @@ def cell(value: Any) -> str:
 
 def table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     """A plain, aligned text table of `columns` of `rows` (every cell escaped)."""
+    return fit_table(rows, columns, None)[0]
+
+
+def fit_table(rows: Sequence[dict], columns: Sequence[str], width: int | None,
+              leave_out: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """`table`, no wider than `width` characters when that is given: columns are left out
+    until it fits, those in `leave_out` first (in its order), then the others widest first
+    (a long text goes before the short figures beside it); the first column, which names
+    the row, always stays. Returns the table and the columns left out, in the table's
+    order."""
+    columns = list(columns)
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return "\n".join(lines)
+    kept = list(range(len(columns)))
+    if width is not None:
+        order = [columns.index(c) for c in leave_out if c in columns]
+        order += sorted((i for i in kept[1:] if i not in order), key=lambda i: -widths[i])
+        for i in order:
+            if sum(widths[k] for k in kept) + 2 * (len(kept) - 1) <= width:
+                break
+            kept.remove(i)
+    lines = ["  ".join(columns[k].ljust(widths[k]) for k in kept).rstrip(),
+             "  ".join("-" * widths[k] for k in kept)]
+    lines += ["  ".join(row[k].ljust(widths[k]) for k in kept).rstrip() for row in cells]
+    return "\n".join(lines), [c for i, c in enumerate(columns) if i not in kept]
+
+
+def terminal_width() -> int | None:
+    """The width of the terminal stdout is on (`COLUMNS` when set), or None when stdout
+    is not a terminal: a file or a pipe gets whole tables."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 # What a spreadsheet may read as the start of a formula (OWASP's list: =, +, -, @, and a

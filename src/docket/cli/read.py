@@ -9,44 +9,23 @@ import click
 from ..timeline import stops_at
 from ..views.summary import event_summary, plural, source_line
 from .format import cell, check_formats, csv_text, exact, json_line, pretty_json, printable, \
-    progress, say, say_lines, table
+    progress, say, say_lines
 from .group import _errors, db_option, keep_collecting, main, open_log, stop_on_terminate
 from .lines import because_lines, log_lines, summary_line
 from .params import WholeNumber
 from .read_options import (PUBLIC_AT_HELP, format_options, note_if_backwards,
-                           note_if_nothing, note_uncounted, read_options)
-
-
-def _with_stream(columns: tuple, rows: list[dict], after: str) -> tuple:
-    """`columns` with `stream` after the column `after` when the rows are of several
-    streams (a table of one stream has no need of it)."""
-    if len({r.get("stream") for r in rows}) < 2:
-        return columns
-    i = columns.index(after) + 1
-    return columns[:i] + ("stream",) + columns[i:]
-
-
-COMPLIANCE_TABLE = ("order_id", "issued_at", "target_count", "blocked", "ever_blocked",
-                    "restored", "compliance", "status", "first_action_at", "overdue",
-                    "notices", "acknowledged", "reported")
-COMPLIANCE_FIELDS = ("order_id", "stream", "issuer", "platform", "issued_at", "legal_basis",
-                     "procedure", "target_count", "blocked", "ever_blocked", "restored",
-                     "compliance", "status", "first_action_at", "hours_to_first_action",
-                     "deadline", "overdue", "notices", "acknowledged", "reported", "scope",
-                     "penalties")
-
-
-def _reported(row: dict) -> dict:
-    rep = row.get("reported")
-    return {**row, "reported": f"{rep['actioned']}/{rep['specified']}" if rep else None}
+                           note_if_nothing, note_uncounted, read_options, wide_option)
+from .tables import (COMPLIANCE_FIELDS, COMPLIANCE_TABLE, STATE_TABLE, fitted_tables, readable,
+                     reported, ruling, with_stream, with_v2)
 
 
 @main.command()
 @read_options()
 @format_options
+@wide_option
 @db_option
 @_errors
-def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db):
+def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, wide, db):
     """Per-order compliance: blocked, restored, status, notices, reported figures.
 
     \b
@@ -63,53 +42,10 @@ def compliance(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, 
     elif as_csv:
         exact(csv_text(rows, COMPLIANCE_FIELDS, excel_safe=excel_safe))
     else:
-        say(table([_reported(r) for r in rows], _with_stream(_with_v2(COMPLIANCE_TABLE, rows),
-                                                              rows, "order_id")))
+        columns = with_stream(with_v2(COMPLIANCE_TABLE, rows), rows, "order_id")
+        say(fitted_tables([("orders", [reported(r) for r in rows], columns)], wide)[0])
     note_if_nothing(log, not rows, stream, as_of, known_at, public_at)
     note_uncounted(rows)
-
-
-def _with_v2(columns: tuple, rows: list[dict]) -> tuple:
-    """The table's columns, and catalogue v2's `scope` and `penalties` when a row has one
-    (a log of v1 events prints the table it always did)."""
-    extra = tuple(c for c in ("scope", "penalties") if any(r.get(c) for r in rows))
-    return columns + extra
-
-
-# The columns `docket state` shows of the sections it knows (CSV files get every field).
-STATE_TABLE = {
-    "orders": COMPLIANCE_TABLE,
-    "accounts": ("target", "status", "scope", "order_id", "since"),
-    "notices": ("notice_id", "kind", "sent_at", "order_ids", "acknowledged_at"),
-    "dialogue": ("by", "addressee", "requested_at"),
-    "challenges": ("case_id", "court", "petitioner", "filed_at", "rulings"),
-}
-
-
-def _ruling(r: dict) -> str:
-    """A ruling as a table cell: `2023-06-30 dismissed (costs 5000000 INR)`."""
-    costs = f" (costs {r['costs']} {r.get('currency') or ''}".rstrip() + ")" \
-        if r.get("costs") is not None else ""
-    return f"{r.get('ruled_at') or '-'} {r.get('outcome') or '-'}{costs}"
-
-
-def _rulings_cell(rulings: list[dict]) -> str:
-    """A case's rulings in a table cell: how many, and the last one cut short (an analyst's
-    review: six rulings made one line of 2,600 characters; `why CASE` lists them whole)."""
-    last = _ruling(rulings[-1])
-    last = last if len(last) <= _RULING_WIDTH else last[:_RULING_WIDTH - 1].rstrip() + "…"
-    return last if len(rulings) == 1 else f"{len(rulings)} rulings, the last {last}"
-
-
-_RULING_WIDTH = 70
-
-
-def _readable(row: dict) -> dict:
-    """A row as the tables show it: a report as `n/m`, rulings in words."""
-    row = _reported(row) if "reported" in row else row
-    if isinstance(row.get("rulings"), list) and row["rulings"]:
-        row = {**row, "rulings": _rulings_cell(row["rulings"])}
-    return row
 
 
 @main.command()
@@ -118,9 +54,10 @@ def _readable(row: dict) -> dict:
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
               metavar="DIR", help="With --csv: write one CSV file per section into DIR "
                                   "(orders.csv, accounts.csv, notices.csv, …).")
+@wide_option
 @db_option
 @_errors
-def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_dir, db):
+def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_dir, wide, db):
     """The state of one stream: orders, accounts, notices, dialogue, challenges, penalties,
     service.
 
@@ -140,12 +77,12 @@ def state(stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, out_d
         raise click.UsageError("-o DIR goes with --csv")
     log = open_log(db)
     view = log.state(stream, as_of=as_of, known_at=known_at, public_at=public_at)
-    _print_state(view, as_json, as_csv, excel_safe, out_dir, public_at)
+    _print_state(view, as_json, as_csv, excel_safe, out_dir, public_at, wide)
     empty = not any(v for v in view.values() if isinstance(v, (dict, list)))
     note_if_nothing(log, empty, view["stream"], as_of, known_at, public_at)
 
 
-def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at) -> None:
+def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at, wide) -> None:
     if as_json:
         click.echo(pretty_json(view))
         return
@@ -169,12 +106,12 @@ def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at) ->
         + f"  last seq {view['last_seq']}  version "
         f"{view['version']}")
     say(f"fingerprint {view['fingerprint']}")
-    for part in parts:
-        say(f"\n{printable(part.name)}")
-        columns = STATE_TABLE.get(part.name, part.columns)
-        if part.name == "orders":
-            columns = _with_v2(columns, part.rows)
-        say(table([_readable(r) for r in part.rows], columns))
+    texts = fitted_tables([(part.name, [readable(r) for r in part.rows],
+                            with_v2(STATE_TABLE["orders"], part.rows) if part.name == "orders"
+                            else STATE_TABLE.get(part.name, part.columns)) for part in parts],
+                          wide)
+    for part, text in zip(parts, texts):
+        say(f"\n{printable(part.name)}\n{text}")
 
 
 LOG_CSV = ("seq", "occurred_at", "stream", "type", "actor", "confidence", "id", "summary",
@@ -337,7 +274,7 @@ def _plain(value) -> str:
                          f"({value.get('reporter') or '-'})")
     if isinstance(value, list) and value and all(isinstance(v, dict) and "outcome" in v
                                                  for v in value):
-        return "; ".join(printable(_ruling(v)) for v in value)
+        return "; ".join(printable(ruling(v)) for v in value)
     return cell(value)
 
 
@@ -371,8 +308,8 @@ def why(ref, stream, as_of, known_at, public_at, as_json, as_csv, excel_safe, db
     say(f"{answer['kind']} {printable(ref)}")
     for key, value in answer["status"].items():
         if key == "rulings" and value:  # one a line: each is a sentence or more
-            say_lines([f"  {'rulings:':<23}{printable(_ruling(value[0]))}",
-                       *(f"  {'':<23}{printable(_ruling(r))}" for r in value[1:])])
+            say_lines([f"  {'rulings:':<23}{printable(ruling(value[0]))}",
+                       *(f"  {'':<23}{printable(ruling(r))}" for r in value[1:])])
         elif answer["kind"] != "order" or key not in ("order_id", "stream"):
             say(f"  {printable(key) + ':':<23}{_plain(value)}")
     say("because:")

@@ -13,7 +13,7 @@ from ..views.summary import printable
 from .group import option_name
 
 __all__ = ["PUBLIC_AT_HELP", "format_options", "note_if_backwards", "note_if_nothing",
-           "note_uncounted", "read_options"]
+           "note_uncounted", "read_options", "wide_option"]
 
 
 PUBLIC_AT_HELP = ("Only events public by this time: with a source published by then (an "
@@ -34,6 +34,13 @@ def read_options(one_stream: bool = False):
                             help="Only what occurred by this time (a day: all of it).")(func)
         return click.option("--stream", help=f"The stream (default: {default}).")(func)
     return add
+
+
+def wide_option(func):
+    """`--wide`: every column of a table, however narrow the terminal."""
+    return click.option("--wide", is_flag=True,
+                        help="Every column, however narrow the terminal (a table too wide "
+                             "for it leaves columns out and says which).")(func)
 
 
 def note_if_nothing(log, printed_nothing: bool, stream, as_of, known_at, public_at) -> None:
