@@ -75,6 +75,30 @@ def run(*args, input=None, env=None, cwd=None, timeout=120) -> tuple[int, str, s
             proc.stderr.decode("utf-8", "replace"))
 
 
+def on_pty(*args, on: str, env=None, timeout=120) -> tuple[int, bytes, bytes]:
+    """Run the installed `docket` with its stdout or stderr (`on`) on a pseudo-terminal and
+    the other piped: (exit code, what the pipe got, what the terminal showed)."""
+    import pty
+
+    master, slave = pty.openpty()
+    streams = {"stdout": slave, "stderr": subprocess.PIPE} if on == "stdout" else \
+        {"stdout": subprocess.PIPE, "stderr": slave}
+    proc = subprocess.run([str(DOCKET), *map(str, args)], env=_env(env), timeout=timeout,
+                          check=False, **streams)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:     # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return proc.returncode, proc.stderr if on == "stdout" else proc.stdout, seen
+
+
 def invoke(*args, input=None, env=None) -> tuple[int, str, str]:
     """Run the `docket` command line in-process (click's CliRunner)."""
     from click.testing import CliRunner

@@ -29,7 +29,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS
+from conftest import BACKENDS, on_pty
 from strategies import view_fingerprint
 
 DOCKET = Path(sys.executable).with_name("docket")
@@ -862,25 +862,7 @@ def test_missing_database_and_usage(tmp_path, db):
 def on_terminal(*args, db) -> tuple[int, bytes, bytes]:
     """Run `docket` with stderr on a pseudo-terminal: (exit code, stdout, what the terminal
     showed)."""
-    import pty
-
-    master, slave = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "DOCKET_DB"}
-    proc = subprocess.run([str(DOCKET), *map(str, args), "--db", str(db)],
-                          stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120,
-                          check=False)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:     # EIO: the terminal's other end is closed and drained
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    return proc.returncode, proc.stdout, seen
+    return on_pty(*args, "--db", db, on="stderr")
 
 
 # The long commands (brief: import, rebuild, verify, project; checkpoint folds and hashes the

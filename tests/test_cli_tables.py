@@ -5,13 +5,10 @@ characters wide, so a terminal wrapped each row)."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DOCKET, run
+from conftest import on_pty, run
 
 from docket import EventLog
 from docket.cli.format import fit_table, table
@@ -35,23 +32,8 @@ def db(tmp_path_factory) -> Path:
 def on_terminal(*args, db, columns: int) -> tuple[int, str, str]:
     """Run `docket` with stdout on a pseudo-terminal `columns` wide: (exit code, what the
     terminal showed, stderr)."""
-    master, slave = pty.openpty()
-    env = {**{k: v for k, v in os.environ.items() if k != "DOCKET_DB"},
-           "COLUMNS": str(columns)}
-    proc = subprocess.run([str(DOCKET), *map(str, args), "--db", str(db)], stdout=slave,
-                          stderr=subprocess.PIPE, env=env, timeout=120, check=False)
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the other end is closed and drained
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    return proc.returncode, seen.decode().replace("\r\n", "\n"), proc.stderr.decode()
+    code, err, seen = on_pty(*args, "--db", db, on="stdout", env={"COLUMNS": str(columns)})
+    return code, seen.decode().replace("\r\n", "\n"), err.decode()
 
 
 def _header(text: str, after: str | None = None) -> list[str]:

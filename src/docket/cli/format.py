@@ -18,8 +18,9 @@ from ..codec import json_text as json_line
 from ..codec import pretty_json
 from ..views.summary import printable
 
-__all__ = ["json_line", "pretty_json", "table", "fit_table", "terminal_width", "csv_text", "progress", "cell", "printable",
-           "say", "say_lines", "echo_lines", "exact", "EXCEL_LEADS"]
+__all__ = ["json_line", "pretty_json", "table", "fit_table", "terminal_width", "csv_text",
+           "progress", "cell", "printable", "say", "say_lines", "echo_lines", "exact",
+           "EXCEL_LEADS"]
 
 def exact(text: str) -> None:
     """Print text for programs (CSV) as it is: click would otherwise strip what looks like

@@ -16,7 +16,7 @@ from .params import WholeNumber
 from .read_options import (PUBLIC_AT_HELP, format_options, note_if_backwards,
                            note_if_nothing, note_uncounted, read_options, wide_option)
 from .tables import (COMPLIANCE_FIELDS, COMPLIANCE_TABLE, STATE_TABLE, fitted_tables, readable,
-                     reported, ruling, with_stream, with_v2)
+                     reported, ruling, state_columns, with_stream, with_v2)
 
 
 @main.command()
@@ -107,9 +107,8 @@ def _print_state(view: dict, as_json, as_csv, excel_safe, out_dir, public_at, wi
         f"{view['version']}")
     say(f"fingerprint {view['fingerprint']}")
     texts = fitted_tables([(part.name, [readable(r) for r in part.rows],
-                            with_v2(STATE_TABLE["orders"], part.rows) if part.name == "orders"
-                            else STATE_TABLE.get(part.name, part.columns)) for part in parts],
-                          wide)
+                            state_columns(part.name, part.rows, part.columns))
+                           for part in parts], wide)
     for part, text in zip(parts, texts):
         say(f"\n{printable(part.name)}\n{text}")
 

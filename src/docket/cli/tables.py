@@ -10,7 +10,7 @@ from ..views.summary import printable
 from .format import fit_table, terminal_width
 
 __all__ = ["COMPLIANCE_FIELDS", "COMPLIANCE_TABLE", "LEAVE_OUT", "STATE_TABLE", "fitted_tables",
-           "readable", "reported", "ruling", "with_stream", "with_v2"]
+           "readable", "reported", "ruling", "state_columns", "with_stream", "with_v2"]
 
 COMPLIANCE_TABLE = ("order_id", "issued_at", "target_count", "blocked", "ever_blocked",
                     "restored", "compliance", "status", "first_action_at", "overdue",
@@ -55,6 +55,14 @@ def with_v2(columns: tuple, rows: list[dict]) -> tuple:
     (a log of v1 events prints the table it always did)."""
     extra = tuple(c for c in ("scope", "penalties") if any(r.get(c) for r in rows))
     return columns + extra
+
+
+def state_columns(section: str, rows: list[dict], columns: tuple) -> tuple:
+    """The columns `docket state` shows of a section (`columns`: the section's own, for one
+    it does not know)."""
+    if section == "orders":
+        return with_v2(STATE_TABLE["orders"], rows)
+    return STATE_TABLE.get(section, columns)
 
 
 def reported(row: dict) -> dict:
